@@ -1,0 +1,101 @@
+/**
+ * The store contract: the small set of operations the engine needs from any place that keeps
+ * sessions server-side. Every store passes the shared conformance suite (`tessera/testing`).
+ *
+ * Times are absolute milliseconds since the epoch, so a store never has to know the session
+ * lifetime rules: the engine computes `expiresAt` (idle and absolute lifetimes) and the store
+ * only keeps it. A record whose `expiresAt` has passed is gone for every operation, whether or
+ * not a sweep has deleted it yet.
+ */
+
+/** Session data as stored: string keys to JSON-compatible values. */
+export type SessionData = Record<string, unknown>;
+
+export interface StoredSession {
+  /** The session's data as last written. */
+  readonly data: SessionData;
+  /** When the record was first written, for the absolute lifetime. */
+  readonly createdAt: number;
+  /** When the record expires unless it is touched or written again. */
+  readonly expiresAt: number;
+}
+
+/**
+ * What one request changed, key by key. Stores apply it atomically on top of the stored data,
+ * so two concurrent requests that change different keys both keep their change; the same key
+ * changed twice concurrently is last-writer-wins.
+ */
+export interface SessionPatch {
+  /** Remove every stored key before applying `set` (the request called `session.clear()`). */
+  readonly clear: boolean;
+  /** Keys to write, with their new values (JSON-compatible). */
+  readonly set: ReadonlyMap<string, unknown>;
+  /** Keys to remove. Never overlaps `set`. */
+  readonly delete: ReadonlySet<string>;
+}
+
+export interface ApplyOptions {
+  /** The new expiry of the record. */
+  readonly expiresAt: number;
+  /** Stored as `createdAt` when the record is created by this write; ignored otherwise. */
+  readonly createdAt: number;
+  /**
+   * True when the request loaded this record: the write updates it only if it still exists,
+   * so a session destroyed meanwhile (logout on another tab) is not brought back by a late
+   * write. False for a brand-new id: the write creates the record.
+   */
+  readonly mustExist: boolean;
+}
+
+export interface SessionSummary {
+  readonly id: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+export interface ListOptions {
+  /** Stop after this many sessions. */
+  readonly limit?: number;
+}
+
+export interface SessionStore {
+  /** A short name for messages and the CLI, such as "sqlite" or "memory". */
+  readonly kind: string;
+
+  /** The live record for this id, or undefined when there is none (or it has expired). */
+  get(id: string): Promise<StoredSession | undefined>;
+
+  /**
+   * Applies the patch atomically and sets the expiry. Resolves true when written, false when
+   * `mustExist` was set and the record was gone (the engine then ends the session).
+   */
+  apply(id: string, patch: SessionPatch, options: ApplyOptions): Promise<boolean>;
+
+  /** Moves the expiry of a live record without rewriting its data (rolling sessions). */
+  touch(id: string, expiresAt: number): Promise<void>;
+
+  /** Deletes the record; deleting an id that does not exist is not an error. */
+  destroy(id: string): Promise<void>;
+
+  /**
+   * Moves a live record to a new id atomically (session regeneration), setting its expiry.
+   * Resolves false when there was no live record under `fromId`.
+   */
+  rename(fromId: string, toId: string, expiresAt: number): Promise<boolean>;
+
+  /** The live sessions, in no particular order. */
+  list(options?: ListOptions): AsyncIterable<SessionSummary>;
+
+  /** Deletes expired records now; resolves to how many were deleted. */
+  purgeExpired(): Promise<number>;
+
+  /** Releases timers and connections the store opened itself. */
+  close(): Promise<void>;
+}
+
+/** An empty patch, for callers that only need to create or extend a record. */
+export const EMPTY_PATCH: SessionPatch = Object.freeze({
+  clear: false,
+  set: new Map<string, unknown>(),
+  delete: new Set<string>(),
+});
