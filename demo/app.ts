@@ -1,0 +1,112 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { withSessions } from "../src/adapters/node.ts";
+import { createSessions, type SessionManager } from "../src/engine/manager.ts";
+import type { SessionStore } from "../src/stores/contract.ts";
+import { cookiePage, homePage, loginPage } from "./pages.ts";
+
+/** The walkthrough's session: who is logged in. */
+export interface DemoSession {
+  username: string;
+}
+
+export interface DemoOptions {
+  readonly secret: string;
+  readonly store: SessionStore;
+}
+
+const MAX_FORM_BYTES = 16 * 1024;
+
+/**
+ * The Flask cookie-and-session walkthrough on node:http: log in, greet, log out, and a page that
+ * sets, reads and deletes a plain cookie.
+ */
+export function createDemoApp(options: DemoOptions): {
+  sessions: SessionManager<DemoSession>;
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+} {
+  const sessions = createSessions<DemoSession>({ secret: options.secret, store: options.store });
+
+  const handler = withSessions(sessions, async (req, res, { session, cookies }) => {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const route = `${req.method} ${path}`;
+    switch (route) {
+      case "GET /": {
+        const current = await session();
+        const flashes = current.consumeFlashes().map((flash) => flash.message);
+        return sendHtml(res, 200, homePage(current.get("username"), flashes));
+      }
+      case "GET /login":
+        return sendHtml(res, 200, loginPage());
+      case "POST /login": {
+        const form = await readForm(req);
+        const username = form.get("username")?.trim() ?? "";
+        if (username.length === 0) return sendHtml(res, 400, loginPage("Enter a username."));
+        const current = await session();
+        // A new id on login, so an id planted in the browser before login is worthless.
+        current.regenerate();
+        current.set("username", username);
+        return redirect(res, "/");
+      }
+      case "POST /logout": {
+        const current = await session();
+        current.destroy();
+        return redirect(res, "/login");
+      }
+      case "GET /api/me": {
+        const username = (await session()).get("username");
+        return username === undefined
+          ? sendJson(res, 401, { error: "Not logged in: POST /login with a username first." })
+          : sendJson(res, 200, { username });
+      }
+      case "GET /cookies":
+        return sendHtml(res, 200, cookiePage(cookies.get("user")));
+      case "POST /cookies/set": {
+        const value = (await readForm(req)).get("value") ?? "";
+        cookies.set("user", value, { maxAge: "7d" });
+        return redirect(res, "/cookies");
+      }
+      case "POST /cookies/delete":
+        cookies.delete("user");
+        return redirect(res, "/cookies");
+      default:
+        return sendJson(res, 404, { error: `No route for ${route}.` });
+    }
+  });
+  return { sessions, handler };
+}
+
+function sendHtml(res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, {
+    "Content-Type": "text/html; charset=utf-8",
+    "Content-Length": Buffer.byteLength(html),
+    "Cache-Control": "no-store",
+  });
+  res.end(html);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(json),
+    "Cache-Control": "no-store",
+  });
+  res.end(json);
+}
+
+/** 303 See Other: after a POST the browser follows with a GET. */
+function redirect(res: ServerResponse, location: string): void {
+  res.writeHead(303, { Location: location, "Content-Length": 0 });
+  res.end();
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FORM_BYTES) throw new RangeError(`Form body over ${MAX_FORM_BYTES} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+}

@@ -1,0 +1,75 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { generateSecret } from "../src/crypto/secret.ts";
+import { ConfigError } from "../src/errors.ts";
+import type { SessionStore } from "../src/stores/contract.ts";
+import { memoryStore } from "../src/stores/memory.ts";
+import { sqliteStore } from "../src/stores/sqlite.ts";
+
+export interface DemoConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly secret: string;
+  readonly store: SessionStore;
+  readonly storeDescription: string;
+  readonly notices: readonly string[];
+}
+
+const SECRET_FILE = "data/secret-key";
+
+/** Reads the demo's settings from the environment, as documented in README.md. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
+  const notices: string[] = [];
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new ConfigError(`PORT must be a port number (0-65535); got ${JSON.stringify(env.PORT)}.`);
+  }
+  const secret = env.SECRET_KEY ?? readOrCreateSecret(notices);
+  const { store, description } = openStore(env.SESSION_STORE ?? "sqlite:data/sessions.db");
+  return {
+    port,
+    host: env.HOST ?? "127.0.0.1",
+    secret,
+    store,
+    storeDescription: description,
+    notices,
+  };
+}
+
+function openStore(setting: string): { store: SessionStore; description: string } {
+  if (setting === "memory") {
+    return { store: memoryStore(), description: "memory (sessions end when the process stops)" };
+  }
+  if (setting.startsWith("sqlite:")) {
+    const path = setting.slice("sqlite:".length);
+    if (path.length === 0) {
+      throw new ConfigError('SESSION_STORE "sqlite:" needs a file path, such as sqlite:data/sessions.db.');
+    }
+    return { store: sqliteStore({ path }), description: `sqlite at ${path}` };
+  }
+  throw new ConfigError(
+    `SESSION_STORE ${JSON.stringify(setting)} is not known: use sqlite:PATH (default sqlite:data/sessions.db) or memory.`,
+  );
+}
+
+/**
+ * Without SECRET_KEY the demo makes one on first start and keeps it, readable by this user only,
+ * so sessions survive restarts; a real deployment sets SECRET_KEY instead.
+ */
+function readOrCreateSecret(notices: string[]): string {
+  if (existsSync(SECRET_FILE)) {
+    const mode = statSync(SECRET_FILE).mode & 0o777;
+    if (mode & 0o077) {
+      chmodSync(SECRET_FILE, 0o600);
+      notices.push(`${SECRET_FILE} was readable by others (mode ${mode.toString(8)}); it is now 600.`);
+    }
+    return readFileSync(SECRET_FILE, "utf8").trim();
+  }
+  mkdirSync(dirname(SECRET_FILE), { recursive: true });
+  const secret = generateSecret();
+  writeFileSync(SECRET_FILE, `${secret}\n`, { mode: 0o600, flag: "wx" });
+  notices.push(
+    `No SECRET_KEY was set, so a new secret was generated and saved in ${SECRET_FILE} (mode 600). Set SECRET_KEY to use your own.`,
+  );
+  return secret;
+}

@@ -1,0 +1,145 @@
+import type { KeyringOptions } from "../crypto/keyring.ts";
+import { Keyring } from "../crypto/keyring.ts";
+import type { Secret } from "../crypto/secret.ts";
+import { ConfigError } from "../errors.ts";
+import type { SessionStore } from "../stores/contract.ts";
+import { type Duration, toMilliseconds } from "../util/duration.ts";
+
+export interface SessionCookieOptions {
+  /** Cookie name; Flask's default, "session". */
+  readonly name?: string;
+  readonly path?: string;
+  readonly domain?: string;
+  /** "auto" (default): Secure when the request came over HTTPS (see `trustProxy`). */
+  readonly secure?: boolean | "auto";
+  /** Default true: page scripts cannot read the session cookie. */
+  readonly httpOnly?: boolean;
+  /** Default "lax". */
+  readonly sameSite?: "strict" | "lax" | "none";
+  readonly partitioned?: boolean;
+  readonly priority?: "low" | "medium" | "high";
+}
+
+export interface SessionOptions extends KeyringOptions {
+  /** The signing secret, or a list newest first to rotate. At least 24 bytes each. */
+  readonly secret: Secret | readonly Secret[];
+  /** Where sessions are kept. */
+  readonly store: SessionStore;
+  readonly cookie?: SessionCookieOptions;
+  /** Idle lifetime: a session unused this long expires. Default "31d", as Flask. */
+  readonly lifetime?: Duration;
+  /** Optional hard limit from creation, however active the session is. */
+  readonly absoluteLifetime?: Duration;
+  /**
+   * Refresh the expiry on requests that read the session without changing it, as Flask's
+   * SESSION_REFRESH_EACH_REQUEST. Default true; the refresh is a cheap touch, throttled by
+   * `touchAfter`.
+   */
+  readonly rolling?: boolean;
+  /** Touch at most this often per session. Default a tenth of the lifetime, at most one day. */
+  readonly touchAfter?: Duration;
+  /** Whether new sessions are permanent (cookie with Max-Age). Default true. */
+  readonly permanent?: boolean;
+  /** Believe X-Forwarded-Proto from the proxy in front of the app for `secure: "auto"`. */
+  readonly trustProxy?: boolean;
+  /** Give up on a store call after this long and answer 503. Default "1s". */
+  readonly storeTimeout?: Duration;
+}
+
+/** The options after validation and conversion, as the engine uses them on every request. */
+export interface ResolvedOptions {
+  readonly keyring: Keyring;
+  readonly store: SessionStore;
+  readonly cookie: Required<Omit<SessionCookieOptions, "domain" | "priority">> &
+    Pick<SessionCookieOptions, "domain" | "priority">;
+  readonly lifetimeMs: number;
+  readonly absoluteLifetimeMs: number | undefined;
+  readonly rolling: boolean;
+  readonly touchAfterMs: number;
+  readonly permanent: boolean;
+  readonly trustProxy: boolean;
+  readonly storeTimeoutMs: number;
+}
+
+const ONE_DAY_MS = 86_400_000;
+
+export function resolveOptions(options: SessionOptions): ResolvedOptions {
+  if (options === null || typeof options !== "object") {
+    throw new ConfigError("Session options are required: { secret, store, ... }.");
+  }
+  const store = options.store;
+  if (store === undefined || typeof store?.get !== "function" || typeof store?.apply !== "function") {
+    throw new ConfigError(
+      "`store` is required and must be a session store such as sqliteStore() from tessera/sqlite, memoryStore() from tessera/memory, or redisStore() from tessera/redis.",
+    );
+  }
+  const lifetimeMs = toMilliseconds(options.lifetime ?? "31d", "lifetime");
+  if (lifetimeMs < 1_000) {
+    throw new ConfigError(`lifetime must be at least one second; got ${String(options.lifetime)}.`);
+  }
+  const absoluteLifetimeMs =
+    options.absoluteLifetime === undefined
+      ? undefined
+      : toMilliseconds(options.absoluteLifetime, "absoluteLifetime");
+  if (absoluteLifetimeMs !== undefined && absoluteLifetimeMs < 1_000) {
+    throw new ConfigError(
+      `absoluteLifetime must be at least one second; got ${String(options.absoluteLifetime)}.`,
+    );
+  }
+  const touchAfterMs =
+    options.touchAfter === undefined
+      ? Math.min(Math.floor(lifetimeMs / 10), ONE_DAY_MS)
+      : toMilliseconds(options.touchAfter, "touchAfter");
+  if (touchAfterMs >= lifetimeMs) {
+    throw new ConfigError(
+      `touchAfter (${String(options.touchAfter)}) must be shorter than lifetime (${String(options.lifetime ?? "31d")}), or rolling sessions would expire between touches.`,
+    );
+  }
+  const storeTimeoutMs = toMilliseconds(options.storeTimeout ?? "1s", "storeTimeout");
+  if (storeTimeoutMs <= 0) {
+    throw new ConfigError(`storeTimeout must be positive; got ${String(options.storeTimeout)}.`);
+  }
+  const cookie = options.cookie ?? {};
+  const sameSite = cookie.sameSite ?? "lax";
+  if (!["strict", "lax", "none"].includes(sameSite)) {
+    throw new ConfigError(
+      `cookie.sameSite must be "strict", "lax" or "none"; got ${JSON.stringify(sameSite)}.`,
+    );
+  }
+  const secure = cookie.secure ?? "auto";
+  if (secure !== true && secure !== false && secure !== "auto") {
+    throw new ConfigError(`cookie.secure must be true, false or "auto"; got ${String(secure)}.`);
+  }
+  const name = cookie.name ?? "session";
+  if (name.startsWith("__Host-") && (cookie.domain !== undefined || (cookie.path ?? "/") !== "/")) {
+    throw new ConfigError(
+      `The cookie name ${JSON.stringify(name)} has the __Host- prefix, which browsers accept only with Path=/ and no Domain; remove cookie.domain and cookie.path or choose another name.`,
+    );
+  }
+  if ((name.startsWith("__Host-") || name.startsWith("__Secure-")) && secure === false) {
+    throw new ConfigError(
+      `The cookie name ${JSON.stringify(name)} has a prefix that browsers accept only with Secure; set cookie.secure to true or "auto", or choose another name.`,
+    );
+  }
+  return {
+    keyring: new Keyring(options.secret, options),
+    store,
+    cookie: {
+      name,
+      path: cookie.path ?? "/",
+      secure,
+      httpOnly: cookie.httpOnly ?? true,
+      sameSite,
+      partitioned: cookie.partitioned ?? false,
+      ...(cookie.domain === undefined ? {} : { domain: cookie.domain }),
+      ...(cookie.priority === undefined ? {} : { priority: cookie.priority }),
+    },
+    lifetimeMs,
+    absoluteLifetimeMs,
+    rolling: options.rolling ?? true,
+    touchAfterMs,
+    permanent: options.permanent ?? true,
+    trustProxy: options.trustProxy ?? false,
+    storeTimeoutMs,
+  };
+}

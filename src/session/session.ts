@@ -1,0 +1,277 @@
+import { newSessionId } from "../crypto/session-id.ts";
+import type { SessionData } from "../stores/contract.ts";
+import { ChangeSet } from "./changes.ts";
+import { FLASHES_KEY, type Flash, readFlashes } from "./flash.ts";
+
+/** Flask keeps the permanent flag inside the data; so does tessera, for shared sessions. */
+export const PERMANENT_KEY = "_permanent";
+
+/** Keys tessera manages itself; `entries()` and `keys()` leave them out. */
+const RESERVED_KEYS: ReadonlySet<string> = new Set([PERMANENT_KEY, FLASHES_KEY]);
+
+/** What happens to the record the request loaded, decided by regenerate() and destroy(). */
+export type OriginalFate = "keep" | "rename" | "destroy";
+
+/**
+ * Everything the engine needs to commit a session; the public `Session` is a thin typed view
+ * over it, so the bookkeeping stays out of the user's autocomplete.
+ */
+export class SessionState {
+  /** The id of the record this request loaded, if one was found. */
+  readonly loadedId: string | undefined;
+  readonly loadedCreatedAt: number | undefined;
+  readonly loadedExpiresAt: number | undefined;
+  readonly defaultPermanent: boolean;
+  data: Map<string, unknown>;
+  changes = new ChangeSet();
+  fate: OriginalFate = "keep";
+  #id: string | undefined;
+
+  constructor(
+    loaded: { id: string; data: SessionData; createdAt: number; expiresAt: number } | undefined,
+    defaultPermanent: boolean,
+  ) {
+    this.loadedId = loaded?.id;
+    this.loadedCreatedAt = loaded?.createdAt;
+    this.loadedExpiresAt = loaded?.expiresAt;
+    this.#id = loaded?.id;
+    this.data = new Map(loaded ? Object.entries(loaded.data) : []);
+    this.defaultPermanent = defaultPermanent;
+  }
+
+  /** The id the client holds after this response; a new session draws one on first need. */
+  get id(): string {
+    this.#id ??= newSessionId();
+    return this.#id;
+  }
+
+  /** True when the id changes in this response (new session, regenerate, destroy and reuse). */
+  get idChanged(): boolean {
+    return this.#id !== undefined && this.#id !== this.loadedId;
+  }
+
+  /** Starts over with a new id; `keepData` distinguishes regenerate from destroy. */
+  replaceId(keepData: boolean): void {
+    if (this.loadedId !== undefined && this.fate === "keep") {
+      this.fate = keepData ? "rename" : "destroy";
+    }
+    this.#id = newSessionId();
+    if (!keepData) {
+      this.data = new Map();
+      this.changes = new ChangeSet();
+    }
+  }
+
+  /** Whether the cookie outlives the browser: the stored flag, else the configured default. */
+  get permanent(): boolean {
+    const stored = this.data.get(PERMANENT_KEY);
+    return typeof stored === "boolean" ? stored : this.defaultPermanent;
+  }
+
+  /** The whole data as a patch, for writing a record from scratch. */
+  snapshotPatch(): ChangeSet {
+    const patch = new ChangeSet();
+    patch.clear = true;
+    for (const [key, value] of this.data) patch.set.set(key, value);
+    return patch;
+  }
+}
+
+/** Values a session can hold: what survives a round trip through the store's JSON. */
+export type SessionValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly SessionValue[]
+  | { readonly [key: string]: SessionValue | undefined };
+
+type Key<T> = keyof T & string;
+
+/**
+ * One user's session for one request. Reads and writes are synchronous: the engine loaded the
+ * record before handing the session over, and writes are collected and committed once, before
+ * the response is sent. `Session<{ username: string }>` makes `get("username")` a string and
+ * `get("usrename")` a compile error.
+ */
+export class Session<T extends object = Record<string, SessionValue>> {
+  readonly #state: SessionState;
+
+  constructor(state: SessionState) {
+    this.#state = state;
+  }
+
+  /** The id the client will hold after this response. */
+  get id(): string {
+    return this.#state.id;
+  }
+
+  /** True until the session has been stored: no record was found for this request. */
+  get isNew(): boolean {
+    return this.#state.loadedId === undefined || this.#state.fate === "destroy";
+  }
+
+  /** When the stored record was created (for the absolute lifetime); undefined while new. */
+  get createdAt(): Date | undefined {
+    const createdAt = this.#state.loadedCreatedAt;
+    return createdAt === undefined || this.isNew ? undefined : new Date(createdAt);
+  }
+
+  get<K extends Key<T>>(key: K): T[K] | undefined {
+    return this.#state.data.get(key) as T[K] | undefined;
+  }
+
+  has(key: Key<T>): boolean {
+    return this.#state.data.has(key);
+  }
+
+  set<K extends Key<T>>(key: K, value: T[K]): this {
+    assertStorable(key, value);
+    this.#state.data.set(key, value);
+    this.#state.changes.recordSet(key, value);
+    return this;
+  }
+
+  delete(key: Key<T>): this {
+    if (this.#state.data.delete(key)) {
+      this.#state.changes.recordDelete(key);
+    }
+    return this;
+  }
+
+  /** Removes every key, as Flask's `session.clear()`; the id and the record stay. */
+  clear(): this {
+    if (this.#state.data.size > 0 || this.#state.loadedId !== undefined) {
+      this.#state.data.clear();
+      this.#state.changes.recordClear();
+    }
+    return this;
+  }
+
+  /**
+   * Marks a key as changed after mutating its value in place (`session.get("cart").push(x)`),
+   * which the session cannot see by itself, as Flask's `session.modified = True`.
+   */
+  markModified(key: Key<T>): this {
+    if (this.#state.data.has(key)) {
+      this.#state.changes.recordSet(key, this.#state.data.get(key));
+    }
+    return this;
+  }
+
+  keys(): Array<Key<T>> {
+    return [...this.#state.data.keys()].filter((key) => !RESERVED_KEYS.has(key)) as Array<Key<T>>;
+  }
+
+  entries(): Array<[Key<T>, T[Key<T>]]> {
+    return [...this.#state.data.entries()].filter(([key]) => !RESERVED_KEYS.has(key)) as Array<
+      [Key<T>, T[Key<T>]]
+    >;
+  }
+
+  /** The data as a plain object, for templates and JSON responses. */
+  toJSON(): Partial<T> {
+    return Object.fromEntries(this.entries()) as Partial<T>;
+  }
+
+  /**
+   * A permanent session's cookie carries Max-Age and outlives the browser; a non-permanent one
+   * ends when the browser closes (the store record still expires after the lifetime).
+   */
+  get permanent(): boolean {
+    return this.#state.permanent;
+  }
+
+  set permanent(permanent: boolean) {
+    if (permanent === this.permanent) return;
+    this.#state.data.set(PERMANENT_KEY, permanent);
+    this.#state.changes.recordSet(PERMANENT_KEY, permanent);
+  }
+
+  /**
+   * Issues a new id and keeps the data; the old record is removed when the response is sent.
+   * Call it on login and on any change of privilege, so an id planted before login is useless.
+   */
+  regenerate(): this {
+    this.#state.replaceId(true);
+    return this;
+  }
+
+  /**
+   * Deletes the record and clears the cookie when the response is sent. The session can still
+   * be used afterwards: it starts over empty with a new id (so `flash("Logged out")` works).
+   */
+  destroy(): this {
+    this.#state.replaceId(false);
+    return this;
+  }
+
+  /** Queues a message for the next request that shows flashes, as Flask's `flash()`. */
+  flash(message: string, category = "message"): this {
+    const flashes = readFlashes(this.#state.data.get(FLASHES_KEY));
+    flashes.push([category, message]);
+    this.#state.data.set(FLASHES_KEY, flashes);
+    this.#state.changes.recordSet(FLASHES_KEY, flashes);
+    return this;
+  }
+
+  /**
+   * Returns the queued messages and removes them, as Flask's `get_flashed_messages()`. With a
+   * category filter only those are returned and removed; the others stay queued.
+   */
+  consumeFlashes(filter?: { category: string | readonly string[] }): Flash[] {
+    const stored = this.#state.data.get(FLASHES_KEY);
+    if (stored === undefined) return [];
+    const flashes = readFlashes(stored);
+    const wanted =
+      filter === undefined
+        ? undefined
+        : new Set(typeof filter.category === "string" ? [filter.category] : filter.category);
+    const taken = flashes.filter(([category]) => wanted === undefined || wanted.has(category));
+    const kept = flashes.filter(([category]) => wanted !== undefined && !wanted.has(category));
+    if (kept.length === 0) {
+      this.#state.data.delete(FLASHES_KEY);
+      this.#state.changes.recordDelete(FLASHES_KEY);
+    } else {
+      this.#state.data.set(FLASHES_KEY, kept);
+      this.#state.changes.recordSet(FLASHES_KEY, kept);
+    }
+    return taken.map(([category, message]) => ({ category, message }));
+  }
+
+  /** The queued messages, left in place. */
+  peekFlashes(): Flash[] {
+    return readFlashes(this.#state.data.get(FLASHES_KEY)).map(([category, message]) => ({
+      category,
+      message,
+    }));
+  }
+}
+
+/**
+ * Rejects, at the line that made the mistake, values the store would silently change or drop.
+ * Only the top level is checked: a deep walk on every `set` would cost more than it saves.
+ */
+function assertStorable(key: string, value: unknown): void {
+  if (typeof key !== "string" || key.length === 0) {
+    throw new TypeError(`Session keys must be non-empty strings; got ${String(key)}.`);
+  }
+  switch (typeof value) {
+    case "undefined":
+      throw new TypeError(
+        `session.set(${JSON.stringify(key)}, undefined): a session cannot hold undefined; use session.delete(${JSON.stringify(key)}) to remove the key.`,
+      );
+    case "function":
+    case "symbol":
+    case "bigint":
+      throw new TypeError(
+        `session.set(${JSON.stringify(key)}, …): a ${typeof value} cannot be stored in a session; store strings, numbers, booleans, null, arrays or plain objects.`,
+      );
+    case "number":
+      if (!Number.isFinite(value)) {
+        throw new TypeError(
+          `session.set(${JSON.stringify(key)}, ${value}): only finite numbers survive storage as JSON.`,
+        );
+      }
+  }
+}

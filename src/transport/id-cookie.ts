@@ -1,0 +1,72 @@
+import type { Cookies } from "../cookies/jar.ts";
+import type { Keyring } from "../crypto/keyring.ts";
+import { isWellFormedSessionId } from "../crypto/session-id.ts";
+import type { ResolvedOptions } from "../engine/options.ts";
+
+/** Keys signing session ids are derived for this purpose only. */
+const PURPOSE = "session-id";
+
+export interface CookieId {
+  readonly id: string;
+  /** An older secret signed it: send the cookie again, signed with the newest. */
+  readonly rotated: boolean;
+}
+
+/**
+ * The server-side transport: the cookie carries only `<id>.<HMAC-SHA256(id)>`, and the data
+ * stays in the store. A forged or damaged cookie never reaches the store.
+ */
+export class IdCookieTransport {
+  readonly #keyring: Keyring;
+  readonly #cookie: ResolvedOptions["cookie"];
+
+  constructor(options: Pick<ResolvedOptions, "keyring" | "cookie">) {
+    this.#keyring = options.keyring;
+    this.#cookie = options.cookie;
+  }
+
+  /** Whether the request carries a session cookie at all (valid or not). */
+  present(cookies: Cookies): boolean {
+    return cookies.has(this.#cookie.name);
+  }
+
+  /**
+   * The first cookie of that name whose signature verifies. Browsers send one cookie per
+   * matching path and domain, and a sibling subdomain may plant one of the same name ("cookie
+   * tossing"), so every candidate is tried rather than only the first.
+   */
+  read(cookies: Cookies): CookieId | undefined {
+    for (const value of cookies.getAll(this.#cookie.name)) {
+      const dot = value.indexOf(".");
+      if (dot <= 0) continue;
+      const id = value.slice(0, dot);
+      if (!isWellFormedSessionId(id)) continue;
+      const verification = this.#keyring.verify(PURPOSE, id, value.slice(dot + 1));
+      if (verification.valid) return { id, rotated: verification.rotated };
+    }
+    return undefined;
+  }
+
+  /** Sends the id; `maxAgeSeconds` undefined makes a browser-session cookie. */
+  write(
+    cookies: Cookies,
+    id: string,
+    maxAgeSeconds: number | undefined,
+    requestIsSecure: boolean,
+  ): void {
+    const { name, secure, ...attributes } = this.#cookie;
+    cookies.set(name, `${id}.${this.#keyring.sign(PURPOSE, id)}`, {
+      ...attributes,
+      secure: secure === "auto" ? requestIsSecure : secure,
+      ...(maxAgeSeconds === undefined ? {} : { maxAge: maxAgeSeconds }),
+    });
+  }
+
+  /** Tells the browser to drop the cookie (same Path and Domain as it was set with). */
+  clear(cookies: Cookies): void {
+    cookies.delete(this.#cookie.name, {
+      path: this.#cookie.path,
+      ...(this.#cookie.domain === undefined ? {} : { domain: this.#cookie.domain }),
+    });
+  }
+}
