@@ -1,0 +1,102 @@
+import type { Cookies } from "../../src/cookies/jar.ts";
+import type { SessionManager } from "../../src/engine/manager.ts";
+import type { Session } from "../../src/session/session.ts";
+
+/** What every adapter hands the shared test app: the framework-neutral request and context. */
+export interface NeutralRequest {
+  readonly method: string;
+  readonly url: URL;
+}
+
+export interface NeutralContext {
+  session(): Promise<Session<Record<string, any>>>;
+  readonly cookies: Cookies;
+}
+
+export interface NeutralResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** How a behavioural suite serves the test app through one adapter. */
+export interface AdapterHarness {
+  readonly name: string;
+  serve(
+    manager: SessionManager<Record<string, any>>,
+  ): Promise<{ readonly url: string; close(): Promise<void> }>;
+}
+
+export class DeliberateFailure extends Error {}
+
+/**
+ * The one test application, written once against the engine's context; each adapter's harness
+ * only translates its framework's request and response to and from these values.
+ */
+export async function testApp(request: NeutralRequest, context: NeutralContext): Promise<NeutralResponse> {
+  const query = request.url.searchParams;
+  const route = `${request.method} ${request.url.pathname}`;
+  switch (route) {
+    case "GET /noop":
+      return { status: 200, body: { ok: true } };
+    case "GET /data": {
+      const session = await context.session();
+      return { status: 200, body: { id: session.id, isNew: session.isNew, data: session.toJSON() } };
+    }
+    case "POST /set": {
+      const session = await context.session();
+      for (const [key, value] of query) session.set(key, value);
+      return { status: 200, body: { id: session.id } };
+    }
+    case "POST /delete": {
+      const session = await context.session();
+      session.delete(query.get("key") ?? "");
+      return { status: 200, body: { id: session.id } };
+    }
+    case "POST /clear": {
+      (await context.session()).clear();
+      return { status: 200, body: {} };
+    }
+    case "POST /login": {
+      const session = await context.session();
+      session.regenerate();
+      session.set("user", query.get("user") ?? "alice");
+      return { status: 303, body: { id: session.id } };
+    }
+    case "POST /regenerate": {
+      const session = await context.session();
+      session.regenerate();
+      return { status: 200, body: { id: session.id } };
+    }
+    case "POST /destroy": {
+      const session = await context.session();
+      session.destroy();
+      if (query.has("flash")) session.flash(query.get("flash") ?? "");
+      return { status: 200, body: {} };
+    }
+    case "POST /flash": {
+      (await context.session()).flash(query.get("message") ?? "", query.get("category") ?? "message");
+      return { status: 200, body: {} };
+    }
+    case "GET /flashes": {
+      const category = query.get("category");
+      const flashes = (await context.session()).consumeFlashes(category === null ? undefined : { category });
+      return { status: 200, body: flashes };
+    }
+    case "POST /permanent": {
+      const session = await context.session();
+      session.permanent = query.get("value") !== "false";
+      return { status: 200, body: {} };
+    }
+    case "POST /fail": {
+      (await context.session()).set("lost", "yes");
+      throw new DeliberateFailure("the handler failed after changing the session");
+    }
+    case "GET /cookie":
+      return { status: 200, body: { value: context.cookies.get(query.get("name") ?? "") ?? null } };
+    case "POST /cookie":
+      context.cookies.set(query.get("name") ?? "", query.get("value") ?? "");
+      return { status: 200, body: {} };
+    default:
+      return { status: 404, body: { error: route } };
+  }
+}

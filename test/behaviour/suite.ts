@@ -1,0 +1,407 @@
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, beforeEach, describe, test } from "node:test";
+import { Keyring } from "../../src/crypto/keyring.ts";
+import { newSessionId } from "../../src/crypto/session-id.ts";
+import { createSessions } from "../../src/engine/manager.ts";
+import type { SessionOptions } from "../../src/engine/options.ts";
+import type { SessionStore } from "../../src/stores/contract.ts";
+import { memoryStore } from "../../src/stores/memory.ts";
+import { sqliteStore } from "../../src/stores/sqlite.ts";
+import { type ClientResponse, CookieClient } from "../support/client.ts";
+import { CountingStore, FlakyStore } from "../support/counting-store.ts";
+import type { AdapterHarness } from "./app.ts";
+
+export const SECRET = "behaviour-suite-secret-0123456789abcdef";
+const OLD_SECRET = "behaviour-suite-old-secret-0123456789abcd";
+
+type Served = { url: string; close(): Promise<void> };
+
+/** Starts the harness with a fresh counting store; returns the pieces a test pokes at. */
+async function start(
+  harness: AdapterHarness,
+  options: Partial<SessionOptions> = {},
+  inner: SessionStore = memoryStore(),
+): Promise<{ store: CountingStore; served: Served; client: CookieClient; close(): Promise<void> }> {
+  const store = options.store instanceof CountingStore ? options.store : new CountingStore(inner);
+  const manager = createSessions<Record<string, any>>({ secret: SECRET, ...options, store });
+  const served = await harness.serve(manager);
+  return {
+    store,
+    served,
+    client: new CookieClient(served.url),
+    close: async () => {
+      await served.close();
+      await manager.close();
+    },
+  };
+}
+
+function sessionCookie(response: ClientResponse): string | undefined {
+  return response.setCookies.find((header) => header.startsWith("session="));
+}
+
+function cookieValue(header: string | undefined): string | undefined {
+  return header?.split(";")[0]?.slice("session=".length);
+}
+
+/**
+ * The behaviour users rely on (DESIGN.md §3), pinned once and run through every adapter.
+ */
+export function runBehaviourSuite(harness: AdapterHarness): void {
+  describe(`behaviour through ${harness.name}`, () => {
+    let app: Awaited<ReturnType<typeof start>>;
+    before(async () => {
+      app = await start(harness);
+    });
+    after(() => app.close());
+    beforeEach(() => {
+      app.client.jar.clear();
+      app.store.reset();
+    });
+
+    test("a request that never asks for its session costs nothing and sets nothing", async () => {
+      const response = await app.client.get("/noop");
+      assert.equal(response.status, 200);
+      assert.deepEqual(response.setCookies, []);
+      assert.equal(response.headers.get("vary"), null);
+      assert.equal(app.store.calls.get, 0);
+    });
+
+    test("no session cookie: no store read; an empty new session writes nothing and sets no cookie", async () => {
+      const response = await app.client.get("/data");
+      assert.equal(response.status, 200);
+      assert.equal(response.json().isNew, true);
+      assert.equal(app.store.calls.get, 0);
+      assert.equal(app.store.writes, 0);
+      assert.deepEqual(response.setCookies, []);
+      assert.match(response.headers.get("vary") ?? "", /\bCookie\b/);
+    });
+
+    test("a change is one store write and a secure-by-default cookie", async () => {
+      const response = await app.client.post("/set?user=alice");
+      assert.equal(app.store.calls.apply, 1);
+      assert.equal(app.store.writes, 1);
+      const cookie = sessionCookie(response);
+      assert.ok(cookie, "Set-Cookie for the new session");
+      assert.match(cookie, /; HttpOnly/);
+      assert.match(cookie, /; SameSite=Lax/);
+      assert.match(cookie, /; Path=\//);
+      assert.doesNotMatch(cookie, /; Secure/, "plain HTTP: no Secure, or the browser would drop it");
+      assert.match(cookie, /; Max-Age=2678400/, "31 days, as Flask");
+      const [id] = (cookieValue(cookie) ?? "").split(".");
+      assert.equal(id, response.json().id);
+      assert.equal(Buffer.from(id ?? "", "base64url").length, 32, "256-bit ids");
+    });
+
+    test("read but unchanged: a store read, no write and no cookie", async () => {
+      await app.client.post("/set?user=alice");
+      app.store.reset();
+      const response = await app.client.get("/data");
+      assert.deepEqual(response.json().data, { user: "alice" });
+      assert.equal(app.store.calls.get, 1);
+      assert.equal(app.store.writes, 0);
+      assert.deepEqual(response.setCookies, []);
+      assert.match(response.headers.get("vary") ?? "", /\bCookie\b/);
+    });
+
+    test("each changed request writes exactly once, whatever it changed", async () => {
+      await app.client.post("/set?a=1");
+      app.store.reset();
+      await app.client.post("/set?b=2&c=3&d=4");
+      assert.equal(app.store.calls.apply, 1);
+      await app.client.post("/delete?key=b");
+      assert.equal(app.store.calls.apply, 2);
+      assert.deepEqual((await app.client.get("/data")).json().data, { a: "1", c: "3", d: "4" });
+      await app.client.post("/clear");
+      assert.deepEqual((await app.client.get("/data")).json().data, {});
+    });
+
+    test("a forged signature gives a fresh session and never adopts the client's id", async () => {
+      const created = await app.client.post("/set?user=alice");
+      const value = cookieValue(sessionCookie(created)) ?? "";
+      const [id, signature] = value.split(".");
+      const forged = `${id}.${(signature ?? "").slice(0, -2)}AA`;
+      app.store.reset();
+      const response = await app.client.post("/set?user=mallory", "", { cookie: `session=${forged}` });
+      assert.equal(response.status, 200);
+      assert.equal(app.store.calls.get, 0, "a bad signature never reaches the store");
+      const newId = cookieValue(sessionCookie(response))?.split(".")[0];
+      assert.ok(newId);
+      assert.notEqual(newId, id);
+      assert.equal(response.json().id, newId);
+    });
+
+    test("an unknown but validly signed id gives a fresh session with a new id", async () => {
+      const unknownId = newSessionId();
+      const signed = `${unknownId}.${new Keyring(SECRET).sign("session-id", unknownId)}`;
+      const response = await app.client.post("/set?user=mallory", "", { cookie: `session=${signed}` });
+      assert.equal(response.status, 200);
+      const newId = cookieValue(sessionCookie(response))?.split(".")[0];
+      assert.notEqual(newId, unknownId, "the client's id is never adopted");
+      assert.equal(await app.store.inner.get(unknownId), undefined);
+    });
+
+    test("an expired session gives a fresh one and drops the dead cookie", async () => {
+      const created = await app.client.post("/set?user=alice");
+      const id = created.json().id as string;
+      // Age the record as time would: its expiry passes.
+      await app.store.inner.touch(id, Date.now() - 1);
+      const response = await app.client.get("/data");
+      assert.deepEqual(response.json().data, {});
+      assert.equal(response.json().isNew, true);
+      assert.notEqual(response.json().id, id);
+      assert.match(sessionCookie(response) ?? "", /Max-Age=0/, "the dead cookie is cleared");
+    });
+
+    test("malformed cookies of every shape give a fresh session, never an error", async () => {
+      const shapes = [
+        "",
+        ".",
+        "abc",
+        "abc.def",
+        "%",
+        "%E0%A4%A",
+        "a".repeat(5000),
+        `${newSessionId()}.`,
+        `.${"A".repeat(43)}`,
+        `${"!".repeat(43)}.${"A".repeat(43)}`,
+        "\u0000\u0001",
+      ];
+      for (const shape of shapes) {
+        const response = await app.client.get("/data", { cookie: `session=${encodeURIComponent(shape)}` });
+        assert.equal(response.status, 200, `cookie ${JSON.stringify(shape.slice(0, 20))}`);
+        assert.equal(response.json().isNew, true);
+      }
+      const garbage = await app.client.get("/data", { cookie: ";;==;session;=;\t" });
+      assert.equal(garbage.status, 200);
+    });
+
+    test("a tossed cookie of the same name does not hide the real one", async () => {
+      const created = await app.client.post("/set?user=alice");
+      const real = cookieValue(sessionCookie(created));
+      const response = await app.client.get("/data", { cookie: `session=planted.value; session=${real}` });
+      assert.deepEqual(response.json().data, { user: "alice" });
+    });
+
+    test("regenerate issues a new id, keeps the data and removes the old record", async () => {
+      const created = await app.client.post("/set?cart=3");
+      const oldId = created.json().id as string;
+      const response = await app.client.post("/login?user=alice");
+      const newId = response.json().id as string;
+      assert.notEqual(newId, oldId);
+      assert.equal(cookieValue(sessionCookie(response))?.split(".")[0], newId);
+      assert.equal(await app.store.inner.get(oldId), undefined, "old record removed");
+      assert.deepEqual((await app.client.get("/data")).json().data, { cart: "3", user: "alice" });
+    });
+
+    test("destroy deletes the record and clears the cookie; the old cookie is dead", async () => {
+      const created = await app.client.post("/set?user=alice");
+      const oldCookie = cookieValue(sessionCookie(created));
+      const id = created.json().id as string;
+      const response = await app.client.post("/destroy");
+      assert.match(sessionCookie(response) ?? "", /^session=; .*Max-Age=0/);
+      assert.equal(await app.store.inner.get(id), undefined);
+      const replay = await app.client.get("/data", { cookie: `session=${oldCookie}` });
+      assert.equal(replay.json().isNew, true);
+      assert.deepEqual(replay.json().data, {});
+    });
+
+    test("a session destroyed and then flashed continues as a new session", async () => {
+      await app.client.post("/set?user=alice");
+      const response = await app.client.post("/destroy?flash=Logged%20out");
+      const cookie = sessionCookie(response);
+      assert.ok(cookie && !/Max-Age=0/.test(cookie), "a new session cookie, not a deletion");
+      const flashes = (await app.client.get("/flashes")).json();
+      assert.deepEqual(flashes, [{ category: "message", message: "Logged out" }]);
+      assert.deepEqual((await app.client.get("/flashes")).json(), [], "consumed once");
+    });
+
+    test("flash messages are kept per category until consumed", async () => {
+      await app.client.post("/flash?message=saved&category=info");
+      await app.client.post("/flash?message=careful&category=warning");
+      assert.deepEqual((await app.client.get("/flashes?category=warning")).json(), [
+        { category: "warning", message: "careful" },
+      ]);
+      assert.deepEqual((await app.client.get("/flashes")).json(), [{ category: "info", message: "saved" }]);
+    });
+
+    test("a non-permanent session gets a browser-session cookie", async () => {
+      const response = await app.client.post("/permanent?value=false");
+      const cookie = sessionCookie(response);
+      assert.ok(cookie);
+      assert.doesNotMatch(cookie, /Max-Age|Expires/);
+    });
+
+    test("a handler that fails saves nothing and answers 500", async () => {
+      await app.client.post("/set?user=alice");
+      const original = console.error;
+      console.error = () => {};
+      try {
+        const response = await app.client.post("/fail");
+        assert.equal(response.status, 500);
+      } finally {
+        console.error = original;
+      }
+      assert.deepEqual((await app.client.get("/data")).json().data, { user: "alice" });
+    });
+
+    test("plain cookies set, read and delete", async () => {
+      const set = await app.client.post("/cookie?name=user&value=bob%20smith");
+      assert.match(set.setCookies[0] ?? "", /^user=bob%20smith; /);
+      assert.deepEqual((await app.client.get("/cookie?name=user")).json(), { value: "bob smith" });
+    });
+
+    for (const [name, makeStore] of storeFactories()) {
+      test(`50 concurrent requests changing different keys keep all 50 (${name})`, async () => {
+        const concurrent = await start(harness, {}, makeStore());
+        try {
+          await concurrent.client.post("/set?start=1");
+          const keys = Array.from({ length: 50 }, (_, index) => `key${index}`);
+          const responses = await Promise.all(keys.map((key) => concurrent.client.post(`/set?${key}=${key}`)));
+          assert.ok(responses.every((response) => response.status === 200));
+          const data = (await concurrent.client.get("/data")).json().data;
+          for (const key of keys) assert.equal(data[key], key, `${key} kept`);
+          assert.equal(Object.keys(data).length, 51);
+        } finally {
+          await concurrent.close();
+        }
+      });
+    }
+
+    test("rolling: a read past the throttle touches once and refreshes the cookie", async () => {
+      const rolling = await start(harness, { lifetime: "1h", touchAfter: "10m" });
+      try {
+        const created = await rolling.client.post("/set?user=alice");
+        const id = created.json().id as string;
+        rolling.store.reset();
+        const fresh = await rolling.client.get("/data");
+        assert.equal(rolling.store.calls.touch, 0, "within the throttle: no touch");
+        assert.deepEqual(fresh.setCookies, []);
+        // Make the record look 15 minutes old: due for a touch.
+        await rolling.store.inner.touch(id, Date.now() + 45 * 60_000);
+        rolling.store.reset();
+        const due = await rolling.client.get("/data");
+        assert.equal(rolling.store.calls.touch, 1);
+        assert.equal(rolling.store.calls.apply, 0, "a touch, not a rewrite");
+        assert.match(sessionCookie(due) ?? "", /Max-Age=3(599|600)/);
+        const record = await rolling.store.inner.get(id);
+        assert.ok(record && record.expiresAt > Date.now() + 59 * 60_000);
+        rolling.store.reset();
+        await rolling.client.get("/data");
+        assert.equal(rolling.store.calls.touch, 0, "touched once, then throttled again");
+      } finally {
+        await rolling.close();
+      }
+    });
+
+    test("rolling off: reads never touch", async () => {
+      const fixed = await start(harness, { lifetime: "1h", touchAfter: "10m", rolling: false });
+      try {
+        const created = await fixed.client.post("/set?user=alice");
+        await fixed.store.inner.touch(created.json().id, Date.now() + 5 * 60_000);
+        fixed.store.reset();
+        const response = await fixed.client.get("/data");
+        assert.equal(fixed.store.writes, 0);
+        assert.deepEqual(response.setCookies, []);
+      } finally {
+        await fixed.close();
+      }
+    });
+
+    test("absolute lifetime ends a session however active it is", async () => {
+      const capped = await start(harness, { lifetime: "1h", absoluteLifetime: "2h" });
+      try {
+        const created = await capped.client.post("/set?user=alice");
+        const id = created.json().id as string;
+        const cookie = sessionCookie(created) ?? "";
+        // Rewrite the record as if it had been created three hours ago and kept active.
+        const patch = { clear: false, set: new Map(), delete: new Set<string>() };
+        await capped.store.inner.destroy(id);
+        await capped.store.inner.apply(id, patch, {
+          createdAt: Date.now() - 3 * 3_600_000,
+          expiresAt: Date.now() + 3_600_000,
+          mustExist: false,
+        });
+        const response = await capped.client.get("/data", { cookie: cookie.split(";")[0] ?? "" });
+        assert.equal(response.json().isNew, true);
+        // And a write never pushes the expiry past the absolute limit.
+        const renewed = await capped.client.post("/set?user=alice");
+        const record = await capped.store.inner.get(renewed.json().id);
+        assert.ok(record && record.expiresAt <= record.createdAt + 2 * 3_600_000);
+      } finally {
+        await capped.close();
+      }
+    });
+
+    test("secret rotation: an old-key cookie is accepted and re-issued with the newest key", async () => {
+      const store = new CountingStore(memoryStore());
+      const before = await start(harness, { secret: OLD_SECRET, store });
+      const created = await before.client.post("/set?user=alice");
+      await before.served.close();
+      const rotated = await start(harness, { secret: [SECRET, OLD_SECRET], store });
+      try {
+        const response = await rotated.client.get("/data", {
+          cookie: (sessionCookie(created) ?? "").split(";")[0] ?? "",
+        });
+        assert.deepEqual(response.json().data, { user: "alice" });
+        const reissued = cookieValue(sessionCookie(response)) ?? "";
+        const [id, signature] = reissued.split(".");
+        assert.equal(id, created.json().id);
+        assert.ok(new Keyring(SECRET).verify("session-id", id ?? "", signature ?? "").valid);
+        assert.equal(store.writes, 1, "only the creating write: re-signing costs no store write");
+      } finally {
+        await rotated.close();
+      }
+    });
+
+    test("secure: auto marks the cookie Secure behind a trusted HTTPS proxy, not an untrusted one", async () => {
+      const untrusted = await app.client.post("/set?a=1", "", { "x-forwarded-proto": "https" });
+      assert.doesNotMatch(sessionCookie(untrusted) ?? "", /; Secure/);
+      const proxied = await start(harness, { trustProxy: true });
+      try {
+        const response = await proxied.client.post("/set?a=1", "", { "x-forwarded-proto": "https" });
+        assert.match(sessionCookie(response) ?? "", /; Secure/);
+      } finally {
+        await proxied.close();
+      }
+    });
+
+    test("a store that stops answering gives a quick 503, never a hang or a false 2xx", async () => {
+      const flaky = new FlakyStore(memoryStore());
+      const outage = await start(harness, { store: flaky, storeTimeout: "150ms" });
+      try {
+        await outage.client.post("/set?user=alice");
+        for (const mode of ["hang", "refuse"] as const) {
+          flaky.mode = mode;
+          const started = Date.now();
+          const read = await outage.client.get("/data");
+          assert.equal(read.status, 503, `${mode}: read`);
+          assert.ok(Date.now() - started < 2_000, `${mode}: answered within the timeout`);
+          assert.match(read.text, /session store/);
+        }
+        flaky.mode = "up";
+        assert.deepEqual((await outage.client.get("/data")).json().data, { user: "alice" });
+        // A change that cannot be stored is never acknowledged.
+        flaky.mode = "refuse";
+        const newcomer = new CookieClient(outage.served.url);
+        const write = await newcomer.post("/set?user=bob");
+        assert.equal(write.status, 503);
+        assert.deepEqual(write.setCookies, []);
+        flaky.mode = "up";
+        assert.equal((await outage.client.get("/data")).status, 200, "back without a restart");
+      } finally {
+        await outage.close();
+      }
+    });
+  });
+}
+
+function storeFactories(): Array<[string, () => SessionStore]> {
+  return [
+    ["memory", () => memoryStore()],
+    ["sqlite", () => sqliteStore({ path: join(mkdtempSync(join(tmpdir(), "tessera-behaviour-")), "s.db") })],
+  ];
+}
