@@ -1,0 +1,63 @@
+/**
+ * The JSON handling shared by stores that keep session data as a JSON string (memory, sqlite):
+ * reading a stored string back without trusting it, and applying a patch to it.
+ */
+import type { ListOptions, SessionData, SessionPatch } from "./contract.ts";
+
+/**
+ * Parses stored session data. Anything that is not a JSON object (a corrupt row, a value some
+ * other program wrote) reads as "no session" instead of an exception, so one bad record gives
+ * its user a fresh session rather than an error page.
+ */
+export function parseStoredData(stored: unknown): SessionData | undefined {
+  if (typeof stored !== "string") return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stored);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
+  return parsed as SessionData;
+}
+
+/**
+ * Applies a patch on top of the stored data and returns the new data as a JSON string.
+ * Works on a Map so that a key such as "__proto__" stays an ordinary key instead of changing
+ * an object's prototype.
+ */
+export function serializePatchedData(stored: SessionData | undefined, patch: SessionPatch): string {
+  const data = new Map<string, unknown>(patch.clear || !stored ? [] : Object.entries(stored));
+  for (const key of patch.delete) data.delete(key);
+  for (const [key, value] of patch.set) data.set(key, value);
+  try {
+    return JSON.stringify(Object.fromEntries(data));
+  } catch (error) {
+    throw new TypeError(describeUnserializable(patch, error), { cause: error });
+  }
+}
+
+/** Names the key whose value cannot be stored, so the message points at the application code. */
+function describeUnserializable(patch: SessionPatch, error: unknown): string {
+  const reason = error instanceof Error ? error.message : String(error);
+  for (const [key, value] of patch.set) {
+    try {
+      JSON.stringify(value);
+    } catch {
+      return `session value for key ${JSON.stringify(key)} cannot be stored (${reason}): session values must be JSON-compatible (strings, numbers, booleans, null, arrays and plain objects); convert it before putting it in the session`;
+    }
+  }
+  return `session data cannot be stored (${reason}): session values must be JSON-compatible`;
+}
+
+/** The `limit` of a list call as a count, Infinity when absent. */
+export function listLimit(options: ListOptions | undefined): number {
+  const limit = options?.limit;
+  if (limit === undefined) return Number.POSITIVE_INFINITY;
+  if (!Number.isInteger(limit) || limit < 0) {
+    throw new RangeError(
+      `list limit must be a non-negative integer; got ${String(limit)}. Leave it out to list every session`,
+    );
+  }
+  return limit;
+}

@@ -1,0 +1,346 @@
+/**
+ * The embedded default store: one SQLite file on `node:sqlite`, so there is no native module to
+ * build. WAL mode and a busy timeout let several processes on one machine share the file; every
+ * read-modify-write runs in one `BEGIN IMMEDIATE` transaction, so patches stay atomic across
+ * processes too. Expired rows are invisible at once and deleted by a background sweep.
+ *
+ * node:sqlite is synchronous: a query blocks the event loop while it runs. Queries here touch
+ * one row by primary key, and the sweep deletes in small batches, so each block stays short.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { ConfigError, StoreUnavailableError, TesseraError } from "../errors.ts";
+import { type Duration, toMilliseconds } from "../util/duration.ts";
+import type {
+  ApplyOptions,
+  ListOptions,
+  SessionPatch,
+  SessionStore,
+  SessionSummary,
+  StoredSession,
+} from "./contract.ts";
+import { listLimit, parseStoredData, serializePatchedData } from "./json-records.ts";
+
+export interface SqliteStoreOptions {
+  /** The database file, created with its directory when missing; ":memory:" for a throwaway one. */
+  readonly path?: string;
+  /** The table sessions live in, created when missing. */
+  readonly table?: string;
+  /** How often expired rows are deleted; 0 or false leaves it to `purgeExpired()`. */
+  readonly sweepInterval?: Duration | false;
+  /** PRAGMA synchronous: "normal" is durable across process crashes, "full" also across power loss. */
+  readonly durability?: "normal" | "full";
+}
+
+const DEFAULTS = {
+  path: "data/sessions.db",
+  table: "tessera_sessions",
+  sweepInterval: "5m",
+  durability: "normal",
+} as const;
+
+/** How long a query waits for another process's write lock before it fails. */
+const BUSY_TIMEOUT_MS = 5_000;
+/** Rows deleted per sweep statement, so a sweep never holds the write lock for long. */
+const SWEEP_BATCH = 500;
+/** Rows fetched per list query, so a listing never keeps a statement open across awaits. */
+const LIST_PAGE = 200;
+/** setInterval cannot wait longer; a larger delay would silently fire every millisecond. */
+const MAX_TIMER_MS = 2_147_483_647;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
+  const path = options.path ?? DEFAULTS.path;
+  const table = validateTable(options.table ?? DEFAULTS.table);
+  const sweepMs = validateSweepInterval(options.sweepInterval ?? DEFAULTS.sweepInterval);
+  const synchronous = validateDurability(options.durability ?? DEFAULTS.durability);
+
+  const db = openDatabase(path, synchronous);
+  const sql = prepareStatements(db, path, table);
+  let closed = false;
+  let sweeping: Promise<number> | undefined;
+
+  /** Runs `body` as one write transaction; any error rolls it back. */
+  function inTransaction<T>(body: () => T): T {
+    sql.begin.run();
+    try {
+      const result = body();
+      sql.commit.run();
+      return result;
+    } catch (error) {
+      if (db.isTransaction) sql.rollback.run();
+      throw error;
+    }
+  }
+
+  /** Runs one store operation, turning database failures into StoreUnavailableError. */
+  function guarded<T>(operation: string, body: () => T): T {
+    try {
+      return body();
+    } catch (error) {
+      // Our own errors (a value that is not JSON, a bad list limit) are the caller's to fix.
+      if (
+        error instanceof TesseraError ||
+        error instanceof TypeError ||
+        error instanceof RangeError
+      ) {
+        throw error;
+      }
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StoreUnavailableError(
+        operation,
+        `sqlite session store: ${operation} failed on ${JSON.stringify(path)}: ${reason}. ${
+          closed
+            ? "The store was closed; create a new one to keep using it."
+            : `Check that the file is readable and writable and that no other process holds its write lock for more than ${BUSY_TIMEOUT_MS} ms.`
+        }`,
+        { cause: error },
+      );
+    }
+  }
+
+  async function purge(): Promise<number> {
+    const now = Date.now();
+    let total = 0;
+    for (;;) {
+      const { changes } = guarded("purgeExpired", () => sql.sweepBatch.run(now, SWEEP_BATCH));
+      total += Number(changes);
+      if (Number(changes) < SWEEP_BATCH) return total;
+      // Let requests run between batches; a close() meanwhile ends the sweep.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (closed) return total;
+    }
+  }
+
+  function purgeOnce(): Promise<number> {
+    // A sweep from the timer and a purgeExpired() call share one run instead of racing.
+    sweeping ??= purge().finally(() => {
+      sweeping = undefined;
+    });
+    return sweeping;
+  }
+
+  const timer =
+    sweepMs > 0
+      ? setInterval(() => {
+          purgeOnce().catch((error: unknown) => {
+            // A failed sweep is retried on the next tick; it must never take the process down.
+            process.emitWarning(
+              `tessera sqlite store: sweeping expired sessions failed, retrying in ${sweepMs} ms: ${
+                error instanceof Error ? error.message : String(error)
+              }`,
+            );
+          });
+        }, sweepMs)
+      : undefined;
+  // The sweep is housekeeping: it must not keep the process alive on its own.
+  timer?.unref();
+
+  return {
+    kind: "sqlite",
+
+    async get(id: string): Promise<StoredSession | undefined> {
+      return guarded("get", () => {
+        const row = sql.selectLive.get(id, Date.now());
+        if (row === undefined) return undefined;
+        const data = parseStoredData(row.data);
+        if (data === undefined) return undefined;
+        return {
+          data,
+          createdAt: Number(row.created_at),
+          expiresAt: Number(row.expires_at),
+        };
+      });
+    },
+
+    async apply(id: string, patch: SessionPatch, options: ApplyOptions): Promise<boolean> {
+      return guarded("apply", () =>
+        inTransaction(() => {
+          const row = sql.selectLive.get(id, Date.now());
+          // A corrupt row counts as no session: it is replaced, never merged into.
+          const stored = row === undefined ? undefined : parseStoredData(row.data);
+          if (stored === undefined && options.mustExist) return false;
+          const createdAt = stored === undefined ? options.createdAt : Number(row?.created_at);
+          sql.upsert.run(id, serializePatchedData(stored, patch), createdAt, options.expiresAt);
+          return true;
+        }),
+      );
+    },
+
+    async touch(id: string, expiresAt: number): Promise<void> {
+      guarded("touch", () => sql.touchLive.run(expiresAt, id, Date.now()));
+    },
+
+    async destroy(id: string): Promise<void> {
+      guarded("destroy", () => sql.deleteById.run(id));
+    },
+
+    async rename(fromId: string, toId: string, expiresAt: number): Promise<boolean> {
+      return guarded("rename", () =>
+        inTransaction(() => {
+          if (sql.selectLive.get(fromId, Date.now()) === undefined) return false;
+          if (fromId !== toId) sql.deleteById.run(toId);
+          sql.renameById.run(toId, expiresAt, fromId);
+          return true;
+        }),
+      );
+    },
+
+    async *list(options?: ListOptions): AsyncIterable<SessionSummary> {
+      let remaining = listLimit(options);
+      let afterRowid = 0;
+      const now = Date.now();
+      while (remaining > 0) {
+        const pageSize = Math.min(remaining, LIST_PAGE);
+        const rows = guarded("list", () => sql.listPage.all(now, afterRowid, pageSize));
+        for (const row of rows) {
+          afterRowid = Number(row.rowid);
+          remaining -= 1;
+          yield {
+            id: String(row.id),
+            createdAt: Number(row.created_at),
+            expiresAt: Number(row.expires_at),
+          };
+        }
+        if (rows.length < pageSize) return;
+      }
+    },
+
+    purgeExpired: purgeOnce,
+
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      if (timer !== undefined) clearInterval(timer);
+      await sweeping?.catch(() => undefined);
+      db.close();
+    },
+  };
+}
+
+function openDatabase(path: string, synchronous: "NORMAL" | "FULL"): DatabaseSync {
+  const inMemory = path === ":memory:" || path === "";
+  try {
+    if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+    const db = new DatabaseSync(path);
+    try {
+      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      // WAL lets readers in other processes go on while one process writes.
+      db.exec("PRAGMA journal_mode = WAL");
+      db.exec(`PRAGMA synchronous = ${synchronous}`);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return db;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StoreUnavailableError(
+      "open",
+      `sqlite session store: cannot open the database at ${JSON.stringify(path)}: ${reason}. Check that the directory is writable and the file is an SQLite database, or pass another path (":memory:" for a throwaway database).`,
+      { cause: error },
+    );
+  }
+}
+
+interface Statements {
+  readonly begin: StatementSync;
+  readonly commit: StatementSync;
+  readonly rollback: StatementSync;
+  readonly selectLive: StatementSync;
+  readonly upsert: StatementSync;
+  readonly touchLive: StatementSync;
+  readonly deleteById: StatementSync;
+  readonly renameById: StatementSync;
+  readonly listPage: StatementSync;
+  readonly sweepBatch: StatementSync;
+}
+
+/** Creates the table when missing and prepares every statement once, up front. */
+function prepareStatements(db: DatabaseSync, path: string, table: string): Statements {
+  const t = `"${table}"`;
+  try {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS ${t} (
+        id TEXT PRIMARY KEY,
+        data TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS "${table}_expires_at" ON ${t} (expires_at);
+    `);
+    return {
+      begin: db.prepare("BEGIN IMMEDIATE"),
+      commit: db.prepare("COMMIT"),
+      rollback: db.prepare("ROLLBACK"),
+      selectLive: db.prepare(
+        `SELECT data, created_at, expires_at FROM ${t} WHERE id = ? AND expires_at > ?`,
+      ),
+      upsert: db.prepare(
+        `INSERT INTO ${t} (id, data, created_at, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET
+           data = excluded.data, created_at = excluded.created_at, expires_at = excluded.expires_at`,
+      ),
+      touchLive: db.prepare(`UPDATE ${t} SET expires_at = ? WHERE id = ? AND expires_at > ?`),
+      deleteById: db.prepare(`DELETE FROM ${t} WHERE id = ?`),
+      renameById: db.prepare(`UPDATE ${t} SET id = ?, expires_at = ? WHERE id = ?`),
+      // Corrupt rows are left out, as get treats them as no session. CASE guarantees json_type
+      // only sees valid JSON (it raises an error on anything else).
+      listPage: db.prepare(
+        `SELECT rowid, id, created_at, expires_at FROM ${t}
+         WHERE expires_at > ? AND rowid > ?
+           AND CASE WHEN json_valid(data) THEN json_type(data) END = 'object'
+         ORDER BY rowid LIMIT ?`,
+      ),
+      sweepBatch: db.prepare(
+        `DELETE FROM ${t} WHERE rowid IN
+           (SELECT rowid FROM ${t} WHERE expires_at <= ? LIMIT ?)`,
+      ),
+    };
+  } catch (error) {
+    db.close();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StoreUnavailableError(
+      "open",
+      `sqlite session store: cannot use table ${JSON.stringify(table)} in ${JSON.stringify(path)}: ${reason}. If a table of that name already exists for something else, pass another table name.`,
+      { cause: error },
+    );
+  }
+}
+
+function validateTable(table: string): string {
+  if (typeof table !== "string" || !IDENTIFIER.test(table)) {
+    throw new ConfigError(
+      `sqliteStore table ${JSON.stringify(table)} is not a valid table name: use 1 to 63 letters, digits and underscores, starting with a letter or underscore, such as "tessera_sessions"`,
+    );
+  }
+  return table;
+}
+
+function validateSweepInterval(sweepInterval: Duration | false): number {
+  if (sweepInterval === false) return 0;
+  let ms: number;
+  try {
+    ms = toMilliseconds(sweepInterval, "sqliteStore sweepInterval");
+  } catch (error) {
+    throw new ConfigError(
+      `${error instanceof Error ? error.message : String(error)}; use 0 or false to turn the sweep off`,
+      { cause: error },
+    );
+  }
+  if (ms > MAX_TIMER_MS) {
+    throw new ConfigError(
+      `sqliteStore sweepInterval ${JSON.stringify(sweepInterval)} is longer than the longest timer Node.js supports (about 24.8 days); use a shorter interval such as "1h"`,
+    );
+  }
+  return ms;
+}
+
+function validateDurability(durability: string): "NORMAL" | "FULL" {
+  if (durability === "normal") return "NORMAL";
+  if (durability === "full") return "FULL";
+  throw new ConfigError(
+    `sqliteStore durability ${JSON.stringify(durability)} is not one of "normal" or "full": use "normal" (the default, safe across process crashes) or "full" (also safe across power loss, slower writes)`,
+  );
+}
