@@ -1,0 +1,84 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const SERVER = fileURLToPath(new URL("../../demo/server.ts", import.meta.url));
+
+export interface DemoProcess {
+  readonly url: string;
+  readonly output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts `demo/server.ts` as `npm start` would, in `cwd`, on a free port. */
+export function startDemo(cwd: string, env: Record<string, string> = {}): Promise<DemoProcess> {
+  const child = spawn(process.execPath, [SERVER], {
+    cwd,
+    env: { ...withoutDemoSettings(process.env), PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr.on("data", (chunk) => {
+    output += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`demo did not start in 10 s:\n${output}`)), 10_000);
+    const fail = (error: Error): void => {
+      clearTimeout(timer);
+      child.kill("SIGKILL");
+      reject(error);
+    };
+    child.stdout.on("data", () => {
+      const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({ url: match[1], output: () => output, stop: () => stopProcess(child) });
+      }
+    });
+    child.once("exit", (code) => fail(new Error(`demo exited with ${code}:\n${output}`)));
+  });
+}
+
+/** Runs the demo expecting it to refuse to start; resolves to its exit code and output. */
+export function runDemoExpectingExit(
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [SERVER], {
+    cwd,
+    env: { ...withoutDemoSettings(process.env), PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr.on("data", (chunk) => {
+    output += chunk;
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  return new Promise((resolve) =>
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    }),
+  );
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+function withoutDemoSettings(env: NodeJS.ProcessEnv): Record<string, string> {
+  const copy: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && !["PORT", "SECRET_KEY", "SESSION_STORE", "HOST"].includes(key)) copy[key] = value;
+  }
+  return copy;
+}
