@@ -1,0 +1,150 @@
+import type { Keyring } from "../crypto/keyring.ts";
+import { CookieError } from "../errors.ts";
+import type { CookieOptions, DeletionOptions } from "./options.ts";
+import { DEFAULT_PATH } from "./options.ts";
+import { parseAllValues, parseCookieHeader } from "./parse.ts";
+import { serializeDeletion, serializeSetCookie } from "./serialize.ts";
+import { signCookieValue, unsignCookieValue } from "./signing.ts";
+
+/** What a Cookies jar needs to know about its request. */
+export interface CookiesContext {
+  /** Whether the request came over HTTPS: the default for the Secure attribute. */
+  readonly requestIsSecure: boolean;
+  /** The application's secrets, for setSigned / getSigned / verifySigned. */
+  readonly keyring?: Keyring | undefined;
+}
+
+/**
+ * One request's cookies in, and the Set-Cookie headers of its response out.
+ *
+ * Reading (`get`, `getAll`, `has`, `all`, and the signed readers) always sees the cookies the
+ * request carried: like Flask's `request.cookies`, what `set` or `delete` did in this response
+ * is not reflected. The Cookie header is parsed on the first read, so a request that never reads
+ * cookies pays nothing.
+ *
+ * Writing (`set`, `delete`, `setSigned`) checks everything at once and throws a CookieError at
+ * the call, so the stack points at the caller. Each distinct (name, Path, Domain) is sent once:
+ * a later `set` or `delete` of the same cookie in the same response replaces the earlier one.
+ */
+export class Cookies {
+  readonly #header: string | undefined;
+  readonly #requestIsSecure: boolean;
+  readonly #keyring: Keyring | undefined;
+  #incoming: Readonly<Record<string, string>> | undefined;
+  readonly #outgoing = new Map<string, string>();
+
+  constructor(cookieHeader: string | undefined, context: CookiesContext) {
+    this.#header = cookieHeader;
+    this.#requestIsSecure = context.requestIsSecure;
+    this.#keyring = context.keyring;
+  }
+
+  /** The request's value of cookie `name` (the first, when the request sent several). */
+  get(name: string): string | undefined {
+    return this.#cookies()[name];
+  }
+
+  /** Every value the request sent for `name`, in header order (see parseAllValues). */
+  getAll(name: string): string[] {
+    return parseAllValues(this.#header, name);
+  }
+
+  /** Whether the request carried a cookie called `name`. */
+  has(name: string): boolean {
+    return Object.hasOwn(this.#cookies(), name);
+  }
+
+  /** All the request's cookies, name to first value, in a frozen null-prototype object. */
+  all(): Readonly<Record<string, string>> {
+    return this.#cookies();
+  }
+
+  /**
+   * Sends cookie `name=value` with `options` over tessera's secure defaults (path "/", HttpOnly,
+   * SameSite=Lax, Secure on HTTPS). Throws a CookieError for a cookie a browser would reject.
+   */
+  set(name: string, value: string, options: CookieOptions = {}): this {
+    const header = serializeSetCookie(name, value, options, this.#requestIsSecure);
+    this.#queue(name, options, header);
+    return this;
+  }
+
+  /**
+   * Tells the browser to drop cookie `name`. A browser deletes only the cookie with the same
+   * name, Path and Domain (RFC 6265 §5.3 step 11), so pass the `path` and `domain` it was set
+   * with (as with Flask's `delete_cookie`); `partitioned: true` for a partitioned cookie. The
+   * options object given to `set` can be passed as is.
+   */
+  delete(name: string, options: DeletionOptions = {}): this {
+    const header = serializeDeletion(name, options, this.#requestIsSecure);
+    this.#queue(name, options, header);
+    return this;
+  }
+
+  /**
+   * Sends `value` signed with the keyring's newest secret: `value.HMAC(name=value)`. Readers of
+   * the cookie see the value, but cannot change it, or move it to another cookie name, without
+   * the signature failing. It is signed, not encrypted: do not put secrets in it.
+   */
+  setSigned(name: string, value: string, options: CookieOptions = {}): this {
+    const keyring = this.#requireKeyring("setSigned", name);
+    if (typeof value !== "string") {
+      throw new CookieError(
+        `The value of signed cookie ${JSON.stringify(name)} must be a string; got ${value === null ? "null" : typeof value}. Convert it first (String(value), or JSON.stringify for objects).`,
+      );
+    }
+    return this.set(name, signCookieValue(keyring, name, value), options);
+  }
+
+  /**
+   * The value of signed cookie `name`, or undefined when it is missing, unsigned, tampered with,
+   * signed for another name or with an unknown secret.
+   */
+  getSigned(name: string): string | undefined {
+    return this.verifySigned(name)?.value;
+  }
+
+  /**
+   * Like getSigned, and tells whether an older secret signed it (`rotated`): then re-issue the
+   * cookie with setSigned so it moves to the newest secret. When the request carries several
+   * cookies of this name, the first that verifies wins, so a planted twin cannot hide it.
+   */
+  verifySigned(name: string): { value: string; rotated: boolean } | undefined {
+    const keyring = this.#requireKeyring("verifySigned", name);
+    for (const signed of this.getAll(name)) {
+      const verified = unsignCookieValue(keyring, name, signed);
+      if (verified !== undefined) return verified;
+    }
+    return undefined;
+  }
+
+  /** The Set-Cookie header values to send, in the order their cookies were last written. */
+  get outgoing(): readonly string[] {
+    return Array.from(this.#outgoing.values());
+  }
+
+  #cookies(): Readonly<Record<string, string>> {
+    if (this.#incoming === undefined) {
+      this.#incoming = Object.freeze(parseCookieHeader(this.#header));
+    }
+    return this.#incoming;
+  }
+
+  #queue(name: string, options: DeletionOptions, header: string): void {
+    // RFC 6265 §5.3 step 11: a cookie is identified by name, path and domain. Domains compare
+    // case-insensitively and without a leading dot (§5.2.3).
+    const domain = options.domain?.toLowerCase().replace(/^\./, "") ?? "";
+    const key = `${name}\n${options.path ?? DEFAULT_PATH}\n${domain}`;
+    this.#outgoing.delete(key); // re-inserted last, so the order follows the latest write
+    this.#outgoing.set(key, header);
+  }
+
+  #requireKeyring(method: string, name: string): Keyring {
+    if (this.#keyring === undefined) {
+      throw new CookieError(
+        `Cookies.${method}(${JSON.stringify(name)}) needs a secret to sign with, but none was given. Pass a secret (at least 24 bytes; make one with \`npx tessera secret\` and keep it in SECRET_KEY) in the tessera options, or pass { keyring: new Keyring(process.env.SECRET_KEY) } when constructing Cookies yourself.`,
+      );
+    }
+    return this.#keyring;
+  }
+}

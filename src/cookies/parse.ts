@@ -1,0 +1,63 @@
+import { parseCookie } from "cookie";
+
+/**
+ * How much of a Cookie header is read. Browsers send at most about 180 cookies of 4 KiB per
+ * site, but servers cap request headers well below that (Node: 16 KiB for all headers by
+ * default), so 16 KiB holds every real header while bounding the work a hostile one can cause.
+ */
+export const MAX_COOKIE_HEADER_LENGTH = 16 * 1024;
+
+/**
+ * The cookies of a Cookie request header (RFC 6265 §5.4, §4.2.1), name to decoded value. When a
+ * name occurs more than once the first value wins (browsers list more specific paths first,
+ * RFC 6265 §5.4 step 2); parseAllValues gives all of them.
+ *
+ * Never throws: a missing or non-string header gives no cookies, malformed percent-encoding is
+ * kept as written, and input beyond MAX_COOKIE_HEADER_LENGTH is ignored (a cookie straddling the
+ * limit is dropped whole, never truncated). The result has a null prototype, so names such as
+ * `__proto__` or `constructor` are plain entries that cannot reach Object.prototype.
+ */
+export function parseCookieHeader(header: string | undefined): Record<string, string> {
+  const cookies: Record<string, string> = Object.create(null);
+  if (typeof header !== "string") return cookies;
+  const parsed = parseCookie(bounded(header));
+  for (const name in parsed) {
+    const value = parsed[name];
+    if (value !== undefined) cookies[name] = value;
+  }
+  return cookies;
+}
+
+/**
+ * Every value the Cookie header carries for `name`, in header order. Browsers send several
+ * cookies of one name when they differ in Path or Domain, and a subdomain or a network attacker
+ * can plant such a twin ("cookie tossing"); a reader of signed values should try each one rather
+ * than trust the first. Each pair is read by the same `cookie` parser as parseCookieHeader, so
+ * the first element is always what parseCookieHeader gives for the name. Never throws.
+ */
+export function parseAllValues(header: string | undefined, name: string): string[] {
+  const values: string[] = [];
+  if (typeof header !== "string" || typeof name !== "string" || name.length === 0) return values;
+  const text = bounded(header);
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf(";", start);
+    if (end === -1) end = text.length;
+    // RFC 6265 §4.2.1: cookie-string = cookie-pair *( ";" SP cookie-pair ). Only pairs that
+    // mention the name are worth handing to the parser.
+    const pair = text.slice(start, end);
+    if (pair.includes(name)) {
+      const value = parseCookie(pair)[name];
+      if (value !== undefined) values.push(value);
+    }
+    start = end + 1;
+  }
+  return values;
+}
+
+/** The header cut at the last pair boundary within the limit. */
+function bounded(header: string): string {
+  if (header.length <= MAX_COOKIE_HEADER_LENGTH) return header;
+  const lastSeparator = header.lastIndexOf(";", MAX_COOKIE_HEADER_LENGTH);
+  return lastSeparator <= 0 ? "" : header.slice(0, lastSeparator);
+}
