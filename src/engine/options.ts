@@ -3,6 +3,7 @@ import { Keyring } from "../crypto/keyring.ts";
 import type { Secret } from "../crypto/secret.ts";
 import { ConfigError } from "../errors.ts";
 import type { SessionStore } from "../stores/contract.ts";
+import { sqliteStore } from "../stores/sqlite.ts";
 import { type Duration, toMilliseconds } from "../util/duration.ts";
 
 export interface SessionCookieOptions {
@@ -23,8 +24,11 @@ export interface SessionCookieOptions {
 export interface SessionOptions extends KeyringOptions {
   /** The signing secret, or a list newest first to rotate. At least 24 bytes each. */
   readonly secret: Secret | readonly Secret[];
-  /** Where sessions are kept. */
-  readonly store: SessionStore;
+  /**
+   * Where sessions are kept. Default: `sqliteStore()`, the embedded store, in
+   * data/sessions.db under the working directory.
+   */
+  readonly store?: SessionStore;
   readonly cookie?: SessionCookieOptions;
   /** Idle lifetime: a session unused this long expires. Default "31d", as Flask. */
   readonly lifetime?: Duration;
@@ -67,10 +71,10 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (options === null || typeof options !== "object") {
     throw new ConfigError("Session options are required: { secret, store, ... }.");
   }
-  const store = options.store;
-  if (store === undefined || typeof store?.get !== "function" || typeof store?.apply !== "function") {
+  const store = options.store ?? sqliteStore();
+  if (typeof store?.get !== "function" || typeof store?.apply !== "function") {
     throw new ConfigError(
-      "`store` is required and must be a session store such as sqliteStore() from tessera/sqlite, memoryStore() from tessera/memory, or redisStore() from tessera/redis.",
+      "`store` must be a session store such as sqliteStore() from tessera/sqlite or memoryStore() from tessera/memory; leave it out for the embedded SQLite store.",
     );
   }
   const lifetimeMs = toMilliseconds(options.lifetime ?? "31d", "lifetime");

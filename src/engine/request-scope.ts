@@ -112,14 +112,14 @@ export class RequestScope<T extends object> {
       if (!changes.isEmpty) return this.#create(state, changes, now);
       // A cookie that led nowhere (forged, unknown, expired) is dropped so it stops costing
       // a verification and a store read on every request.
-      if (this.#transport.present(this.cookies)) this.#transport.clear(this.cookies);
+      if (this.#transport.present(this.cookies)) this.#transport.clear(this.cookies, this.requestIsSecure);
       return undefined;
     }
     const expiresAt = expiryFrom(now, loadedCreatedAt, this.#options);
     switch (state.fate) {
       case "destroy":
         return this.#call("destroy", (store) => store.destroy(loadedId)).then(() => {
-          if (changes.isEmpty) this.#transport.clear(this.cookies);
+          if (changes.isEmpty) this.#transport.clear(this.cookies, this.requestIsSecure);
           else return this.#create(state, changes, now);
         });
       case "rename":
@@ -172,7 +172,7 @@ export class RequestScope<T extends object> {
     ).then((written) => {
       // The record was destroyed while this request ran (logout elsewhere): the session is
       // over, and this late write must not bring it back.
-      if (!written) this.#transport.clear(this.cookies);
+      if (!written) this.#transport.clear(this.cookies, this.requestIsSecure);
       else if (state.permanent || state.idChanged || this.#cookieId?.rotated) {
         this.#sendId(state, expiresAt, now);
       }

@@ -52,8 +52,10 @@ export class SessionState {
 
   /** Starts over with a new id; `keepData` distinguishes regenerate from destroy. */
   replaceId(keepData: boolean): void {
-    if (this.loadedId !== undefined && this.fate === "keep") {
-      this.fate = keepData ? "rename" : "destroy";
+    if (this.loadedId !== undefined) {
+      // Destroy wins over an earlier regenerate: renaming would carry the old data along.
+      if (!keepData) this.fate = "destroy";
+      else if (this.fate === "keep") this.fate = "rename";
     }
     this.#id = newSessionId();
     if (!keepData) {

@@ -1,4 +1,5 @@
 import type { Cookies } from "../cookies/jar.ts";
+import type { CookieOptions } from "../cookies/options.ts";
 import type { Keyring } from "../crypto/keyring.ts";
 import { isWellFormedSessionId } from "../crypto/session-id.ts";
 import type { ResolvedOptions } from "../engine/options.ts";
@@ -54,19 +55,19 @@ export class IdCookieTransport {
     maxAgeSeconds: number | undefined,
     requestIsSecure: boolean,
   ): void {
-    const { name, secure, ...attributes } = this.#cookie;
-    cookies.set(name, `${id}.${this.#keyring.sign(PURPOSE, id)}`, {
-      ...attributes,
-      secure: secure === "auto" ? requestIsSecure : secure,
+    cookies.set(this.#cookie.name, `${id}.${this.#keyring.sign(PURPOSE, id)}`, {
+      ...this.#attributes(requestIsSecure),
       ...(maxAgeSeconds === undefined ? {} : { maxAge: maxAgeSeconds }),
     });
   }
 
-  /** Tells the browser to drop the cookie (same Path and Domain as it was set with). */
-  clear(cookies: Cookies): void {
-    cookies.delete(this.#cookie.name, {
-      path: this.#cookie.path,
-      ...(this.#cookie.domain === undefined ? {} : { domain: this.#cookie.domain }),
-    });
+  /** Tells the browser to drop the cookie, with the attributes it was set with. */
+  clear(cookies: Cookies, requestIsSecure: boolean): void {
+    cookies.delete(this.#cookie.name, this.#attributes(requestIsSecure));
+  }
+
+  #attributes(requestIsSecure: boolean): CookieOptions {
+    const { name: _name, secure, ...attributes } = this.#cookie;
+    return { ...attributes, secure: secure === "auto" ? requestIsSecure : secure };
   }
 }

@@ -73,6 +73,12 @@ export async function testApp(request: NeutralRequest, context: NeutralContext):
       if (query.has("flash")) session.flash(query.get("flash") ?? "");
       return { status: 200, body: {} };
     }
+    case "POST /regenerate-then-destroy": {
+      const session = await context.session();
+      session.regenerate();
+      session.destroy();
+      return { status: 200, body: { id: session.id } };
+    }
     case "POST /flash": {
       (await context.session()).flash(query.get("message") ?? "", query.get("category") ?? "message");
       return { status: 200, body: {} };

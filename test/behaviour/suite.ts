@@ -209,6 +209,15 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       assert.deepEqual(replay.json().data, {});
     });
 
+    test("destroy after regenerate leaves no record under either id", async () => {
+      const created = await app.client.post("/set?user=alice");
+      const oldId = created.json().id as string;
+      const response = await app.client.post("/regenerate-then-destroy");
+      assert.equal(await app.store.inner.get(oldId), undefined);
+      assert.equal(await app.store.inner.get(response.json().id), undefined);
+      assert.match(sessionCookie(response) ?? "", /Max-Age=0/);
+    });
+
     test("a session destroyed and then flashed continues as a new session", async () => {
       await app.client.post("/set?user=alice");
       const response = await app.client.post("/destroy?flash=Logged%20out");

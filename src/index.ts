@@ -1,0 +1,28 @@
+/**
+ * tessera: cookies and sessions for TypeScript on Node.js.
+ *
+ * This entry point holds the engine, cookies, secrets and the embedded stores; adapters live at
+ * `tessera/node` (and later `tessera/express`, …), store-specific entry points at
+ * `tessera/sqlite`, `tessera/memory`, and the store conformance suite at `tessera/testing`.
+ */
+export * from "./cookies/index.ts";
+export { Keyring, type KeyringOptions, type Verification } from "./crypto/keyring.ts";
+export { generateSecret, MIN_SECRET_BYTES, type Secret } from "./crypto/secret.ts";
+export { createSessions, SessionManager } from "./engine/manager.ts";
+export type { ResolvedOptions, SessionCookieOptions, SessionOptions } from "./engine/options.ts";
+export { RequestScope, type RequestInfo, type ResponseHeaders } from "./engine/request-scope.ts";
+export { ConfigError, CookieError, StoreUnavailableError, TesseraError } from "./errors.ts";
+export type { Flash } from "./session/flash.ts";
+export { Session, type SessionValue } from "./session/session.ts";
+export type {
+  ApplyOptions,
+  ListOptions,
+  SessionData,
+  SessionPatch,
+  SessionStore,
+  SessionSummary,
+  StoredSession,
+} from "./stores/contract.ts";
+export { type MemoryStoreOptions, memoryStore } from "./stores/memory.ts";
+export { type SqliteStoreOptions, sqliteStore } from "./stores/sqlite.ts";
+export type { Duration, DurationUnit } from "./util/duration.ts";

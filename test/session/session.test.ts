@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { Session, SessionState } from "../../src/session/session.ts";
+
+function loaded(data: Record<string, unknown>): SessionState {
+  return new SessionState({ id: "A".repeat(43), data, createdAt: 1, expiresAt: 2 }, true);
+}
+
+describe("Session", () => {
+  test("typed get/set/has/delete/entries track each change", () => {
+    const state = loaded({ username: "alice", theme: "dark" });
+    const session = new Session<{ username: string; theme: string; visits: number }>(state);
+    const name: string | undefined = session.get("username");
+    assert.equal(name, "alice");
+    session.set("visits", 3);
+    session.delete("theme");
+    assert.equal(session.has("theme"), false);
+    assert.deepEqual(session.entries(), [
+      ["username", "alice"],
+      ["visits", 3],
+    ]);
+    assert.deepEqual([...state.changes.set], [["visits", 3]]);
+    assert.deepEqual([...state.changes.delete], ["theme"]);
+    assert.equal(state.changes.clear, false);
+  });
+
+  test("wrong keys and value types are compile errors", () => {
+    const session = new Session<{ username: string }>(loaded({}));
+    // @ts-expect-error: "usrename" is not a key of the session type.
+    session.get("usrename");
+    // @ts-expect-error: username holds a string.
+    assert.throws(() => session.set("username", undefined), /cannot hold undefined/);
+  });
+
+  test("clear removes every key and later sets apply on top", () => {
+    const state = loaded({ a: 1, b: 2 });
+    const session = new Session(state);
+    session.clear();
+    session.set("c", 3);
+    session.delete("a");
+    assert.equal(state.changes.clear, true);
+    assert.deepEqual([...state.changes.set], [["c", 3]]);
+    assert.deepEqual([...state.changes.delete], []);
+    assert.deepEqual(session.toJSON(), { c: 3 });
+  });
+
+  test("a set after a delete of the same key (and the reverse) leaves one change", () => {
+    const state = loaded({ a: 1 });
+    const session = new Session(state);
+    session.delete("a");
+    session.set("a", 2);
+    assert.deepEqual([...state.changes.delete], []);
+    assert.deepEqual([...state.changes.set], [["a", 2]]);
+    session.delete("a");
+    assert.deepEqual([...state.changes.set], []);
+    assert.deepEqual([...state.changes.delete], ["a"]);
+  });
+
+  test("reading changes nothing; deleting a missing key changes nothing", () => {
+    const state = loaded({ a: 1 });
+    const session = new Session(state);
+    session.get("a");
+    session.has("b");
+    session.entries();
+    session.delete("missing");
+    session.consumeFlashes();
+    assert.equal(state.changes.isEmpty, true);
+  });
+
+  test("values the store cannot keep are refused at the line that sets them", () => {
+    const session = new Session<Record<string, unknown>>(loaded({}));
+    assert.throws(() => session.set("f", () => 1), /a function cannot be stored/);
+    assert.throws(() => session.set("n", Number.NaN), /finite numbers/);
+    assert.throws(() => session.set("b", 1n), /a bigint cannot be stored/);
+    assert.throws(() => session.set("", 1), /non-empty strings/);
+  });
+
+  test("markModified records an in-place mutation", () => {
+    const state = loaded({ cart: ["apple"] });
+    const session = new Session<{ cart: string[] }>(state);
+    session.get("cart")?.push("pear");
+    assert.equal(state.changes.isEmpty, true);
+    session.markModified("cart");
+    assert.deepEqual(state.changes.set.get("cart"), ["apple", "pear"]);
+  });
+
+  test("permanent is stored as Flask's _permanent and hidden from entries", () => {
+    const state = loaded({ user: "a" });
+    const session = new Session(state);
+    assert.equal(session.permanent, true);
+    session.permanent = false;
+    assert.equal(state.data.get("_permanent"), false);
+    assert.deepEqual(session.keys(), ["user"]);
+    session.permanent = false;
+    assert.equal(state.changes.set.size, 1);
+  });
+
+  test("flashes keep Flask's [category, message] pairs and are consumed once", () => {
+    const state = loaded({});
+    const session = new Session(state);
+    session.flash("Saved").flash("Careful", "warning");
+    assert.deepEqual(state.data.get("_flashes"), [
+      ["message", "Saved"],
+      ["warning", "Careful"],
+    ]);
+    assert.deepEqual(session.peekFlashes().length, 2);
+    assert.deepEqual(session.consumeFlashes({ category: ["warning"] }), [{ category: "warning", message: "Careful" }]);
+    assert.deepEqual(session.consumeFlashes(), [{ category: "message", message: "Saved" }]);
+    assert.equal(state.data.has("_flashes"), false);
+    assert.deepEqual(session.consumeFlashes(), []);
+  });
+
+  test("malformed stored flashes are skipped, not thrown", () => {
+    const session = new Session(loaded({ _flashes: [["ok", "fine"], "junk", [1, 2], null] }));
+    assert.deepEqual(session.consumeFlashes(), [{ category: "ok", message: "fine" }]);
+  });
+
+  test("regenerate keeps data under a new id; destroy empties it", () => {
+    const state = loaded({ user: "a" });
+    const session = new Session(state);
+    const before = session.id;
+    session.regenerate();
+    assert.notEqual(session.id, before);
+    assert.equal(state.fate, "rename");
+    assert.equal(session.get("user"), "a");
+    session.destroy();
+    assert.equal(state.fate, "destroy", "destroy after regenerate must not carry the old data along");
+    assert.equal(session.get("user"), undefined);
+    assert.equal(session.isNew, true, "after destroy the session starts over");
+
+    const destroyed = loaded({ user: "a" });
+    new Session(destroyed).destroy();
+    assert.equal(destroyed.fate, "destroy");
+  });
+
+  test("a new session draws its id only when asked", () => {
+    const state = new SessionState(undefined, true);
+    const session = new Session(state);
+    assert.equal(state.idChanged, false);
+    assert.equal(session.isNew, true);
+    const id = session.id;
+    assert.equal(session.id, id);
+    assert.equal(state.idChanged, true);
+  });
+});
