@@ -43,7 +43,9 @@ function openStore(setting: string): { store: SessionStore; description: string 
   if (setting.startsWith("sqlite:")) {
     const path = setting.slice("sqlite:".length);
     if (path.length === 0) {
-      throw new ConfigError('SESSION_STORE "sqlite:" needs a file path, such as sqlite:data/sessions.db.');
+      throw new ConfigError(
+        'SESSION_STORE "sqlite:" needs a file path, such as sqlite:data/sessions.db.',
+      );
     }
     return { store: sqliteStore({ path }), description: `sqlite at ${path}` };
   }
@@ -61,7 +63,9 @@ function readOrCreateSecret(notices: string[]): string {
     const mode = statSync(SECRET_FILE).mode & 0o777;
     if (mode & 0o077) {
       chmodSync(SECRET_FILE, 0o600);
-      notices.push(`${SECRET_FILE} was readable by others (mode ${mode.toString(8)}); it is now 600.`);
+      notices.push(
+        `${SECRET_FILE} was readable by others (mode ${mode.toString(8)}); it is now 600.`,
+      );
     }
     return readFileSync(SECRET_FILE, "utf8").trim();
   }

@@ -23,7 +23,11 @@ ${body}
 
 export function homePage(username: string | undefined, flashes: readonly string[]): string {
   if (username === undefined) {
-    return layout("Home", `<p>You are not logged in.</p><p><a href="/login">Log in</a></p>`, flashes);
+    return layout(
+      "Home",
+      `<p>You are not logged in.</p><p><a href="/login">Log in</a></p>`,
+      flashes,
+    );
   }
   return layout(
     "Home",

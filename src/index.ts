@@ -10,7 +10,7 @@ export { Keyring, type KeyringOptions, type Verification } from "./crypto/keyrin
 export { generateSecret, MIN_SECRET_BYTES, type Secret } from "./crypto/secret.ts";
 export { createSessions, SessionManager } from "./engine/manager.ts";
 export type { ResolvedOptions, SessionCookieOptions, SessionOptions } from "./engine/options.ts";
-export { RequestScope, type RequestInfo, type ResponseHeaders } from "./engine/request-scope.ts";
+export { type RequestInfo, RequestScope, type ResponseHeaders } from "./engine/request-scope.ts";
 export { ConfigError, CookieError, StoreUnavailableError, TesseraError } from "./errors.ts";
 export type { Flash } from "./session/flash.ts";
 export { Session, type SessionValue } from "./session/session.ts";

@@ -102,10 +102,12 @@ function applyHeaders(
   writeHeadArgs: unknown[] | undefined,
 ): void {
   const explicit = writeHeadArgs?.find(
-    (arg): arg is OutgoingHttpHeaders => typeof arg === "object" && arg !== null && !Array.isArray(arg),
+    (arg): arg is OutgoingHttpHeaders =>
+      typeof arg === "object" && arg !== null && !Array.isArray(arg),
   );
   if (headers.setCookie.length > 0) {
-    const key = explicit && Object.keys(explicit).find((name) => name.toLowerCase() === "set-cookie");
+    const key =
+      explicit && Object.keys(explicit).find((name) => name.toLowerCase() === "set-cookie");
     if (explicit && key) explicit[key] = [...toList(explicit[key]), ...headers.setCookie];
     else res.appendHeader("Set-Cookie", headers.setCookie as string[]);
   }
@@ -121,7 +123,8 @@ function withCookie(vary: string): string {
     .split(",")
     .map((name) => name.trim())
     .filter((name) => name.length > 0);
-  if (names.some((name) => name === "*" || name.toLowerCase() === "cookie")) return names.join(", ");
+  if (names.some((name) => name === "*" || name.toLowerCase() === "cookie"))
+    return names.join(", ");
   return [...names, "Cookie"].join(", ");
 }
 
@@ -150,6 +153,7 @@ function withOriginals(
   try {
     send();
   } finally {
-    for (const name of DEFERRABLE) patched[name] = swallowing[name] as (...args: unknown[]) => unknown;
+    for (const name of DEFERRABLE)
+      patched[name] = swallowing[name] as (...args: unknown[]) => unknown;
   }
 }

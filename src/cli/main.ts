@@ -13,14 +13,20 @@ const COMMANDS: Record<string, { summary: string; run: (args: string[]) => numbe
 };
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, { summary }]) => `  tessera ${name.padEnd(10)} ${summary}`);
+  const lines = Object.entries(COMMANDS).map(
+    ([name, { summary }]) => `  tessera ${name.padEnd(10)} ${summary}`,
+  );
   return `usage:\n${lines.join("\n")}\n`;
 }
 
 const [name, ...args] = process.argv.slice(2);
 const command = name === undefined ? undefined : COMMANDS[name];
 if (command === undefined) {
-  process.stderr.write(name === undefined || name === "help" || name === "--help" ? usage() : `tessera: unknown command ${JSON.stringify(name)}\n${usage()}`);
+  process.stderr.write(
+    name === undefined || name === "help" || name === "--help"
+      ? usage()
+      : `tessera: unknown command ${JSON.stringify(name)}\n${usage()}`,
+  );
   process.exitCode = name === undefined || name === "help" || name === "--help" ? 0 : 2;
 } else {
   process.exitCode = command.run(args);

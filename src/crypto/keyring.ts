@@ -1,4 +1,10 @@
-import { createHmac, hkdfSync, type KeyObject, createSecretKey, timingSafeEqual } from "node:crypto";
+import {
+  createHmac,
+  createSecretKey,
+  hkdfSync,
+  type KeyObject,
+  timingSafeEqual,
+} from "node:crypto";
 import { ConfigError } from "../errors.ts";
 import { MIN_SECRET_BYTES, type Secret, secretBytes } from "./secret.ts";
 
@@ -13,7 +19,10 @@ export interface KeyringOptions {
 /** The outcome of checking a signature: which key matched tells whether to re-sign. */
 export type Verification =
   | { readonly valid: false }
-  | { readonly valid: true; /** an older key matched: re-issue with the newest */ readonly rotated: boolean };
+  | {
+      readonly valid: true /** an older key matched: re-issue with the newest */;
+      readonly rotated: boolean;
+    };
 
 const INVALID: Verification = Object.freeze({ valid: false });
 const VALID_NEWEST: Verification = Object.freeze({ valid: true, rotated: false });

@@ -1,6 +1,6 @@
 import { Cookies } from "../cookies/jar.ts";
-import { Session, SessionState } from "../session/session.ts";
 import type { ChangeSet } from "../session/changes.ts";
+import { Session, SessionState } from "../session/session.ts";
 import type { SessionStore } from "../stores/contract.ts";
 import type { CookieId, IdCookieTransport } from "../transport/id-cookie.ts";
 import { expiryFrom, isAlive } from "./lifetime.ts";
@@ -112,7 +112,8 @@ export class RequestScope<T extends object> {
       if (!changes.isEmpty) return this.#create(state, changes, now);
       // A cookie that led nowhere (forged, unknown, expired) is dropped so it stops costing
       // a verification and a store read on every request.
-      if (this.#transport.present(this.cookies)) this.#transport.clear(this.cookies, this.requestIsSecure);
+      if (this.#transport.present(this.cookies))
+        this.#transport.clear(this.cookies, this.requestIsSecure);
       return undefined;
     }
     const expiresAt = expiryFrom(now, loadedCreatedAt, this.#options);
@@ -146,12 +147,7 @@ export class RequestScope<T extends object> {
     }
   }
 
-  #create(
-    state: SessionState,
-    patch: ChangeSet,
-    now: number,
-    createdAt = now,
-  ): Promise<void> {
+  #create(state: SessionState, patch: ChangeSet, now: number, createdAt = now): Promise<void> {
     const expiresAt = expiryFrom(now, createdAt, this.#options);
     const id = state.id;
     return this.#call("apply", (store) =>

@@ -9,7 +9,7 @@ export interface NeutralRequest {
 }
 
 export interface NeutralContext {
-  session(): Promise<Session<Record<string, any>>>;
+  session(): Promise<Session<Record<string, unknown>>>;
   readonly cookies: Cookies;
 }
 
@@ -22,7 +22,7 @@ export interface NeutralResponse {
 export interface AdapterHarness {
   readonly name: string;
   serve(
-    manager: SessionManager<Record<string, any>>,
+    manager: SessionManager<Record<string, unknown>>,
   ): Promise<{ readonly url: string; close(): Promise<void> }>;
 }
 
@@ -32,7 +32,10 @@ export class DeliberateFailure extends Error {}
  * The one test application, written once against the engine's context; each adapter's harness
  * only translates its framework's request and response to and from these values.
  */
-export async function testApp(request: NeutralRequest, context: NeutralContext): Promise<NeutralResponse> {
+export async function testApp(
+  request: NeutralRequest,
+  context: NeutralContext,
+): Promise<NeutralResponse> {
   const query = request.url.searchParams;
   const route = `${request.method} ${request.url.pathname}`;
   switch (route) {
@@ -40,7 +43,10 @@ export async function testApp(request: NeutralRequest, context: NeutralContext):
       return { status: 200, body: { ok: true } };
     case "GET /data": {
       const session = await context.session();
-      return { status: 200, body: { id: session.id, isNew: session.isNew, data: session.toJSON() } };
+      return {
+        status: 200,
+        body: { id: session.id, isNew: session.isNew, data: session.toJSON() },
+      };
     }
     case "POST /set": {
       const session = await context.session();
@@ -80,12 +86,17 @@ export async function testApp(request: NeutralRequest, context: NeutralContext):
       return { status: 200, body: { id: session.id } };
     }
     case "POST /flash": {
-      (await context.session()).flash(query.get("message") ?? "", query.get("category") ?? "message");
+      (await context.session()).flash(
+        query.get("message") ?? "",
+        query.get("category") ?? "message",
+      );
       return { status: 200, body: {} };
     }
     case "GET /flashes": {
       const category = query.get("category");
-      const flashes = (await context.session()).consumeFlashes(category === null ? undefined : { category });
+      const flashes = (await context.session()).consumeFlashes(
+        category === null ? undefined : { category },
+      );
       return { status: 200, body: flashes };
     }
     case "POST /permanent": {

@@ -26,7 +26,7 @@ async function start(
   inner: SessionStore = memoryStore(),
 ): Promise<{ store: CountingStore; served: Served; client: CookieClient; close(): Promise<void> }> {
   const store = options.store instanceof CountingStore ? options.store : new CountingStore(inner);
-  const manager = createSessions<Record<string, any>>({ secret: SECRET, ...options, store });
+  const manager = createSessions<Record<string, unknown>>({ secret: SECRET, ...options, store });
   const served = await harness.serve(manager);
   return {
     store,
@@ -89,7 +89,11 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       assert.match(cookie, /; HttpOnly/);
       assert.match(cookie, /; SameSite=Lax/);
       assert.match(cookie, /; Path=\//);
-      assert.doesNotMatch(cookie, /; Secure/, "plain HTTP: no Secure, or the browser would drop it");
+      assert.doesNotMatch(
+        cookie,
+        /; Secure/,
+        "plain HTTP: no Secure, or the browser would drop it",
+      );
       assert.match(cookie, /; Max-Age=2678400/, "31 days, as Flask");
       const [id] = (cookieValue(cookie) ?? "").split(".");
       assert.equal(id, response.json().id);
@@ -125,7 +129,9 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       const [id, signature] = value.split(".");
       const forged = `${id}.${(signature ?? "").slice(0, -2)}AA`;
       app.store.reset();
-      const response = await app.client.post("/set?user=mallory", "", { cookie: `session=${forged}` });
+      const response = await app.client.post("/set?user=mallory", "", {
+        cookie: `session=${forged}`,
+      });
       assert.equal(response.status, 200);
       assert.equal(app.store.calls.get, 0, "a bad signature never reaches the store");
       const newId = cookieValue(sessionCookie(response))?.split(".")[0];
@@ -137,7 +143,9 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
     test("an unknown but validly signed id gives a fresh session with a new id", async () => {
       const unknownId = newSessionId();
       const signed = `${unknownId}.${new Keyring(SECRET).sign("session-id", unknownId)}`;
-      const response = await app.client.post("/set?user=mallory", "", { cookie: `session=${signed}` });
+      const response = await app.client.post("/set?user=mallory", "", {
+        cookie: `session=${signed}`,
+      });
       assert.equal(response.status, 200);
       const newId = cookieValue(sessionCookie(response))?.split(".")[0];
       assert.notEqual(newId, unknownId, "the client's id is never adopted");
@@ -171,7 +179,9 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
         "\u0000\u0001",
       ];
       for (const shape of shapes) {
-        const response = await app.client.get("/data", { cookie: `session=${encodeURIComponent(shape)}` });
+        const response = await app.client.get("/data", {
+          cookie: `session=${encodeURIComponent(shape)}`,
+        });
         assert.equal(response.status, 200, `cookie ${JSON.stringify(shape.slice(0, 20))}`);
         assert.equal(response.json().isNew, true);
       }
@@ -182,7 +192,9 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
     test("a tossed cookie of the same name does not hide the real one", async () => {
       const created = await app.client.post("/set?user=alice");
       const real = cookieValue(sessionCookie(created));
-      const response = await app.client.get("/data", { cookie: `session=planted.value; session=${real}` });
+      const response = await app.client.get("/data", {
+        cookie: `session=planted.value; session=${real}`,
+      });
       assert.deepEqual(response.json().data, { user: "alice" });
     });
 
@@ -234,7 +246,9 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       assert.deepEqual((await app.client.get("/flashes?category=warning")).json(), [
         { category: "warning", message: "careful" },
       ]);
-      assert.deepEqual((await app.client.get("/flashes")).json(), [{ category: "info", message: "saved" }]);
+      assert.deepEqual((await app.client.get("/flashes")).json(), [
+        { category: "info", message: "saved" },
+      ]);
     });
 
     test("a non-permanent session gets a browser-session cookie", async () => {
@@ -269,7 +283,9 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
         try {
           await concurrent.client.post("/set?start=1");
           const keys = Array.from({ length: 50 }, (_, index) => `key${index}`);
-          const responses = await Promise.all(keys.map((key) => concurrent.client.post(`/set?${key}=${key}`)));
+          const responses = await Promise.all(
+            keys.map((key) => concurrent.client.post(`/set?${key}=${key}`)),
+          );
           assert.ok(responses.every((response) => response.status === 200));
           const data = (await concurrent.client.get("/data")).json().data;
           for (const key of keys) assert.equal(data[key], key, `${key} kept`);
@@ -371,7 +387,9 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       assert.doesNotMatch(sessionCookie(untrusted) ?? "", /; Secure/);
       const proxied = await start(harness, { trustProxy: true });
       try {
-        const response = await proxied.client.post("/set?a=1", "", { "x-forwarded-proto": "https" });
+        const response = await proxied.client.post("/set?a=1", "", {
+          "x-forwarded-proto": "https",
+        });
         assert.match(sessionCookie(response) ?? "", /; Secure/);
       } finally {
         await proxied.close();
@@ -411,6 +429,9 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
 function storeFactories(): Array<[string, () => SessionStore]> {
   return [
     ["memory", () => memoryStore()],
-    ["sqlite", () => sqliteStore({ path: join(mkdtempSync(join(tmpdir(), "tessera-behaviour-")), "s.db") })],
+    [
+      "sqlite",
+      () => sqliteStore({ path: join(mkdtempSync(join(tmpdir(), "tessera-behaviour-")), "s.db") }),
+    ],
   ];
 }

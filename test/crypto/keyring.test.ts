@@ -19,14 +19,17 @@ describe("secrets", () => {
 
   test("a secret under 24 bytes is a startup error that says how to make one", () => {
     const short = "x".repeat(MIN_SECRET_BYTES - 1);
-    assert.throws(() => new Keyring(short), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /23 bytes; at least 24/);
-      assert.match(error.message, /npx tessera secret/);
-      assert.match(error.message, /generateSecret\(\)/);
-      assert.match(error.message, /dangerouslyAllowShortSecretToShareSessionsWithAnExistingApp/);
-      return true;
-    });
+    assert.throws(
+      () => new Keyring(short),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /23 bytes; at least 24/);
+        assert.match(error.message, /npx tessera secret/);
+        assert.match(error.message, /generateSecret\(\)/);
+        assert.match(error.message, /dangerouslyAllowShortSecretToShareSessionsWithAnExistingApp/);
+        return true;
+      },
+    );
     assert.doesNotThrow(() => new Keyring("x".repeat(MIN_SECRET_BYTES)));
   });
 
@@ -39,7 +42,10 @@ describe("secrets", () => {
   test("a missing secret, an empty list or a non-string is a clear error", () => {
     assert.throws(() => new Keyring(undefined), /No secret was given/);
     assert.throws(() => new Keyring([]), /No secret was given/);
-    assert.throws(() => new Keyring([NEW, 42 as unknown as string]), /secret\[1\] must be a string or bytes; got number/);
+    assert.throws(
+      () => new Keyring([NEW, 42 as unknown as string]),
+      /secret\[1\] must be a string or bytes; got number/,
+    );
     assert.throws(() => new Keyring([NEW, "short"]), /at position 1/);
   });
 
@@ -71,19 +77,31 @@ describe("signing", () => {
   test("any change to a signature fails verification (property)", () => {
     const ring = new Keyring(NEW);
     fc.assert(
-      fc.property(fc.string(), fc.nat(), fc.string({ minLength: 1, maxLength: 3 }), (data, position, insert) => {
-        const signature = ring.sign("p", data);
-        const at = position % signature.length;
-        const tampered = signature.slice(0, at) + insert + signature.slice(at + 1);
-        fc.pre(tampered !== signature);
-        return ring.verify("p", data, tampered).valid === false;
-      }),
+      fc.property(
+        fc.string(),
+        fc.nat(),
+        fc.string({ minLength: 1, maxLength: 3 }),
+        (data, position, insert) => {
+          const signature = ring.sign("p", data);
+          const at = position % signature.length;
+          const tampered = signature.slice(0, at) + insert + signature.slice(at + 1);
+          fc.pre(tampered !== signature);
+          return ring.verify("p", data, tampered).valid === false;
+        },
+      ),
     );
   });
 
   test("malformed signatures are rejected without throwing", () => {
     const ring = new Keyring(NEW);
-    for (const signature of ["", "!", "a".repeat(43), "a".repeat(44), "%%%%", "\u0000".repeat(43)]) {
+    for (const signature of [
+      "",
+      "!",
+      "a".repeat(43),
+      "a".repeat(44),
+      "%%%%",
+      "\u0000".repeat(43),
+    ]) {
       assert.equal(ring.verify("p", "data", signature).valid, false);
     }
   });
@@ -100,7 +118,13 @@ describe("session ids", () => {
   });
 
   test("malformed ids are recognised", () => {
-    for (const id of ["", "a".repeat(42), "a".repeat(44), `${"a".repeat(42)}!`, `${"a".repeat(42)}.`]) {
+    for (const id of [
+      "",
+      "a".repeat(42),
+      "a".repeat(44),
+      `${"a".repeat(42)}!`,
+      `${"a".repeat(42)}.`,
+    ]) {
       assert.equal(isWellFormedSessionId(id), false, id);
     }
   });

@@ -38,7 +38,10 @@ describe("demo site over a real socket (npm start)", () => {
     const login = await browser.post("/login", "username=alice&password=secret");
     assert.equal(login.status, 303);
     assert.equal(login.headers.get("location"), "/");
-    assert.match(login.setCookies[0] ?? "", /^session=[\w-]{43}\.[\w-]{43}; Max-Age=2678400; Path=\/; Expires=.*; HttpOnly; SameSite=Lax$/);
+    assert.match(
+      login.setCookies[0] ?? "",
+      /^session=[\w-]{43}\.[\w-]{43}; Max-Age=2678400; Path=\/; Expires=.*; HttpOnly; SameSite=Lax$/,
+    );
 
     assert.match((await browser.get("/")).text, /Hello, alice/);
     const me = await browser.get("/api/me");
@@ -77,7 +80,10 @@ describe("demo site over a real socket (npm start)", () => {
     const logout = await browser.post("/logout");
     assert.equal(logout.status, 303);
     assert.equal(logout.headers.get("location"), "/login");
-    assert.match(logout.setCookies[0] ?? "", /^session=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT/);
+    assert.match(
+      logout.setCookies[0] ?? "",
+      /^session=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT/,
+    );
     assert.equal((await browser.get("/api/me")).status, 401);
     const replay = await new CookieClient(demo.url).get("/api/me", { cookie: `session=${stolen}` });
     assert.equal(replay.status, 401);
@@ -99,7 +105,10 @@ describe("demo site over a real socket (npm start)", () => {
     assert.match((await browser.get("/cookies")).text, /is not set/);
     const set = await browser.post("/cookies/set", "value=Ada%20Lovelace");
     assert.equal(set.status, 303);
-    assert.match(set.setCookies[0] ?? "", /^user=Ada%20Lovelace; Max-Age=604800; Path=\/; Expires=/);
+    assert.match(
+      set.setCookies[0] ?? "",
+      /^user=Ada%20Lovelace; Max-Age=604800; Path=\/; Expires=/,
+    );
     assert.match((await browser.get("/cookies")).text, /<strong>Ada Lovelace<\/strong>/);
     const deleted = await browser.post("/cookies/delete");
     assert.match(deleted.setCookies[0] ?? "", /^user=; Max-Age=0; Path=\//);

@@ -104,7 +104,9 @@ describe("Session", () => {
       ["warning", "Careful"],
     ]);
     assert.deepEqual(session.peekFlashes().length, 2);
-    assert.deepEqual(session.consumeFlashes({ category: ["warning"] }), [{ category: "warning", message: "Careful" }]);
+    assert.deepEqual(session.consumeFlashes({ category: ["warning"] }), [
+      { category: "warning", message: "Careful" },
+    ]);
     assert.deepEqual(session.consumeFlashes(), [{ category: "message", message: "Saved" }]);
     assert.equal(state.data.has("_flashes"), false);
     assert.deepEqual(session.consumeFlashes(), []);
@@ -124,7 +126,11 @@ describe("Session", () => {
     assert.equal(state.fate, "rename");
     assert.equal(session.get("user"), "a");
     session.destroy();
-    assert.equal(state.fate, "destroy", "destroy after regenerate must not carry the old data along");
+    assert.equal(
+      state.fate,
+      "destroy",
+      "destroy after regenerate must not carry the old data along",
+    );
     assert.equal(session.get("user"), undefined);
     assert.equal(session.isNew, true, "after destroy the session starts over");
 

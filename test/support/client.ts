@@ -28,7 +28,13 @@ export class CookieClient {
     const setCookies = response.headers.getSetCookie();
     for (const header of setCookies) this.#store(header);
     const text = await response.text();
-    return { status: response.status, headers: response.headers, setCookies, text, json: () => JSON.parse(text) };
+    return {
+      status: response.status,
+      headers: response.headers,
+      setCookies,
+      text,
+      json: () => JSON.parse(text),
+    };
   }
 
   get(path: string, headers?: Record<string, string>): Promise<ClientResponse> {

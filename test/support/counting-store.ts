@@ -8,7 +8,13 @@ export type StoreOperation = "get" | "apply" | "touch" | "destroy" | "rename";
  */
 export class CountingStore implements SessionStore {
   readonly inner: SessionStore;
-  readonly calls: Record<StoreOperation, number> = { get: 0, apply: 0, touch: 0, destroy: 0, rename: 0 };
+  readonly calls: Record<StoreOperation, number> = {
+    get: 0,
+    apply: 0,
+    touch: 0,
+    destroy: 0,
+    rename: 0,
+  };
 
   constructor(inner: SessionStore) {
     this.inner = inner;
@@ -66,7 +72,8 @@ export class FlakyStore extends CountingStore {
 
   #gate<T>(call: () => Promise<T>): Promise<T> {
     if (this.mode === "hang") return new Promise<T>(() => {});
-    if (this.mode === "refuse") return Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:6379"));
+    if (this.mode === "refuse")
+      return Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:6379"));
     return call();
   }
 }

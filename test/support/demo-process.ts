@@ -24,7 +24,10 @@ export function startDemo(cwd: string, env: Record<string, string> = {}): Promis
     output += chunk;
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`demo did not start in 10 s:\n${output}`)), 10_000);
+    const timer = setTimeout(
+      () => fail(new Error(`demo did not start in 10 s:\n${output}`)),
+      10_000,
+    );
     const fail = (error: Error): void => {
       clearTimeout(timer);
       child.kill("SIGKILL");
@@ -78,7 +81,8 @@ function stopProcess(child: ChildProcess): Promise<void> {
 function withoutDemoSettings(env: NodeJS.ProcessEnv): Record<string, string> {
   const copy: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && !["PORT", "SECRET_KEY", "SESSION_STORE", "HOST"].includes(key)) copy[key] = value;
+    if (value !== undefined && !["PORT", "SECRET_KEY", "SESSION_STORE", "HOST"].includes(key))
+      copy[key] = value;
   }
   return copy;
 }
