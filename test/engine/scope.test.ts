@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { createSessions } from "../../src/engine/manager.ts";
+import { memoryStore } from "../../src/stores/memory.ts";
+
+const secret = "scope-test-secret-0123456789abcdefgh";
+
+/** Drives the engine directly, as an adapter does, to pin orderings HTTP cannot force. */
+describe("request scope", () => {
+  async function loggedIn() {
+    const store = memoryStore();
+    const sessions = createSessions({ secret, store });
+    const first = sessions.begin({ cookieHeader: undefined, encrypted: false });
+    (await first.session()).set("user", "alice");
+    const [cookie] = (await first.commit()).setCookie;
+    const header = (cookie ?? "").split(";")[0] ?? "";
+    return { store, sessions, header, id: header.slice("session=".length).split(".")[0] ?? "" };
+  }
+
+  test("a write racing a logout does not bring the session back", async () => {
+    const { store, sessions, header, id } = await loggedIn();
+    const slow = sessions.begin({ cookieHeader: header, encrypted: false });
+    const slowSession = await slow.session();
+    const logout = sessions.begin({ cookieHeader: header, encrypted: false });
+    (await logout.session()).destroy();
+    await logout.commit();
+    slowSession.set("cart", "3");
+    const headers = await slow.commit();
+    assert.equal(await store.get(id), undefined, "the destroyed record stays destroyed");
+    assert.match(headers.setCookie[0] ?? "", /^session=; Max-Age=0/);
+  });
+
+  test("a commit that starts while the session is still loading waits for it", async () => {
+    const { sessions, header } = await loggedIn();
+    const scope = sessions.begin({ cookieHeader: header, encrypted: false });
+    const loading = scope.session();
+    const committing = scope.commit();
+    assert.ok(committing instanceof Promise);
+    const session = await loading;
+    assert.equal(session.get("user"), "alice");
+    assert.equal((await committing).varyCookie, true);
+  });
+
+  test("a read-only request commits synchronously, with no store call to wait for", async () => {
+    const { sessions, header } = await loggedIn();
+    const scope = sessions.begin({ cookieHeader: header, encrypted: false });
+    await scope.session();
+    const result = scope.commit();
+    assert.ok(!(result instanceof Promise));
+    assert.deepEqual(result, { setCookie: [], varyCookie: true });
+  });
+});
