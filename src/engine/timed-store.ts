@@ -30,7 +30,15 @@ export function withDeadline<T>(
   const guarded = pending.then(
     (value) => value,
     (error: unknown) => {
-      if (error instanceof StoreUnavailableError) throw error;
+      // A value the store cannot encode is the application's bug, not an outage: it stays a
+      // TypeError or RangeError (a 500 with the message pointing at the key), never a 503.
+      if (
+        error instanceof StoreUnavailableError ||
+        error instanceof TypeError ||
+        error instanceof RangeError
+      ) {
+        throw error;
+      }
       throw new StoreUnavailableError(
         operation,
         `The ${storeKind} session store failed during ${operation}: ${error instanceof Error ? error.message : String(error)}`,

@@ -50,3 +50,21 @@ describe("request scope", () => {
     assert.deepEqual(result, { setCookie: [], varyCookie: true });
   });
 });
+
+describe("store errors", () => {
+  test("a value the store cannot encode is the application's error, not an outage", async () => {
+    const sessions = createSessions({ secret, store: memoryStore() });
+    const scope = sessions.begin({ cookieHeader: undefined, encrypted: false });
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    (await scope.session()).set("loop", circular as never);
+    await assert.rejects(
+      Promise.resolve().then(() => scope.commit()),
+      (error: unknown) => {
+        assert.ok(error instanceof TypeError);
+        assert.match(error.message, /key "loop"/);
+        return true;
+      },
+    );
+  });
+});
