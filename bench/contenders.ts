@@ -1,0 +1,116 @@
+/**
+ * The contenders, one entry each. A contender is a server script in bench/servers/ (run in its
+ * own process), the settings it gets by env, how to get a logged-in request out of it, and the
+ * floors its throughput is divided by. Adding a peer (express-session + connect-redis,
+ * cookie-session, iron-session, a Redis store) is one more entry here plus its server script.
+ */
+import { cookieFrom, get, type LoadTarget } from "./http.ts";
+
+export interface Contender {
+  readonly name: string;
+  /** A floor is a baseline; reads and writes are session work measured against floors. */
+  readonly kind: "floor" | "read" | "write";
+  readonly description: string;
+  /** File name in bench/servers/. */
+  readonly server: string;
+  /** Extra env for the server. Every server also gets BENCH_DB_PATH, a file of its own. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Floors (contender names) to report this contender's throughput as a fraction of. */
+  readonly compareWith: readonly string[];
+  /** Brings the fresh server to the state under test and returns the request to load it with. */
+  prepare(origin: string): Promise<LoadTarget>;
+}
+
+const READ_FLOORS = ["floor-bare", "floor-sqlite-read"] as const;
+const WRITE_FLOORS = ["floor-bare", "floor-sqlite-write"] as const;
+
+/** Logs in to the demo app as alice and loads the JSON account endpoint with her cookie. */
+async function demoLoggedIn(origin: string): Promise<LoadTarget> {
+  const cookie = await cookieFrom(origin, "/login", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: "username=alice",
+    expectStatus: 303,
+    cookieName: "session",
+  });
+  return get("/api/me", { Cookie: cookie });
+}
+
+async function writeSessionStarted(origin: string): Promise<LoadTarget> {
+  const cookie = await cookieFrom(origin, "/start", { expectStatus: 200, cookieName: "session" });
+  return get("/write", { Cookie: cookie });
+}
+
+async function noSetup(): Promise<LoadTarget> {
+  return get("/");
+}
+
+export const CONTENDERS: readonly Contender[] = [
+  {
+    name: "floor-bare",
+    kind: "floor",
+    description: "bare node:http answering the JSON",
+    server: "floor-bare.ts",
+    env: {},
+    compareWith: [],
+    prepare: noSetup,
+  },
+  {
+    name: "floor-sqlite-read",
+    kind: "floor",
+    description: "bare node:http + one prepared SELECT on node:sqlite (WAL) + JSON.parse",
+    server: "floor-sqlite-read.ts",
+    env: {},
+    compareWith: ["floor-bare"],
+    prepare: noSetup,
+  },
+  {
+    name: "floor-sqlite-write",
+    kind: "floor",
+    description: "bare node:http + SELECT and UPDATE in one BEGIN IMMEDIATE transaction",
+    server: "floor-sqlite-write.ts",
+    env: {},
+    compareWith: ["floor-bare"],
+    prepare: noSetup,
+  },
+  {
+    name: "demo-sqlite",
+    kind: "read",
+    description: "demo/app.ts, GET /api/me logged in, sqliteStore",
+    server: "demo.ts",
+    env: { BENCH_STORE: "sqlite" },
+    compareWith: READ_FLOORS,
+    prepare: demoLoggedIn,
+  },
+  {
+    name: "demo-memory",
+    kind: "read",
+    description: "demo/app.ts, GET /api/me logged in, memoryStore",
+    server: "demo.ts",
+    env: { BENCH_STORE: "memory" },
+    compareWith: READ_FLOORS,
+    prepare: demoLoggedIn,
+  },
+  {
+    name: "session-write-sqlite",
+    kind: "write",
+    description: "createSessions + withSessions, s.set() on every request, sqliteStore",
+    server: "session-write.ts",
+    env: { BENCH_STORE: "sqlite" },
+    compareWith: WRITE_FLOORS,
+    prepare: writeSessionStarted,
+  },
+];
+
+/** The contenders BENCH_ONLY names, in table order; an unknown name is an error, not a no-op. */
+export function selectContenders(only: readonly string[] | undefined): readonly Contender[] {
+  if (only === undefined) return CONTENDERS;
+  const known = new Set(CONTENDERS.map((contender) => contender.name));
+  const unknown = only.filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `BENCH_ONLY names unknown contenders: ${unknown.join(", ")}. Known: ${[...known].join(", ")}.`,
+    );
+  }
+  return CONTENDERS.filter((contender) => only.includes(contender.name));
+}

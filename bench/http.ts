@@ -1,0 +1,80 @@
+/** One-off requests around the load: logging in before it, checking the answers are right. */
+import { EXPECTED_BODY, EXPECTED_STATUS } from "./expected.ts";
+
+/** The request autocannon repeats for a contender. */
+export interface LoadTarget {
+  readonly method: "GET" | "POST";
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export function get(path: string, headers: Record<string, string> = {}): LoadTarget {
+  return { method: "GET", path, headers };
+}
+
+/**
+ * Makes one request that must answer `status` with a Set-Cookie for `cookieName`, and returns
+ * that cookie as a Cookie header value (`name=value`), as a browser would send it back.
+ */
+export async function cookieFrom(
+  origin: string,
+  path: string,
+  init: RequestInit & { expectStatus: number; cookieName: string },
+): Promise<string> {
+  const response = await fetch(new URL(path, origin), { ...init, redirect: "manual" });
+  const body = await response.text();
+  if (response.status !== init.expectStatus) {
+    throw new Error(
+      `${init.method ?? "GET"} ${path} answered ${response.status}, not ${init.expectStatus}: ${body.slice(0, 200)}`,
+    );
+  }
+  const prefix = `${init.cookieName}=`;
+  const cookie = response.headers
+    .getSetCookie()
+    .map((header) => header.split(";", 1)[0] ?? "")
+    .find((pair) => pair.startsWith(prefix) && pair.length > prefix.length);
+  if (cookie === undefined) {
+    throw new Error(`${init.method ?? "GET"} ${path} set no ${init.cookieName} cookie.`);
+  }
+  return cookie;
+}
+
+/**
+ * Fails loudly unless the target answers 200 with the expected body, twice (the second time
+ * through whatever state the first left). When the target sends a cookie, also checks that
+ * the same request without it does not succeed: otherwise the session would not be exercised.
+ */
+export async function verifyTarget(origin: string, target: LoadTarget): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const { status, body } = await send(origin, target, target.headers);
+    if (status !== EXPECTED_STATUS || body !== EXPECTED_BODY) {
+      throw new Error(
+        `${target.method} ${target.path} answered ${status} ${JSON.stringify(body.slice(0, 200))}; expected ${EXPECTED_STATUS} ${EXPECTED_BODY}.`,
+      );
+    }
+  }
+  if (Object.keys(target.headers).some((name) => name.toLowerCase() === "cookie")) {
+    const withoutCookie = Object.fromEntries(
+      Object.entries(target.headers).filter(([name]) => name.toLowerCase() !== "cookie"),
+    );
+    const { status } = await send(origin, target, withoutCookie);
+    if (status === EXPECTED_STATUS) {
+      throw new Error(
+        `${target.method} ${target.path} answered ${status} without its cookie: the load would not exercise the session.`,
+      );
+    }
+  }
+}
+
+async function send(
+  origin: string,
+  target: LoadTarget,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
+  const response = await fetch(new URL(target.path, origin), {
+    method: target.method,
+    headers,
+    redirect: "manual",
+  });
+  return { status: response.status, body: await response.text() };
+}

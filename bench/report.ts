@@ -1,0 +1,177 @@
+/**
+ * Turns the measured windows into ratios against the floors, as a Markdown table and as JSON.
+ * Absolute requests/s drift on a shared machine; the ratios between windows run side by side
+ * are the result.
+ */
+import { cpus, loadavg, release, type } from "node:os";
+import type { Contender } from "./contenders.ts";
+import type { Window } from "./load.ts";
+import type { Settings } from "./settings.ts";
+
+export interface ContenderRun {
+  readonly contender: Contender;
+  /** One window per round, in round order. */
+  readonly windows: readonly Window[];
+}
+
+export interface Ratio {
+  readonly floor: string;
+  /** Contender median ÷ floor median. */
+  readonly ofMedians: number;
+  /** Lowest and highest per-round ratio: how far the noise moved it. */
+  readonly roundMin: number;
+  readonly roundMax: number;
+}
+
+export interface ContenderResult {
+  readonly name: string;
+  readonly kind: Contender["kind"];
+  readonly description: string;
+  readonly medianRequestsPerSecond: number;
+  readonly roundRequestsPerSecond: readonly number[];
+  /** Every measured window, in round order, for a closer look at the noise. */
+  readonly windows: readonly Window[];
+  readonly ratios: readonly Ratio[];
+  readonly medianServerBusy: number | undefined;
+  readonly medianServerCpuMicrosPerRequest: number | undefined;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  /** Some response in a measured window failed: its throughput is not to be trusted. */
+  readonly flagged: boolean;
+}
+
+export interface Machine {
+  readonly cpuModel: string;
+  readonly cpuCount: number;
+  readonly os: string;
+  readonly loadAverageAtStart: readonly number[];
+  readonly node: string;
+  readonly autocannon: string;
+}
+
+export function describeMachine(autocannonVersion: string): Machine {
+  const cores = cpus();
+  return {
+    cpuModel: cores[0]?.model.trim() ?? "unknown",
+    cpuCount: cores.length,
+    os: `${type()} ${release()}`,
+    // Other tenants' load is the main noise source here; it is worth having next to the figures.
+    loadAverageAtStart: loadavg().map((load) => Math.round(load * 100) / 100),
+    node: process.version,
+    autocannon: autocannonVersion,
+  };
+}
+
+export function summarize(runs: readonly ContenderRun[]): ContenderResult[] {
+  const byName = new Map(runs.map((run) => [run.contender.name, run]));
+  return runs.map(({ contender, windows }) => {
+    const perRound = windows.map((window) => window.requestsPerSecond);
+    const ratios = contender.compareWith.flatMap((floorName): Ratio[] => {
+      const floor = byName.get(floorName);
+      if (floor === undefined) return []; // left out by BENCH_ONLY
+      const floorPerRound = floor.windows.map((window) => window.requestsPerSecond);
+      const roundRatios = perRound.map(
+        (value, round) => value / (floorPerRound[round] ?? Number.NaN),
+      );
+      return [
+        {
+          floor: floorName,
+          ofMedians: median(perRound) / median(floorPerRound),
+          roundMin: Math.min(...roundRatios),
+          roundMax: Math.max(...roundRatios),
+        },
+      ];
+    });
+    const sum = (pick: (window: Window) => number): number =>
+      windows.reduce((total, window) => total + pick(window), 0);
+    const non2xx = sum((window) => window.non2xx);
+    const errors = sum((window) => window.errors);
+    return {
+      name: contender.name,
+      kind: contender.kind,
+      description: contender.description,
+      medianRequestsPerSecond: median(perRound),
+      roundRequestsPerSecond: perRound,
+      windows,
+      ratios,
+      medianServerBusy: medianDefined(windows.map((window) => window.serverBusy)),
+      medianServerCpuMicrosPerRequest: medianDefined(
+        windows.map((window) => window.serverCpuMicrosPerRequest),
+      ),
+      non2xx,
+      errors,
+      timeouts: sum((window) => window.timeouts),
+      flagged: non2xx > 0 || errors > 0,
+    };
+  });
+}
+
+export function toMarkdown(
+  results: readonly ContenderResult[],
+  machine: Machine,
+  settings: Settings,
+): string {
+  const floors = [...new Set(results.flatMap((result) => result.ratios.map((r) => r.floor)))];
+  const header = [
+    "contender",
+    "kind",
+    "median req/s",
+    ...floors.map((floor) => `÷ ${floor}`),
+    "server CPU µs/req",
+    "server busy",
+    "non-2xx / errors",
+  ];
+  const rows = results.map((result) => [
+    result.flagged ? `⚠ ${result.name}` : result.name,
+    result.kind,
+    Math.round(result.medianRequestsPerSecond).toString(),
+    ...floors.map((floor) => formatRatio(result.ratios.find((ratio) => ratio.floor === floor))),
+    result.medianServerCpuMicrosPerRequest === undefined
+      ? "n/a"
+      : Math.round(result.medianServerCpuMicrosPerRequest).toString(),
+    result.medianServerBusy === undefined ? "n/a" : `${Math.round(result.medianServerBusy * 100)}%`,
+    `${result.non2xx} / ${result.errors}`,
+  ]);
+  const table = [header, header.map(() => "---"), ...rows]
+    .map((cells) => `| ${cells.join(" | ")} |`)
+    .join("\n");
+  const flagged = results.filter((result) => result.flagged).map((result) => result.name);
+  return [
+    "## tessera benchmark",
+    "",
+    `- Machine: ${machine.cpuModel} × ${machine.cpuCount}, ${machine.os}; load average at start ${machine.loadAverageAtStart.join(" / ")}`,
+    `- Node ${machine.node}, autocannon ${machine.autocannon} (load generator in the parent process, each server in its own child)`,
+    `- Settings: ${settings.rounds} rounds × ${settings.durationSeconds} s measured per contender (after ${settings.warmupSeconds} s of warm-up, discarded), ${settings.connections} connections, pipelining ${settings.pipelining}, contender order rotated each round`,
+    "",
+    table,
+    "",
+    "÷ floor: the contender's median over the floor's median; in parentheses the lowest and highest ratio of single rounds (contender and floor measured in the same round).",
+    "Server CPU µs/req and busy come from /proc: CPU time of the server process (all its threads, kernel time included) per 2xx response, and over the window's wall time. Busy near or above 100% means the server was the bottleneck; well below means the load generator or other tenants set the pace, which squeezes ratios toward 1.",
+    ...(flagged.length > 0
+      ? [
+          ``,
+          `⚠ Failed responses in measured windows, throughput not comparable: ${flagged.join(", ")}.`,
+        ]
+      : []),
+    "",
+  ].join("\n");
+}
+
+function formatRatio(ratio: Ratio | undefined): string {
+  if (ratio === undefined) return "—";
+  return `${ratio.ofMedians.toFixed(2)} (${ratio.roundMin.toFixed(2)}–${ratio.roundMax.toFixed(2)})`;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  const upper = sorted[middle] as number;
+  return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] as number) + upper) / 2;
+}
+
+function medianDefined(values: readonly (number | undefined)[]): number | undefined {
+  const defined = values.filter((value): value is number => value !== undefined);
+  return defined.length === 0 ? undefined : median(defined);
+}

@@ -1,0 +1,131 @@
+/**
+ * `npm run bench`: requests/s of each contender next to the floors, as ratios measured side by
+ * side in one run (DESIGN.md §6). Each server runs in its own child process; autocannon loads
+ * them from this process one at a time, in rounds with the order rotated, so slow drifts of a
+ * shared machine spread over every contender instead of landing on one.
+ *
+ * Settings by env: BENCH_DURATION (s per measured window), BENCH_WARMUP (s), BENCH_ROUNDS,
+ * BENCH_CONNECTIONS, BENCH_ONLY (comma-separated names), BENCH_CPU_PROF (a directory: servers
+ * run with --cpu-prof and write <contender>.cpuprofile there; see top-self-time.ts).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { killAllServersNow, type ServerChild, startServer, stopAllServers } from "./children.ts";
+import { type Contender, selectContenders } from "./contenders.ts";
+import { type LoadTarget, verifyTarget } from "./http.ts";
+import { runWindow, stopLoad, type Window } from "./load.ts";
+import { describeMachine, summarize, toMarkdown } from "./report.ts";
+import { readSettings, type Settings } from "./settings.ts";
+
+const RESULTS_FILE = resolve(import.meta.dirname, "..", ".bench", "results.json");
+
+interface Ready {
+  readonly contender: Contender;
+  readonly server: ServerChild;
+  readonly target: LoadTarget;
+  readonly windows: Window[];
+}
+
+async function main(): Promise<void> {
+  const settings = readSettings();
+  const contenders = selectContenders(settings.only);
+  const scratch = mkdtempSync(join(tmpdir(), "tessera-bench-"));
+  process.once("exit", () => {
+    // Synchronous last resort for every way out, errors included.
+    killAllServersNow();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+  if (settings.cpuProfileDir !== undefined) mkdirSync(settings.cpuProfileDir, { recursive: true });
+
+  const ready = await Promise.all(
+    contenders.map((contender) => launch(contender, scratch, settings)),
+  );
+  for (const round of Array.from({ length: settings.rounds }, (_, index) => index)) {
+    for (const entry of rotate(ready, round)) {
+      log(`round ${round + 1}/${settings.rounds}: ${entry.contender.name}`);
+      const { origin, pid } = entry.server;
+      await runWindow(origin, pid, entry.target, settings, settings.warmupSeconds);
+      entry.windows.push(
+        await runWindow(origin, pid, entry.target, settings, settings.durationSeconds),
+      );
+    }
+  }
+  // Stopped before reporting so --cpu-prof profiles are on disk when the table appears.
+  await stopAllServers();
+
+  const results = summarize(ready.map(({ contender, windows }) => ({ contender, windows })));
+  const machine = describeMachine(autocannonVersion());
+  process.stdout.write(toMarkdown(results, machine, settings));
+  mkdirSync(resolve(RESULTS_FILE, ".."), { recursive: true });
+  writeFileSync(
+    RESULTS_FILE,
+    `${JSON.stringify({ finishedAt: new Date().toISOString(), machine, settings, results }, null, 2)}\n`,
+  );
+  log(`results written to ${RESULTS_FILE}`);
+}
+
+/** Starts a contender's server, brings it to the state under test and checks its answers. */
+async function launch(contender: Contender, scratch: string, settings: Settings): Promise<Ready> {
+  const profileFlags =
+    settings.cpuProfileDir === undefined
+      ? []
+      : [
+          "--cpu-prof",
+          `--cpu-prof-dir=${settings.cpuProfileDir}`,
+          `--cpu-prof-name=${contender.name}.cpuprofile`,
+        ];
+  const server = await startServer(
+    contender.server,
+    { ...contender.env, BENCH_DB_PATH: join(scratch, `${contender.name}.db`) },
+    profileFlags,
+  );
+  try {
+    const target = await contender.prepare(server.origin);
+    await verifyTarget(server.origin, target);
+    return { contender, server, target, windows: [] };
+  } catch (error) {
+    throw new Error(`contender ${contender.name} is not ready to measure: ${describe(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Round r starts at the r-th contender, so no contender always runs first or last. */
+function rotate<T>(items: readonly T[], round: number): T[] {
+  const start = items.length === 0 ? 0 : round % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
+}
+
+function autocannonVersion(): string {
+  const path = createRequire(import.meta.url).resolve("autocannon/package.json");
+  return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
+}
+
+/** Progress goes to stderr, so stdout carries only the table. */
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function shutDown(exitCode: number): Promise<never> {
+  stopLoad();
+  await stopAllServers();
+  process.exit(exitCode);
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the servers`);
+    void shutDown(signal === "SIGINT" ? 130 : 143);
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error("bench failed:", error);
+  void shutDown(1);
+});

@@ -1,0 +1,49 @@
+/**
+ * What every benchmark server shares: listen on an ephemeral port on loopback, tell the parent
+ * the port on stdout, and exit cleanly when told to or when the parent goes away.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function serve(handler: Handler, onClose: () => void | Promise<void> = () => {}): void {
+  const server = createServer(handler);
+  server.listen(0, "127.0.0.1", () => {
+    const { port } = server.address() as AddressInfo;
+    // The parent waits for this one line; anything else on stdout would confuse it.
+    process.stdout.write(`${port}\n`);
+  });
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    server.closeAllConnections();
+    server.close();
+    // A normal exit (not death by signal) is what lets --cpu-prof write its profile.
+    void Promise.resolve()
+      .then(onClose)
+      .finally(() => process.exit(0));
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  // stdin is a pipe from the parent: its end means the parent died without killing us (SIGKILL,
+  // crash), and a benchmark server must never outlive its run.
+  process.stdin.on("end", stop).resume();
+}
+
+export function sendJson(res: ServerResponse, status: number, json: string): void {
+  res.writeHead(status, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(json),
+    "Cache-Control": "no-store",
+  });
+  res.end(json);
+}
+
+/** A setting the parent must pass; a missing one is a bug in the contender table. */
+export function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === "") throw new Error(`${name} is not set for this server.`);
+  return value;
+}
