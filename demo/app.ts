@@ -27,7 +27,7 @@ export function createDemoApp(options: DemoOptions): {
   const sessions = createSessions<DemoSession>({ secret: options.secret, store: options.store });
 
   const handler = withSessions(sessions, async (req, res, { session, cookies }) => {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const path = pathOf(req.url);
     const route = `${req.method} ${path}`;
     switch (route) {
       case "GET /": {
@@ -73,6 +73,13 @@ export function createDemoApp(options: DemoOptions): {
     }
   });
   return { sessions, handler };
+}
+
+/** The path without the query; cheaper than a full URL parse on every request. */
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return "/";
+  const query = url.indexOf("?");
+  return query === -1 ? url : url.slice(0, query);
 }
 
 function sendHtml(res: ServerResponse, status: number, html: string): void {

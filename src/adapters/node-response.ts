@@ -114,7 +114,10 @@ function applyHeaders(
   if (headers.varyCookie) {
     const key = explicit && Object.keys(explicit).find((name) => name.toLowerCase() === "vary");
     if (explicit && key) explicit[key] = withCookie(String(explicit[key]));
-    else res.setHeader("Vary", withCookie(toList(res.getHeader("Vary")).join(", ")));
+    else {
+      const vary = res.getHeader("Vary");
+      res.setHeader("Vary", vary === undefined ? "Cookie" : withCookie(toList(vary).join(", ")));
+    }
   }
 }
 

@@ -6,6 +6,9 @@ import { parseAllValues, parseCookieHeader } from "./parse.ts";
 import { serializeDeletion, serializeSetCookie } from "./serialize.ts";
 import { signCookieValue, unsignCookieValue } from "./signing.ts";
 
+/** Shared by every response that sets no cookie, so the common case allocates nothing. */
+const NOTHING_OUTGOING: readonly string[] = Object.freeze([]);
+
 /** What a Cookies jar needs to know about its request. */
 export interface CookiesContext {
   /** Whether the request came over HTTPS: the default for the Secure attribute. */
@@ -120,7 +123,7 @@ export class Cookies {
 
   /** The Set-Cookie header values to send, in the order their cookies were last written. */
   get outgoing(): readonly string[] {
-    return Array.from(this.#outgoing.values());
+    return this.#outgoing.size === 0 ? NOTHING_OUTGOING : Array.from(this.#outgoing.values());
   }
 
   #cookies(): Readonly<Record<string, string>> {

@@ -50,9 +50,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
   function put(id: string, entry: Entry): void {
     entries.delete(id);
     entries.set(id, entry);
-    for (const oldest of entries.keys()) {
-      if (entries.size <= maxEntries) break;
-      entries.delete(oldest);
+    if (entries.size > maxEntries) {
+      for (const oldest of entries.keys()) {
+        if (entries.size <= maxEntries) break;
+        entries.delete(oldest);
+      }
     }
   }
 

@@ -7,6 +7,13 @@ import type { ResolvedOptions } from "../engine/options.ts";
 /** Keys signing session ids are derived for this purpose only. */
 const PURPOSE = "session-id";
 
+/**
+ * How many verified cookie values are remembered. An HMAC costs several microseconds on a busy
+ * server (more than everything else a session read does), and a browser sends the same cookie
+ * on every request, so verifying each value once per process is the largest saving there is.
+ */
+const VERIFIED_CACHE_SIZE = 4_096;
+
 export interface CookieId {
   readonly id: string;
   /** An older secret signed it: send the cookie again, signed with the newest. */
@@ -20,6 +27,12 @@ export interface CookieId {
 export class IdCookieTransport {
   readonly #keyring: Keyring;
   readonly #cookie: ResolvedOptions["cookie"];
+  /**
+   * Cookie values whose signature verified, exactly as sent. Only a value that passed the
+   * constant-time check gets in, so a hit proves what the check proved; a miss (a new, forged or
+   * evicted value) is verified in full. The cache belongs to this manager and its keyring.
+   */
+  readonly #verified = new Map<string, CookieId>();
 
   constructor(options: Pick<ResolvedOptions, "keyring" | "cookie">) {
     this.#keyring = options.keyring;
@@ -38,14 +51,27 @@ export class IdCookieTransport {
    */
   read(cookies: Cookies): CookieId | undefined {
     for (const value of cookies.getAll(this.#cookie.name)) {
-      const dot = value.indexOf(".");
-      if (dot <= 0) continue;
-      const id = value.slice(0, dot);
-      if (!isWellFormedSessionId(id)) continue;
-      const verification = this.#keyring.verify(PURPOSE, id, value.slice(dot + 1));
-      if (verification.valid) return { id, rotated: verification.rotated };
+      const verified = this.#verified.get(value) ?? this.#verify(value);
+      if (verified !== undefined) return verified;
     }
     return undefined;
+  }
+
+  #verify(value: string): CookieId | undefined {
+    const dot = value.indexOf(".");
+    if (dot <= 0) return undefined;
+    const id = value.slice(0, dot);
+    if (!isWellFormedSessionId(id)) return undefined;
+    const verification = this.#keyring.verify(PURPOSE, id, value.slice(dot + 1));
+    if (!verification.valid) return undefined;
+    const verified = { id, rotated: verification.rotated };
+    if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
+      // Oldest first: a Map iterates in insertion order.
+      const oldest = this.#verified.keys().next();
+      if (!oldest.done) this.#verified.delete(oldest.value);
+    }
+    this.#verified.set(value, verified);
+    return verified;
   }
 
   /** Sends the id; `maxAgeSeconds` undefined makes a browser-session cookie. */

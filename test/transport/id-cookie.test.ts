@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { Cookies } from "../../src/cookies/jar.ts";
+import { Keyring } from "../../src/crypto/keyring.ts";
+import { newSessionId } from "../../src/crypto/session-id.ts";
+import { resolveOptions } from "../../src/engine/options.ts";
+import { memoryStore } from "../../src/stores/memory.ts";
+import { IdCookieTransport } from "../../src/transport/id-cookie.ts";
+
+const NEW = "id-cookie-test-newest-secret-0123456789";
+const OLD = "id-cookie-test-older-secret-01234567890";
+
+function transport(secret: string | string[]): IdCookieTransport {
+  return new IdCookieTransport(resolveOptions({ secret, store: memoryStore() }));
+}
+
+function request(value: string): Cookies {
+  return new Cookies(`session=${value}`, { requestIsSecure: false });
+}
+
+describe("signed id cookie", () => {
+  test("reads back what it wrote, and nothing altered", () => {
+    const ids = transport(NEW);
+    const id = newSessionId();
+    const out = new Cookies(undefined, { requestIsSecure: false });
+    ids.write(out, id, 60, false);
+    const value = (out.outgoing[0] ?? "").split(";")[0]?.slice("session=".length) ?? "";
+    // Twice: the second read is served by the verified-value cache and must agree.
+    assert.deepEqual(ids.read(request(value)), { id, rotated: false });
+    assert.deepEqual(ids.read(request(value)), { id, rotated: false });
+    for (let index = 0; index < value.length; index++) {
+      const replacement = value[index] === "A" ? "B" : "A";
+      const altered = value.slice(0, index) + replacement + value.slice(index + 1);
+      assert.equal(ids.read(request(altered)), undefined, `byte ${index} changed`);
+    }
+    assert.equal(ids.read(request(`${value}x`)), undefined);
+    assert.equal(ids.read(request(value.slice(0, -1))), undefined);
+  });
+
+  test("a cookie signed with an older secret reads as rotated, every time", () => {
+    const id = newSessionId();
+    const value = `${id}.${new Keyring(OLD).sign("session-id", id)}`;
+    const ids = transport([NEW, OLD]);
+    assert.deepEqual(ids.read(request(value)), { id, rotated: true });
+    assert.deepEqual(ids.read(request(value)), { id, rotated: true });
+    assert.equal(
+      transport(NEW).read(request(value)),
+      undefined,
+      "a retired secret no longer verifies",
+    );
+  });
+});
