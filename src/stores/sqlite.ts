@@ -21,6 +21,7 @@ import type {
   StoredSession,
 } from "./contract.ts";
 import { listLimit, parseStoredData, serializePatchedData } from "./json-records.ts";
+import { PatchStatements } from "./sqlite-patch.ts";
 
 export interface SqliteStoreOptions {
   /** The database file, created with its directory when missing; ":memory:" for a throwaway one. */
@@ -42,8 +43,13 @@ const DEFAULTS = {
 
 /** How long a query waits for another process's write lock before it fails. */
 const BUSY_TIMEOUT_MS = 5_000;
-/** Rows deleted per sweep statement, so a sweep never holds the write lock for long. */
-const SWEEP_BATCH = 500;
+/**
+ * Rowids examined per sweep statement. There is deliberately no index on expires_at: it would
+ * cost every write and touch about a third more, to speed up a sweep that runs every few
+ * minutes. The sweep walks the table in rowid order instead, a short range per statement, so it
+ * never holds the write lock for long however many sessions there are.
+ */
+const SWEEP_CHUNK = 2_000;
 /** Rows fetched per list query, so a listing never keeps a statement open across awaits. */
 const LIST_PAGE = 200;
 /** setInterval cannot wait longer; a larger delay would silently fire every millisecond. */
@@ -58,6 +64,7 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
 
   const db = openDatabase(path, synchronous);
   const sql = prepareStatements(db, path, table);
+  const patches = new PatchStatements((text) => db.prepare(text), `"${table}"`);
   let closed = false;
   let sweeping: Promise<number> | undefined;
 
@@ -102,15 +109,18 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
 
   async function purge(): Promise<number> {
     const now = Date.now();
+    const last = Number(guarded("purgeExpired", () => sql.maxRowid.get())?.last ?? 0);
     let total = 0;
-    for (;;) {
-      const { changes } = guarded("purgeExpired", () => sql.sweepBatch.run(now, SWEEP_BATCH));
+    for (let from = 1; from <= last; from += SWEEP_CHUNK) {
+      const { changes } = guarded("purgeExpired", () =>
+        sql.sweepChunk.run(from, from + SWEEP_CHUNK - 1, now),
+      );
       total += Number(changes);
-      if (Number(changes) < SWEEP_BATCH) return total;
-      // Let requests run between batches; a close() meanwhile ends the sweep.
+      // Let requests run between chunks; a close() meanwhile ends the sweep.
       await new Promise((resolve) => setImmediate(resolve));
       if (closed) return total;
     }
+    return total;
   }
 
   function purgeOnce(): Promise<number> {
@@ -155,8 +165,17 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
     },
 
     async apply(id: string, patch: SessionPatch, options: ApplyOptions): Promise<boolean> {
-      return guarded("apply", () =>
-        inTransaction(() => {
+      return guarded("apply", () => {
+        // The common write (an existing session, a few keys) is one UPDATE; creation, clear,
+        // unusual keys and corrupt rows go through the read-modify-write transaction.
+        if (
+          options.mustExist &&
+          patches.canApply(patch) &&
+          patches.apply(id, patch, options.expiresAt, Date.now())
+        ) {
+          return true;
+        }
+        return inTransaction(() => {
           const row = sql.selectLive.get(id, Date.now());
           // A corrupt row counts as no session: it is replaced, never merged into.
           const stored = row === undefined ? undefined : parseStoredData(row.data);
@@ -164,8 +183,8 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
           const createdAt = stored === undefined ? options.createdAt : Number(row?.created_at);
           sql.upsert.run(id, serializePatchedData(stored, patch), createdAt, options.expiresAt);
           return true;
-        }),
-      );
+        });
+      });
     },
 
     async touch(id: string, expiresAt: number): Promise<void> {
@@ -254,7 +273,8 @@ interface Statements {
   readonly deleteById: StatementSync;
   readonly renameById: StatementSync;
   readonly listPage: StatementSync;
-  readonly sweepBatch: StatementSync;
+  readonly maxRowid: StatementSync;
+  readonly sweepChunk: StatementSync;
 }
 
 /** Creates the table when missing and prepares every statement once, up front. */
@@ -268,7 +288,6 @@ function prepareStatements(db: DatabaseSync, path: string, table: string): State
         created_at INTEGER NOT NULL,
         expires_at INTEGER NOT NULL
       );
-      CREATE INDEX IF NOT EXISTS "${table}_expires_at" ON ${t} (expires_at);
     `);
     return {
       begin: db.prepare("BEGIN IMMEDIATE"),
@@ -293,10 +312,8 @@ function prepareStatements(db: DatabaseSync, path: string, table: string): State
            AND CASE WHEN json_valid(data) THEN json_type(data) END = 'object'
          ORDER BY rowid LIMIT ?`,
       ),
-      sweepBatch: db.prepare(
-        `DELETE FROM ${t} WHERE rowid IN
-           (SELECT rowid FROM ${t} WHERE expires_at <= ? LIMIT ?)`,
-      ),
+      maxRowid: db.prepare(`SELECT max(rowid) AS last FROM ${t}`),
+      sweepChunk: db.prepare(`DELETE FROM ${t} WHERE rowid BETWEEN ? AND ? AND expires_at <= ?`),
     };
   } catch (error) {
     db.close();

@@ -8,11 +8,11 @@ import type { ResolvedOptions } from "../engine/options.ts";
 const PURPOSE = "session-id";
 
 /**
- * How many verified cookie values are remembered. An HMAC costs several microseconds on a busy
+ * How many signatures are remembered, each way. An HMAC costs several microseconds on a busy
  * server (more than everything else a session read does), and a browser sends the same cookie
- * on every request, so verifying each value once per process is the largest saving there is.
+ * on every request, so verifying (and signing) each value once per process saves the most.
  */
-const VERIFIED_CACHE_SIZE = 4_096;
+const CACHE_SIZE = 4_096;
 
 export interface CookieId {
   readonly id: string;
@@ -33,6 +33,8 @@ export class IdCookieTransport {
    * evicted value) is verified in full. The cache belongs to this manager and its keyring.
    */
   readonly #verified = new Map<string, CookieId>();
+  /** Signed cookie values by id: a session re-sends its cookie on writes, with the same value. */
+  readonly #signed = new Map<string, string>();
 
   constructor(options: Pick<ResolvedOptions, "keyring" | "cookie">) {
     this.#keyring = options.keyring;
@@ -57,6 +59,15 @@ export class IdCookieTransport {
     return undefined;
   }
 
+  #sign(id: string): string {
+    let value = this.#signed.get(id);
+    if (value === undefined) {
+      value = `${id}.${this.#keyring.sign(PURPOSE, id)}`;
+      remember(this.#signed, id, value);
+    }
+    return value;
+  }
+
   #verify(value: string): CookieId | undefined {
     const dot = value.indexOf(".");
     if (dot <= 0) return undefined;
@@ -65,12 +76,7 @@ export class IdCookieTransport {
     const verification = this.#keyring.verify(PURPOSE, id, value.slice(dot + 1));
     if (!verification.valid) return undefined;
     const verified = { id, rotated: verification.rotated };
-    if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
-      // Oldest first: a Map iterates in insertion order.
-      const oldest = this.#verified.keys().next();
-      if (!oldest.done) this.#verified.delete(oldest.value);
-    }
-    this.#verified.set(value, verified);
+    remember(this.#verified, value, verified);
     return verified;
   }
 
@@ -81,7 +87,7 @@ export class IdCookieTransport {
     maxAgeSeconds: number | undefined,
     requestIsSecure: boolean,
   ): void {
-    cookies.set(this.#cookie.name, `${id}.${this.#keyring.sign(PURPOSE, id)}`, {
+    cookies.set(this.#cookie.name, this.#sign(id), {
       ...this.#attributes(requestIsSecure),
       ...(maxAgeSeconds === undefined ? {} : { maxAge: maxAgeSeconds }),
     });
@@ -96,4 +102,13 @@ export class IdCookieTransport {
     const { name: _name, secure, ...attributes } = this.#cookie;
     return { ...attributes, secure: secure === "auto" ? requestIsSecure : secure };
   }
+}
+
+/** Adds to a bounded cache, dropping the oldest entry (a Map iterates in insertion order). */
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  if (cache.size >= CACHE_SIZE) {
+    const oldest = cache.keys().next();
+    if (!oldest.done) cache.delete(oldest.value);
+  }
+  cache.set(key, value);
 }
