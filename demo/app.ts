@@ -39,6 +39,7 @@ export function createDemoApp(options: DemoOptions): {
         return sendHtml(res, 200, loginPage());
       case "POST /login": {
         const form = await readForm(req);
+        if (form === undefined) return tooLarge(res);
         const username = form.get("username")?.trim() ?? "";
         if (username.length === 0) return sendHtml(res, 400, loginPage("Enter a username."));
         const current = await session();
@@ -61,7 +62,9 @@ export function createDemoApp(options: DemoOptions): {
       case "GET /cookies":
         return sendHtml(res, 200, cookiePage(cookies.get("user")));
       case "POST /cookies/set": {
-        const value = (await readForm(req)).get("value") ?? "";
+        const form = await readForm(req);
+        if (form === undefined) return tooLarge(res);
+        const value = form.get("value") ?? "";
         cookies.set("user", value, { maxAge: "7d" });
         return redirect(res, "/cookies");
       }
@@ -107,13 +110,19 @@ function redirect(res: ServerResponse, location: string): void {
   res.end();
 }
 
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+/** The urlencoded form body, or undefined when it is larger than any form here can be. */
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_FORM_BYTES) throw new RangeError(`Form body over ${MAX_FORM_BYTES} bytes.`);
+    if (size > MAX_FORM_BYTES) return undefined;
     chunks.push(chunk as Buffer);
   }
   return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+}
+
+function tooLarge(res: ServerResponse): void {
+  res.setHeader("Connection", "close");
+  sendJson(res, 413, { error: `Form bodies are limited to ${MAX_FORM_BYTES} bytes.` });
 }

@@ -63,6 +63,13 @@ describe("demo site over a real socket (npm start)", () => {
     assert.match(home.text, /Hello, &lt;script&gt;x&lt;\/script&gt;/);
   });
 
+  test("an oversized form is refused with 413, and the server goes on", async () => {
+    const browser = new CookieClient(demo.url);
+    const huge = await browser.post("/login", `username=${"x".repeat(20_000)}`);
+    assert.equal(huge.status, 413);
+    assert.equal((await browser.get("/login")).status, 200);
+  });
+
   test("login regenerates the session id", async () => {
     const browser = new CookieClient(demo.url);
     await browser.post("/login", "username=first");
