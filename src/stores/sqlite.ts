@@ -7,7 +7,7 @@
  * node:sqlite is synchronous: a query blocks the event loop while it runs. Queries here touch
  * one row by primary key, and the sweep deletes in small batches, so each block stays short.
  */
-import { mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { ConfigError, StoreUnavailableError, TesseraError } from "../errors.ts";
@@ -242,8 +242,13 @@ function openDatabase(path: string, synchronous: "NORMAL" | "FULL"): DatabaseSyn
   const inMemory = path === ":memory:" || path === "";
   try {
     if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+    const created = !inMemory && !existsSync(path);
     const db = new DatabaseSync(path);
     try {
+      // Session data is nobody else's business: a file this store creates is readable by its
+      // owner only (SQLite gives the -wal and -shm files the same mode). An existing file keeps
+      // whatever mode its owner chose.
+      if (created) chmodSync(path, 0o600);
       db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
       // WAL lets readers in other processes go on while one process writes.
       db.exec("PRAGMA journal_mode = WAL");

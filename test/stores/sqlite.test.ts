@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -68,6 +68,18 @@ describe("sqlite store", () => {
       assert.deepEqual((await second.get("persist"))?.data, { user: "ada", cart: [1, 2] });
     } finally {
       await second.close();
+    }
+  });
+
+  test("a database file it creates is readable by its owner only", async () => {
+    const path = tempFile();
+    const store = sqliteStore({ path });
+    try {
+      await write(store, "private", { user: "alice" });
+      assert.equal(statSync(path).mode & 0o777, 0o600);
+      assert.equal(statSync(`${path}-wal`).mode & 0o777, 0o600);
+    } finally {
+      await store.close();
     }
   });
 
