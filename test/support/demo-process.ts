@@ -9,23 +9,32 @@ export interface DemoProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `demo/server.ts` as `npm start` would, in `cwd`, on a free port. */
-export function startDemo(cwd: string, env: Record<string, string> = {}): Promise<DemoProcess> {
+/** Spawns `demo/server.ts` as `npm start` would, in `cwd`, collecting what it prints. */
+function spawnDemo(
+  cwd: string,
+  env: Record<string, string>,
+): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, [SERVER], {
     cwd,
     env: { ...withoutDemoSettings(process.env), PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout.on("data", (chunk) => {
+  child.stdout?.on("data", (chunk) => {
     output += chunk;
   });
-  child.stderr.on("data", (chunk) => {
+  child.stderr?.on("data", (chunk) => {
     output += chunk;
   });
+  return { child, output: () => output };
+}
+
+/** Starts the demo on a free port and resolves once it says where it listens. */
+export function startDemo(cwd: string, env: Record<string, string> = {}): Promise<DemoProcess> {
+  const { child, output } = spawnDemo(cwd, env);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => fail(new Error(`demo did not start in 10 s:\n${output}`)),
+      () => fail(new Error(`demo did not start in 10 s:\n${output()}`)),
       10_000,
     );
     const fail = (error: Error): void => {
@@ -33,14 +42,14 @@ export function startDemo(cwd: string, env: Record<string, string> = {}): Promis
       child.kill("SIGKILL");
       reject(error);
     };
-    child.stdout.on("data", () => {
-      const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
+    child.stdout?.on("data", () => {
+      const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(output());
       if (match?.[1]) {
         clearTimeout(timer);
-        resolve({ url: match[1], output: () => output, stop: () => stopProcess(child) });
+        resolve({ url: match[1], output, stop: () => stopProcess(child) });
       }
     });
-    child.once("exit", (code) => fail(new Error(`demo exited with ${code}:\n${output}`)));
+    child.once("exit", (code) => fail(new Error(`demo exited with ${code}:\n${output()}`)));
   });
 }
 
@@ -49,23 +58,12 @@ export function runDemoExpectingExit(
   cwd: string,
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [SERVER], {
-    cwd,
-    env: { ...withoutDemoSettings(process.env), PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr.on("data", (chunk) => {
-    output += chunk;
-  });
+  const { child, output } = spawnDemo(cwd, env);
   const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
   return new Promise((resolve) =>
     child.once("exit", (code) => {
       clearTimeout(timer);
-      resolve({ code, output });
+      resolve({ code, output: output() });
     }),
   );
 }
