@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
+import fc from "fast-check";
 import { Keyring } from "../../src/crypto/keyring.ts";
 import { newSessionId } from "../../src/crypto/session-id.ts";
 import { createSessions } from "../../src/engine/manager.ts";
@@ -187,6 +188,34 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       }
       const garbage = await app.client.get("/data", { cookie: ";;==;session;=;\t" });
       assert.equal(garbage.status, 200);
+    });
+
+    test("any Cookie header at all gives a working response, never a 5xx (property)", async () => {
+      const created = await app.client.post("/set?user=alice");
+      const real = cookieValue(sessionCookie(created)) ?? "";
+      // Header values must be visible ASCII (fetch refuses the rest before it leaves).
+      const headerText = fc.string({
+        unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)),
+      });
+      const mangled = fc
+        .tuple(fc.nat(real.length), headerText)
+        .map(
+          ([at, insert]) =>
+            `session=${real.slice(0, at)}${insert}${real.slice(at + insert.length)}`,
+        );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(headerText, mangled, fc.constant(`session=${real}`)),
+          async (header) => {
+            const response = await app.client.get("/data", { cookie: header });
+            assert.equal(response.status, 200, `Cookie: ${header}`);
+            const body = response.json();
+            // Only the real cookie, or one the mangling left intact, opens alice's session.
+            if (body.isNew === false) assert.deepEqual(body.data, { user: "alice" });
+          },
+        ),
+        { numRuns: 150 },
+      );
     });
 
     test("a tossed cookie of the same name does not hide the real one", async () => {
