@@ -316,7 +316,11 @@ export function runStoreConformance<S extends SessionStore>(
       test("rename of an expired record resolves false and creates nothing", async () => {
         const { id } = await create({ a: 1 }, { expiresAt: Date.now() - 1 });
         const toId = newId();
-        assert.equal(await store.rename(id, toId, Date.now() + 10 * MINUTE), false);
+        const renamed = await store.rename(id, toId, {
+          patch: patchOf({ set: { b: 2 } }),
+          expiresAt: Date.now() + 10 * MINUTE,
+        });
+        assert.equal(renamed, false);
         assert.equal(await store.get(toId), undefined);
         assert.equal(await store.get(id), undefined);
       });
@@ -370,41 +374,116 @@ export function runStoreConformance<S extends SessionStore>(
     });
 
     describe("rename", () => {
+      /** Renames with an empty patch unless one is given. */
+      function rename(fromId: string, toId: string, expiresAt: number, patch = EMPTY_PATCH) {
+        return store.rename(fromId, toId, { patch, expiresAt });
+      }
+
       test("rename moves data and createdAt, sets the expiry and removes the old id", async () => {
         const createdAt = Date.now() - MINUTE;
         const { id } = await create({ user: "ada" }, { createdAt });
         const toId = newId();
         const expiresAt = Date.now() + 20 * MINUTE;
-        assert.equal(await store.rename(id, toId, expiresAt), true);
+        assert.equal(await rename(id, toId, expiresAt), true);
         assert.equal(await store.get(id), undefined);
         assert.deepEqual(await store.get(toId), { data: { user: "ada" }, createdAt, expiresAt });
         assert.equal(await update(toId, patchOf({ set: { more: 1 } })), true);
         assert.equal(await update(id, patchOf({ set: { more: 1 } })), false);
       });
 
+      test("rename applies the patch's sets and deletes to the moved data, keeping createdAt", async () => {
+        const createdAt = Date.now() - 5 * MINUTE;
+        const { id } = await create(
+          { user: "ada", cart: [1, 2], csrf: "old", keep: { nested: true } },
+          { createdAt },
+        );
+        const toId = newId();
+        const expiresAt = Date.now() + 20 * MINUTE;
+        const patch = patchOf({ set: { user: "bob", csrf: "new", added: [3] }, delete: ["cart"] });
+        assert.equal(await rename(id, toId, expiresAt, patch), true);
+        assert.deepEqual(await store.get(toId), {
+          data: { user: "bob", csrf: "new", keep: { nested: true }, added: [3] },
+          createdAt,
+          expiresAt,
+        });
+        assert.equal(await store.get(id), undefined);
+      });
+
+      test("rename applies a clear patch: only the patch's sets remain", async () => {
+        const createdAt = Date.now() - 5 * MINUTE;
+        const { id } = await create({ user: "ada", cart: [1] }, { createdAt });
+        const toId = newId();
+        const expiresAt = Date.now() + 20 * MINUTE;
+        assert.equal(
+          await rename(id, toId, expiresAt, patchOf({ clear: true, set: { fresh: true } })),
+          true,
+        );
+        assert.deepEqual(await store.get(toId), { data: { fresh: true }, createdAt, expiresAt });
+        assert.equal(await store.get(id), undefined);
+
+        const emptied = newId();
+        assert.equal(await rename(toId, emptied, expiresAt, patchOf({ clear: true })), true);
+        assert.deepEqual(await store.get(emptied), { data: {}, createdAt, expiresAt });
+      });
+
       test("rename of a missing source resolves false and creates nothing", async () => {
         const toId = newId();
-        assert.equal(await store.rename(newId(), toId, Date.now() + MINUTE), false);
+        assert.equal(await rename(newId(), toId, Date.now() + MINUTE), false);
         assert.equal(await store.get(toId), undefined);
+      });
+
+      test("a rename that resolves false leaves both ids untouched, the target's record included", async () => {
+        const target = await create({ target: "old" }, { createdAt: Date.now() - 9 * MINUTE });
+        const targetRecord = await store.get(target.id);
+        const expired = await create({ from: "expired" }, { expiresAt: Date.now() - 1 });
+        const patch = patchOf({ set: { from: "patched" }, clear: true });
+        for (const fromId of [expired.id, newId()]) {
+          assert.equal(await rename(fromId, target.id, Date.now() + 30 * MINUTE, patch), false);
+          assert.deepEqual(await store.get(target.id), targetRecord, "the target is unchanged");
+          assert.equal(await store.get(fromId), undefined, "the source is not revived");
+        }
       });
 
       test("rename onto an existing id replaces that record entirely", async () => {
         const source = await create({ from: "source" }, { createdAt: Date.now() - 2 * MINUTE });
         const target = await create({ target: "old" }, { createdAt: Date.now() - 9 * MINUTE });
         const expiresAt = Date.now() + 15 * MINUTE;
-        assert.equal(await store.rename(source.id, target.id, expiresAt), true);
+        const patch = patchOf({ set: { added: 1 } });
+        assert.equal(await rename(source.id, target.id, expiresAt, patch), true);
         assert.deepEqual(await store.get(target.id), {
-          data: { from: "source" },
+          data: { from: "source", added: 1 },
           createdAt: source.createdAt,
           expiresAt,
         });
         assert.equal(await store.get(source.id), undefined);
       });
 
+      test("a patch that cannot be stored rejects the rename and leaves both ids as they were", async () => {
+        const circular: Record<string, unknown> = { name: "loop" };
+        circular.self = circular;
+        for (const bad of [10n, circular]) {
+          const source = await create({ user: "ada" }, { createdAt: Date.now() - MINUTE });
+          const sourceRecord = await store.get(source.id);
+          const target = await create({ target: "old" });
+          const targetRecord = await store.get(target.id);
+          const freshId = newId();
+          for (const toId of [target.id, freshId]) {
+            const patch = patchOf({ set: { fine: 1, bad }, delete: ["user"] });
+            await assert.rejects(rename(source.id, toId, Date.now() + 30 * MINUTE, patch));
+            assert.deepEqual(await store.get(source.id), sourceRecord, "the source stays put");
+            assert.deepEqual(await store.get(target.id), targetRecord, "the target is unchanged");
+            assert.equal(await store.get(freshId), undefined, "no record under the new id");
+          }
+          // The session still works under its old id.
+          assert.equal(await update(source.id, patchOf({ set: { after: true } })), true);
+          assert.deepEqual(await dataOf(source.id), { user: "ada", after: true });
+        }
+      });
+
       test("rename does not keep the source's data linked to the new id", async () => {
         const { id } = await create({ a: 1 });
         const toId = newId();
-        await store.rename(id, toId, Date.now() + MINUTE);
+        await rename(id, toId, Date.now() + MINUTE);
         await store.apply(id, patchOf({ set: { b: 2 } }), {
           createdAt: Date.now(),
           expiresAt: Date.now() + MINUTE,

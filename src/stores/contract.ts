@@ -47,6 +47,13 @@ export interface ApplyOptions {
   readonly mustExist: boolean;
 }
 
+export interface RenameOptions {
+  /** The request's changes, applied to the moved record (often empty). */
+  readonly patch: SessionPatch;
+  /** The new expiry of the record. */
+  readonly expiresAt: number;
+}
+
 export interface SessionSummary {
   readonly id: string;
   readonly createdAt: number;
@@ -78,10 +85,12 @@ export interface SessionStore {
   destroy(id: string): Promise<void>;
 
   /**
-   * Moves a live record to a new id atomically (session regeneration), setting its expiry.
-   * Resolves false when there was no live record under `fromId`.
+   * Moves a live record to a new id and applies `patch` to it, as one atomic operation
+   * (session regeneration plus the request's changes), setting its expiry. A record already
+   * under `toId` is replaced. Resolves false, changing nothing, when there was no live record
+   * under `fromId` (it expired or was destroyed meanwhile: the engine then ends the session).
    */
-  rename(fromId: string, toId: string, expiresAt: number): Promise<boolean>;
+  rename(fromId: string, toId: string, options: RenameOptions): Promise<boolean>;
 
   /** The live sessions, in no particular order. */
   list(options?: ListOptions): AsyncIterable<SessionSummary>;

@@ -11,6 +11,7 @@ import { ConfigError } from "../errors.ts";
 import type {
   ApplyOptions,
   ListOptions,
+  RenameOptions,
   SessionPatch,
   SessionStore,
   SessionSummary,
@@ -91,11 +92,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
       entries.delete(id);
     },
 
-    async rename(fromId: string, toId: string, expiresAt: number): Promise<boolean> {
+    async rename(fromId: string, toId: string, options: RenameOptions): Promise<boolean> {
       const existing = live(fromId, Date.now());
-      if (existing === undefined) return false;
+      // A corrupt entry counts as no session, as in get.
+      const stored = existing === undefined ? undefined : parseStoredData(existing.json);
+      if (existing === undefined || stored === undefined) return false;
+      // Serialized before anything moves: a value that cannot be stored rejects with the
+      // source still in place under its old id.
+      const json = serializePatchedData(stored, options.patch);
       entries.delete(fromId);
-      put(toId, { ...existing, expiresAt });
+      put(toId, { json, createdAt: existing.createdAt, expiresAt: options.expiresAt });
       return true;
     },
 

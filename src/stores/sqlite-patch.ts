@@ -18,6 +18,18 @@ const PATH_SAFE_KEY = /^[^\u0000-\u001f"\\\u007f]+$/u;
 /** Statement shapes kept; each distinct (deletes, sets) count pair is prepared once. */
 const MAX_SHAPES = 64;
 
+/**
+ * Most keys (set and deleted together) one statement carries. Each key is one or two function
+ * arguments and bound variables, and SQLite limits both (json_set refuses more than 1000
+ * arguments, 127 in SQLite before 3.48); larger patches, rare in sessions, take the
+ * transaction path, which has no such limit.
+ */
+const MAX_KEYS = 32;
+
+/** SQLite's primary result codes for "another connection holds the lock". */
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+
 export class PatchStatements {
   readonly #prepare: (sql: string) => StatementSync;
   readonly #table: string;
@@ -31,6 +43,7 @@ export class PatchStatements {
   /** Whether this patch can run as one statement on an existing row. */
   canApply(patch: SessionPatch): boolean {
     if (patch.clear) return false;
+    if (patch.delete.size + patch.set.size > MAX_KEYS) return false;
     for (const key of patch.delete) if (!isPathSafe(key)) return false;
     for (const key of patch.set.keys()) if (!isPathSafe(key)) return false;
     return true;
@@ -38,7 +51,12 @@ export class PatchStatements {
 
   /**
    * Patches the live row `id` and moves its expiry; false when there is no live row whose data
-   * is a JSON object (missing, expired or corrupt), which the caller handles the slow way.
+   * is a JSON object (missing, expired, corrupt or nested deeper than SQLite's JSON functions
+   * read), or when SQLite refuses the statement, for instance for a value nested deeper than
+   * its JSON depth limit of 1000 ("malformed JSON"). The caller then takes the transaction
+   * path, which handles all of these in JavaScript. A failed statement changes nothing.
+   * A busy or locked database is not a refusal: that error is thrown, since the transaction
+   * path would only wait for the same lock again.
    */
   apply(id: string, patch: SessionPatch, expiresAt: number, now: number): boolean {
     const parameters: Array<string | number> = [];
@@ -53,8 +71,13 @@ export class PatchStatements {
       parameters.push(pathOf(key), json);
     }
     parameters.push(expiresAt, id, now);
-    const statement = this.#statement(patch.delete.size, patch.set.size);
-    return Number(statement.run(...parameters).changes) === 1;
+    try {
+      const statement = this.#statement(patch.delete.size, patch.set.size);
+      return Number(statement.run(...parameters).changes) === 1;
+    } catch (error) {
+      if (isRefusal(error)) return false;
+      throw error;
+    }
   }
 
   #statement(deletes: number, sets: number): StatementSync {
@@ -74,6 +97,16 @@ export class PatchStatements {
     }
     return statement;
   }
+}
+
+/** An error SQLite raised about this statement, as opposed to a lock held elsewhere. */
+function isRefusal(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { code, errcode } = error as { code?: unknown; errcode?: unknown };
+  if (code !== "ERR_SQLITE_ERROR" || typeof errcode !== "number") return false;
+  // Extended result codes keep the primary code in the low byte.
+  const primary = errcode & 0xff;
+  return primary !== SQLITE_BUSY && primary !== SQLITE_LOCKED;
 }
 
 function isPathSafe(key: string): boolean {

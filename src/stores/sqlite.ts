@@ -6,6 +6,9 @@
  *
  * node:sqlite is synchronous: a query blocks the event loop while it runs. Queries here touch
  * one row by primary key, and the sweep deletes in small batches, so each block stays short.
+ * Waiting for another process's write lock blocks the same way, which is why the busy timeout
+ * is short: past it the operation fails (StoreUnavailableError) instead of stalling every
+ * request in the process.
  */
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -15,6 +18,7 @@ import { type Duration, toMilliseconds } from "../util/duration.ts";
 import type {
   ApplyOptions,
   ListOptions,
+  RenameOptions,
   SessionPatch,
   SessionStore,
   SessionSummary,
@@ -32,6 +36,14 @@ export interface SqliteStoreOptions {
   readonly sweepInterval?: Duration | false;
   /** PRAGMA synchronous: "normal" is durable across process crashes, "full" also across power loss. */
   readonly durability?: "normal" | "full";
+  /**
+   * How long an operation waits for another process's write lock before it fails with
+   * StoreUnavailableError (the application answers 503). node:sqlite is synchronous, so the
+   * whole event loop waits with it: every request in this process stalls for up to this long.
+   * Keep it short; raise it only if other processes hold the lock for long on purpose.
+   * Default "100ms"; 0 fails at once.
+   */
+  readonly busyTimeout?: Duration;
 }
 
 const DEFAULTS = {
@@ -39,10 +51,9 @@ const DEFAULTS = {
   table: "tessera_sessions",
   sweepInterval: "5m",
   durability: "normal",
+  busyTimeout: "100ms",
 } as const;
 
-/** How long a query waits for another process's write lock before it fails. */
-const BUSY_TIMEOUT_MS = 5_000;
 /**
  * Rowids examined per sweep statement. There is deliberately no index on expires_at: it would
  * cost every write and touch about a third more, to speed up a sweep that runs every few
@@ -61,8 +72,9 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
   const table = validateTable(options.table ?? DEFAULTS.table);
   const sweepMs = validateSweepInterval(options.sweepInterval ?? DEFAULTS.sweepInterval);
   const synchronous = validateDurability(options.durability ?? DEFAULTS.durability);
+  const busyMs = validateBusyTimeout(options.busyTimeout ?? DEFAULTS.busyTimeout);
 
-  const db = openDatabase(path, synchronous);
+  const db = openDatabase(path, synchronous, busyMs);
   const sql = prepareStatements(db, path, table);
   const patches = new PatchStatements((text) => db.prepare(text), `"${table}"`);
   let closed = false;
@@ -100,7 +112,7 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
         `sqlite session store: ${operation} failed on ${JSON.stringify(path)}: ${reason}. ${
           closed
             ? "The store was closed; create a new one to keep using it."
-            : `Check that the file is readable and writable and that no other process holds its write lock for more than ${BUSY_TIMEOUT_MS} ms.`
+            : `Check that the file is readable and writable and that no other process holds its write lock for more than ${busyMs} ms (the busyTimeout option).`
         }`,
         { cause: error },
       );
@@ -109,18 +121,31 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
 
   async function purge(): Promise<number> {
     const now = Date.now();
+    // Rows inserted during the sweep are new, so live: the walk stops at today's last rowid.
     const last = Number(guarded("purgeExpired", () => sql.maxRowid.get())?.last ?? 0);
     let total = 0;
-    for (let from = 1; from <= last; from += SWEEP_CHUNK) {
+    // Each chunk starts at the first row that exists (the table's first row, then the first
+    // past the previous chunk), so the sweep's cost follows the rows in the table, not every
+    // rowid ever used: gaps left by deleted sessions are skipped with one index seek.
+    let from = nextRowid(1);
+    while (from !== undefined && from <= last) {
+      const start = from;
       const { changes } = guarded("purgeExpired", () =>
-        sql.sweepChunk.run(from, from + SWEEP_CHUNK - 1, now),
+        sql.sweepChunk.run(start, start + SWEEP_CHUNK - 1, now),
       );
       total += Number(changes);
       // Let requests run between chunks; a close() meanwhile ends the sweep.
       await new Promise((resolve) => setImmediate(resolve));
       if (closed) return total;
+      from = nextRowid(start + SWEEP_CHUNK);
     }
     return total;
+  }
+
+  /** The smallest rowid at or after `from`, or undefined when there is none. */
+  function nextRowid(from: number): number | undefined {
+    const next = guarded("purgeExpired", () => sql.nextRowid.get(from))?.next;
+    return next === null || next === undefined ? undefined : Number(next);
   }
 
   function purgeOnce(): Promise<number> {
@@ -168,6 +193,7 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
       return guarded("apply", () => {
         // The common write (an existing session, a few keys) is one UPDATE; creation, clear,
         // unusual keys and corrupt rows go through the read-modify-write transaction.
+        // A patch SQLite refuses as one statement (see PatchStatements.apply) also lands here.
         if (
           options.mustExist &&
           patches.canApply(patch) &&
@@ -195,12 +221,18 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
       guarded("destroy", () => sql.deleteById.run(id));
     },
 
-    async rename(fromId: string, toId: string, expiresAt: number): Promise<boolean> {
+    async rename(fromId: string, toId: string, options: RenameOptions): Promise<boolean> {
       return guarded("rename", () =>
+        // Check, replace, move and patch in one transaction: a failure anywhere (a value that is
+        // not JSON, a lost lock) rolls everything back, leaving the source under its old id.
         inTransaction(() => {
-          if (sql.selectLive.get(fromId, Date.now()) === undefined) return false;
+          const row = sql.selectLive.get(fromId, Date.now());
+          // A corrupt row counts as no session, as in get: nothing to move.
+          const stored = row === undefined ? undefined : parseStoredData(row.data);
+          if (stored === undefined) return false;
+          const data = serializePatchedData(stored, options.patch);
           if (fromId !== toId) sql.deleteById.run(toId);
-          sql.renameById.run(toId, expiresAt, fromId);
+          sql.renameById.run(toId, data, options.expiresAt, fromId);
           return true;
         }),
       );
@@ -215,12 +247,17 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
         const rows = guarded("list", () => sql.listPage.all(now, afterRowid, pageSize));
         for (const row of rows) {
           afterRowid = Number(row.rowid);
-          remaining -= 1;
+          // Corrupt rows are left out, as get treats them as no session. SQLite vouches for most
+          // rows; the rest (`unchecked` holds their data) get the very parse get uses, so a
+          // record get reads is always listed, such as one nested deeper than SQLite's JSON
+          // depth limit of 1000, which JSON.parse reads fine.
+          if (row.unchecked !== null && parseStoredData(row.unchecked) === undefined) continue;
           yield {
             id: String(row.id),
             createdAt: Number(row.created_at),
             expiresAt: Number(row.expires_at),
           };
+          remaining -= 1;
         }
         if (rows.length < pageSize) return;
       }
@@ -238,7 +275,7 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
   };
 }
 
-function openDatabase(path: string, synchronous: "NORMAL" | "FULL"): DatabaseSync {
+function openDatabase(path: string, synchronous: "NORMAL" | "FULL", busyMs: number): DatabaseSync {
   const inMemory = path === ":memory:" || path === "";
   try {
     if (!inMemory) mkdirSync(dirname(path), { recursive: true });
@@ -249,7 +286,7 @@ function openDatabase(path: string, synchronous: "NORMAL" | "FULL"): DatabaseSyn
       // owner only (SQLite gives the -wal and -shm files the same mode). An existing file keeps
       // whatever mode its owner chose.
       if (created) chmodSync(path, 0o600);
-      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      db.exec(`PRAGMA busy_timeout = ${busyMs}`);
       // WAL lets readers in other processes go on while one process writes.
       db.exec("PRAGMA journal_mode = WAL");
       db.exec(`PRAGMA synchronous = ${synchronous}`);
@@ -279,6 +316,7 @@ interface Statements {
   readonly renameById: StatementSync;
   readonly listPage: StatementSync;
   readonly maxRowid: StatementSync;
+  readonly nextRowid: StatementSync;
   readonly sweepChunk: StatementSync;
 }
 
@@ -308,16 +346,20 @@ function prepareStatements(db: DatabaseSync, path: string, table: string): State
       ),
       touchLive: db.prepare(`UPDATE ${t} SET expires_at = ? WHERE id = ? AND expires_at > ?`),
       deleteById: db.prepare(`DELETE FROM ${t} WHERE id = ?`),
-      renameById: db.prepare(`UPDATE ${t} SET id = ?, expires_at = ? WHERE id = ?`),
-      // Corrupt rows are left out, as get treats them as no session. CASE guarantees json_type
-      // only sees valid JSON (it raises an error on anything else).
+      renameById: db.prepare(`UPDATE ${t} SET id = ?, data = ?, expires_at = ? WHERE id = ?`),
+      // `unchecked` is NULL for data SQLite reads as a JSON object, and the data itself for the
+      // rest, which list checks in JavaScript. CASE guarantees json_type only sees valid JSON
+      // (it raises an error on anything else).
       listPage: db.prepare(
-        `SELECT rowid, id, created_at, expires_at FROM ${t}
+        `SELECT rowid, id, created_at, expires_at,
+           CASE WHEN CASE WHEN json_valid(data) THEN json_type(data) END = 'object'
+             THEN NULL ELSE data END AS unchecked
+         FROM ${t}
          WHERE expires_at > ? AND rowid > ?
-           AND CASE WHEN json_valid(data) THEN json_type(data) END = 'object'
          ORDER BY rowid LIMIT ?`,
       ),
       maxRowid: db.prepare(`SELECT max(rowid) AS last FROM ${t}`),
+      nextRowid: db.prepare(`SELECT min(rowid) AS next FROM ${t} WHERE rowid >= ?`),
       sweepChunk: db.prepare(`DELETE FROM ${t} WHERE rowid BETWEEN ? AND ? AND expires_at <= ?`),
     };
   } catch (error) {
@@ -354,6 +396,24 @@ function validateSweepInterval(sweepInterval: Duration | false): number {
   if (ms > MAX_TIMER_MS) {
     throw new ConfigError(
       `sqliteStore sweepInterval ${JSON.stringify(sweepInterval)} is longer than the longest timer Node.js supports (about 24.8 days); use a shorter interval such as "1h"`,
+    );
+  }
+  return ms;
+}
+
+function validateBusyTimeout(busyTimeout: Duration): number {
+  let ms: number;
+  try {
+    ms = toMilliseconds(busyTimeout, "sqliteStore busyTimeout");
+  } catch (error) {
+    throw new ConfigError(
+      `${error instanceof Error ? error.message : String(error)}; leave it out for the default of "${DEFAULTS.busyTimeout}"`,
+      { cause: error },
+    );
+  }
+  if (ms > MAX_TIMER_MS) {
+    throw new ConfigError(
+      `sqliteStore busyTimeout ${JSON.stringify(busyTimeout)} is longer than SQLite supports (about 24.8 days); keep it short, such as "100ms": the whole process waits that long`,
     );
   }
   return ms;

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { ConfigError, StoreUnavailableError } from "../../src/errors.ts";
 import { runStoreConformance } from "../../src/stores/conformance.ts";
-import type { SessionPatch, SessionStore } from "../../src/stores/contract.ts";
+import type { SessionData, SessionPatch, SessionStore } from "../../src/stores/contract.ts";
 import { sqliteStore } from "../../src/stores/sqlite.ts";
 
 const tempDir = mkdtempSync(join(tmpdir(), "tessera-sqlite-"));
@@ -29,6 +29,19 @@ const TABLE = "tessera_sessions";
 
 function setPatch(data: Record<string, unknown>): SessionPatch {
   return { clear: false, set: new Map(Object.entries(data)), delete: new Set() };
+}
+
+/** A value nested `depth` levels deep, past SQLite's JSON depth limit of 1000 when large. */
+function nested(depth: number): unknown {
+  let value: unknown = "bottom";
+  for (let level = 0; level < depth; level += 1) value = level % 2 === 0 ? [value] : { v: value };
+  return value;
+}
+
+async function listedIds(store: SessionStore): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const { id } of store.list()) ids.push(id);
+  return ids;
 }
 
 function write(
@@ -126,6 +139,13 @@ describe("sqlite store", () => {
           mustExist: true,
         });
         assert.equal(kept, false, `apply with mustExist: true on the ${id} row`);
+        await write(store, "rename-target", { target: true });
+        const renamed = await store.rename(id, "rename-target", {
+          patch: setPatch({ a: 1 }),
+          expiresAt: Date.now() + HOUR,
+        });
+        assert.equal(renamed, false, `rename of the ${id} row`);
+        assert.deepEqual((await store.get("rename-target"))?.data, { target: true });
 
         const createdAt = Date.now();
         await store.apply(id, setPatch({ fresh: id }), {
@@ -310,6 +330,170 @@ describe("sqlite store", () => {
       const store = sqliteStore({ path: ":memory:", durability: "full", sweepInterval });
       await write(store, "x", { a: 1 });
       assert.deepEqual((await store.get("x"))?.data, { a: 1 });
+      await store.close();
+    }
+  });
+
+  test("a write waits at most busyTimeout for another process's lock, then fails with StoreUnavailableError", async () => {
+    const path = tempFile();
+    const store = sqliteStore({ path, busyTimeout: "50ms", sweepInterval: false });
+    const other = raw(path);
+    try {
+      await write(store, "s", { before: true });
+      other.exec("BEGIN IMMEDIATE");
+      try {
+        for (const attempt of [
+          () => write(store, "t", { a: 1 }),
+          () =>
+            store.apply("s", setPatch({ b: 2 }), {
+              createdAt: Date.now(),
+              expiresAt: Date.now() + HOUR,
+              mustExist: true,
+            }),
+          () => store.rename("s", "u", { patch: setPatch({ c: 3 }), expiresAt: Date.now() + HOUR }),
+        ]) {
+          const started = performance.now();
+          await assert.rejects(attempt(), (error: unknown) => {
+            assert.ok(error instanceof StoreUnavailableError, String(error));
+            assert.match(error.message, /50 ms \(the busyTimeout option\)/);
+            return true;
+          });
+          const waited = performance.now() - started;
+          assert.ok(waited >= 40 && waited < 400, `waited ${waited.toFixed(0)} ms`);
+        }
+        // Reads go on while another process writes (WAL).
+        assert.deepEqual((await store.get("s"))?.data, { before: true });
+      } finally {
+        other.exec("COMMIT");
+      }
+      await write(store, "t", { a: 1 });
+      assert.equal(
+        await store.rename("s", "u", { patch: setPatch({ c: 3 }), expiresAt: Date.now() + HOUR }),
+        true,
+      );
+      assert.deepEqual((await store.get("u"))?.data, { before: true, c: 3 });
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
+  test("a bad busyTimeout is a clear configuration error", () => {
+    for (const busyTimeout of ["soon" as "1s", -1, "30d" as const]) {
+      assert.throws(
+        () => sqliteStore({ path: ":memory:", busyTimeout }),
+        (error: unknown) =>
+          error instanceof ConfigError && error.message.includes("sqliteStore busyTimeout"),
+        `busyTimeout ${JSON.stringify(busyTimeout)}`,
+      );
+    }
+  });
+
+  test("patches SQLite refuses as one statement are applied by the transaction path", async () => {
+    const store = sqliteStore({ path: ":memory:", sweepInterval: false });
+    const update = (patch: SessionPatch) =>
+      store.apply("big", patch, {
+        createdAt: Date.now(),
+        expiresAt: Date.now() + HOUR,
+        mustExist: true,
+      });
+    try {
+      await write(store, "big", { start: 1, gone: true });
+      const many: SessionData = {};
+      for (let index = 0; index < 2_000; index += 1) many[`key${index}`] = index;
+      assert.equal(await update(setPatch(many)), true);
+      assert.deepEqual((await store.get("big"))?.data, { start: 1, gone: true, ...many });
+
+      const removals = new Set(Object.keys(many));
+      assert.equal(await update({ clear: false, set: new Map(), delete: removals }), true);
+      assert.deepEqual((await store.get("big"))?.data, { start: 1, gone: true });
+
+      const deep = nested(1_500);
+      // deepEqual recurses too deep for such a value; its JSON text is compared instead.
+      const withoutDeep = (record: { data: SessionData } | undefined) => {
+        const { deep: stored, ...rest } = record?.data ?? {};
+        assert.equal(JSON.stringify(stored), JSON.stringify(deep));
+        return rest;
+      };
+      assert.equal(
+        await update({ clear: false, set: new Map([["deep", deep]]), delete: new Set(["gone"]) }),
+        true,
+      );
+      assert.deepEqual(withoutDeep(await store.get("big")), { start: 1 });
+
+      // The stored document is now past SQLite's depth limit; later patches still land.
+      assert.equal(await update(setPatch({ after: true })), true);
+      assert.deepEqual(withoutDeep(await store.get("big")), { start: 1, after: true });
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("list shows every record get reads, one nested past SQLite's JSON depth limit included", async () => {
+    const store = sqliteStore({ path: ":memory:", sweepInterval: false });
+    try {
+      await write(store, "plain", { a: 1 });
+      await write(store, "deep", { deep: nested(1_500) });
+      assert.notEqual(await store.get("deep"), undefined);
+      assert.deepEqual((await listedIds(store)).sort(), ["deep", "plain"]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("list skips corrupt rows across pages and still honours limit", async () => {
+    const path = tempFile();
+    const store = sqliteStore({ path, sweepInterval: false });
+    try {
+      const db = raw(path);
+      const insert = db.prepare(
+        `INSERT INTO ${TABLE} (id, data, created_at, expires_at) VALUES (?, ?, 1, ?)`,
+      );
+      db.exec("BEGIN");
+      // Corrupt rows fill the first pages; the good ones come after them.
+      for (let index = 0; index < 450; index += 1) {
+        insert.run(`bad${index}`, "{not json", Date.now() + HOUR);
+      }
+      for (let index = 0; index < 5; index += 1) {
+        insert.run(`good${index}`, "{}", Date.now() + HOUR);
+      }
+      db.exec("COMMIT");
+      db.close();
+      assert.deepEqual(await listedIds(store), ["good0", "good1", "good2", "good3", "good4"]);
+      const limited: string[] = [];
+      for await (const { id } of store.list({ limit: 3 })) limited.push(id);
+      assert.deepEqual(limited, ["good0", "good1", "good2"]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("the sweep starts at the first row and skips gaps, whatever rowids were used before", async () => {
+    const path = tempFile();
+    const store = sqliteStore({ path, sweepInterval: false });
+    try {
+      // Rowids far apart, as after years of sessions: walking every rowid from 1 (or through
+      // the gap) would take billions of statements.
+      const db = raw(path);
+      const insert = db.prepare(
+        `INSERT INTO ${TABLE} (rowid, id, data, created_at, expires_at) VALUES (?, ?, '{}', 1, ?)`,
+      );
+      db.exec("BEGIN");
+      for (const base of [1_000_000_000_000, 5_000_000_000_000]) {
+        for (let index = 0; index < 2_500; index += 1) {
+          insert.run(base + index, `old${base + index}`, Date.now() - 1);
+        }
+      }
+      insert.run(9_000_000_000_000, "live", Date.now() + HOUR);
+      db.exec("COMMIT");
+      db.close();
+
+      // A sweep that walked the gaps would run for hours; closing the store ends it.
+      const tooLong = sleep(5_000, "still sweeping after 5 s", { ref: false });
+      assert.equal(await Promise.race([store.purgeExpired(), tooLong]), 5_000);
+      assert.equal(rowCount(path), 1);
+      assert.notEqual(await store.get("live"), undefined);
+    } finally {
       await store.close();
     }
   });

@@ -48,9 +48,9 @@ export class CountingStore implements SessionStore {
     this.calls.destroy++;
     return this.inner.destroy(id);
   };
-  rename: SessionStore["rename"] = (from, to, expiresAt) => {
+  rename: SessionStore["rename"] = (from, to, options) => {
     this.calls.rename++;
-    return this.inner.rename(from, to, expiresAt);
+    return this.inner.rename(from, to, options);
   };
   list: SessionStore["list"] = (options) => this.inner.list(options);
   purgeExpired: SessionStore["purgeExpired"] = () => this.inner.purgeExpired();
