@@ -2,11 +2,16 @@ import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { ResponseHeaders } from "../engine/request-scope.ts";
 
 type Deferrable = "writeHead" | "write" | "end" | "flushHeaders";
+type Method = (...args: unknown[]) => unknown;
 const DEFERRABLE: readonly Deferrable[] = ["writeHead", "write", "end", "flushHeaders"];
 
 export interface CommitHook {
-  /** Lets the response go out without committing (the handler failed; nothing is saved). */
+  /** The handler has begun its response: the commit has started (or is done). */
+  readonly started: boolean;
+  /** Puts the response back untouched, for a handler that failed before starting it. */
   abandon(): void;
+  /** Runs `callback` once no output is held back any more (at once when none is). */
+  whenSettled(callback: () => void): void;
 }
 
 /**
@@ -17,38 +22,83 @@ export interface CommitHook {
  * and nothing is queued. When the commit fails, `onFailure` answers instead (the adapter sends
  * 503) and the handler's own output is dropped: a 2xx never reports a change that was not stored.
  *
- * Only the instance is touched, and only until the first send; Express and other frameworks on
- * node:http reuse this.
+ * While output is held back the response behaves as if it had been sent (headersSent, and
+ * writableEnded after end), queued writes report backpressure, and calls after end are dropped,
+ * as node:http itself would treat them. Only the instance is touched, and only until the
+ * commit; Express and other frameworks on node:http reuse this.
  */
 export function commitBeforeSending(
   res: ServerResponse,
   commit: () => ResponseHeaders | Promise<ResponseHeaders>,
   onFailure: (error: unknown) => void,
 ): CommitHook {
-  const patched = res as unknown as Record<Deferrable, (...args: unknown[]) => unknown>;
-  const originals = Object.fromEntries(DEFERRABLE.map((name) => [name, patched[name]])) as Record<
-    Deferrable,
-    (...args: unknown[]) => unknown
-  >;
-  let queued: Array<[Deferrable, unknown[]]> | undefined;
-  let abandoned = false;
+  const methods = res as unknown as Record<Deferrable, Method>;
+  const originals: Record<Deferrable, Method> = {
+    writeHead: methods.writeHead,
+    write: methods.write,
+    end: methods.end,
+    flushHeaders: methods.flushHeaders,
+  };
+  let state: "waiting" | "committing" | "open" | "failed" = "waiting";
+  let queued: Array<[Deferrable, unknown[]]> = [];
+  let endQueued = false;
+  let owesDrain = false;
+  const settledCallbacks: Array<() => void> = [];
 
   const restore = (): void => {
-    for (const name of DEFERRABLE) patched[name] = originals[name];
+    for (const name of DEFERRABLE) methods[name] = originals[name];
   };
-  const replay = (): void => {
-    for (const [name, args] of queued ?? []) originals[name].apply(res, args);
-    queued = undefined;
+  const settle = (next: "open" | "failed"): void => {
+    state = next;
+    for (const callback of settledCallbacks.splice(0)) callback();
   };
   const fail = (error: unknown): void => {
-    queued = undefined;
+    queued = [];
+    restore();
+    try {
+      onFailure(error);
+    } catch {
+      res.destroy();
+    }
     // Anything the handler writes after a failed commit is dropped, so a late write cannot
     // append to the error response or raise "write after end".
-    for (const name of DEFERRABLE) patched[name] = swallow(res, name);
-    withOriginals(res, originals, () => onFailure(error));
+    for (const name of DEFERRABLE) methods[name] = swallow(res, name);
+    settle("failed");
   };
 
-  const first =
+  const hold = (name: Deferrable, args: unknown[]): unknown => {
+    if (endQueued) return name === "write" ? false : res;
+    queued.push([name, args]);
+    if (name === "end") endQueued = true;
+    if (name === "write") {
+      owesDrain = true;
+      return false;
+    }
+    return res;
+  };
+
+  const release = (headers: ResponseHeaders): void => {
+    unpretend(res);
+    restore();
+    const calls = queued;
+    queued = [];
+    try {
+      const head = calls.find(([name]) => name === "writeHead");
+      if (head) head[1] = withSessionHeaders(head[1], headers);
+      else addSessionHeaders(res, headers);
+      for (const [name, args] of calls) originals[name].apply(res, args);
+    } catch (error) {
+      // A call the handler made (a header with a newline, say) fails now rather than when it
+      // was made; it must not become an unhandled rejection that ends the process.
+      if (!res.headersSent) fail(error);
+      else res.destroy(error instanceof Error ? error : undefined);
+      return;
+    }
+    if (owesDrain && !res.writableNeedDrain) res.emit("drain");
+    settle("open");
+  };
+
+  const start =
     (name: Deferrable) =>
     (...args: unknown[]): unknown => {
       let result: ResponseHeaders | Promise<ResponseHeaders>;
@@ -60,65 +110,117 @@ export function commitBeforeSending(
       }
       if (!(result instanceof Promise)) {
         restore();
-        applyHeaders(res, result, name === "writeHead" ? args : undefined);
-        return originals[name].apply(res, args);
+        state = "open";
+        const call = name === "writeHead" ? withSessionHeaders(args, result) : args;
+        if (name !== "writeHead") addSessionHeaders(res, result);
+        return originals[name].apply(res, call);
       }
-      queued = [[name, args]];
-      for (const other of DEFERRABLE) {
-        patched[other] = (...later: unknown[]) => {
-          queued?.push([other, later]);
-          return other === "write" ? true : res;
-        };
-      }
+      state = "committing";
+      for (const other of DEFERRABLE) methods[other] = (...later: unknown[]) => hold(other, later);
+      pretend(res, () => endQueued);
+      const returned = hold(name, args);
       result.then(
         (headers) => {
-          if (abandoned) return;
-          restore();
-          const head = queued?.find(([queuedName]) => queuedName === "writeHead");
-          applyHeaders(res, headers, head?.[1]);
-          replay();
+          if (state === "committing") release(headers);
         },
         (error: unknown) => {
-          if (!abandoned) fail(error);
+          if (state !== "committing") return;
+          unpretend(res);
+          fail(error);
         },
       );
-      return name === "write" ? true : res;
+      return returned;
     };
 
-  for (const name of DEFERRABLE) patched[name] = first(name);
+  for (const name of DEFERRABLE) methods[name] = start(name);
   return {
+    get started() {
+      return state !== "waiting";
+    },
     abandon: () => {
-      abandoned = true;
-      queued = undefined;
-      restore();
+      if (state === "waiting") {
+        restore();
+        state = "open";
+      }
+    },
+    whenSettled: (callback) => {
+      if (state === "committing") settledCallbacks.push(callback);
+      else callback();
     },
   };
 }
 
-/** Adds Set-Cookie and Vary, merging into headers passed to writeHead (which would win). */
-function applyHeaders(
-  res: ServerResponse,
-  headers: ResponseHeaders,
-  writeHeadArgs: unknown[] | undefined,
-): void {
-  const explicit = writeHeadArgs?.find(
-    (arg): arg is OutgoingHttpHeaders =>
-      typeof arg === "object" && arg !== null && !Array.isArray(arg),
+/** While output is held back, report what node:http would after the calls the handler made. */
+function pretend(res: ServerResponse, ended: () => boolean): void {
+  Object.defineProperty(res, "headersSent", { configurable: true, get: () => true });
+  Object.defineProperty(res, "writableEnded", { configurable: true, get: ended });
+}
+
+function unpretend(res: ServerResponse): void {
+  const own = res as unknown as Record<string, unknown>;
+  delete own.headersSent;
+  delete own.writableEnded;
+}
+
+/** Adds Set-Cookie and Vary to the response's own headers (no writeHead headers to merge into). */
+function addSessionHeaders(res: ServerResponse, headers: ResponseHeaders): void {
+  if (headers.setCookie.length > 0) res.appendHeader("Set-Cookie", headers.setCookie as string[]);
+  if (headers.varyCookie) {
+    const vary = res.getHeader("Vary");
+    res.setHeader("Vary", vary === undefined ? "Cookie" : withCookie(toList(vary).join(", ")));
+  }
+}
+
+/**
+ * writeHead's own headers win over setHeader's (and its raw-array form removes them), so the
+ * session's headers are merged into a copy of them; the caller's object is never changed (it
+ * may be a constant shared by every request).
+ */
+function withSessionHeaders(args: unknown[], headers: ResponseHeaders): unknown[] {
+  const index = args.findIndex(
+    (arg, position) => position > 0 && typeof arg === "object" && arg !== null,
   );
+  if (index === -1) return args;
+  const copy = [...args];
+  const given = args[index];
+  copy[index] = Array.isArray(given)
+    ? mergeIntoRawArray(given, headers)
+    : mergeIntoObject(given as OutgoingHttpHeaders, headers);
+  return copy;
+}
+
+function mergeIntoObject(
+  given: OutgoingHttpHeaders,
+  headers: ResponseHeaders,
+): OutgoingHttpHeaders {
+  const merged: OutgoingHttpHeaders = { ...given };
+  const keyOf = (name: string) => Object.keys(merged).find((key) => key.toLowerCase() === name);
   if (headers.setCookie.length > 0) {
-    const key =
-      explicit && Object.keys(explicit).find((name) => name.toLowerCase() === "set-cookie");
-    if (explicit && key) explicit[key] = [...toList(explicit[key]), ...headers.setCookie];
-    else res.appendHeader("Set-Cookie", headers.setCookie as string[]);
+    const key = keyOf("set-cookie") ?? "Set-Cookie";
+    merged[key] = [...toList(merged[key]), ...headers.setCookie];
   }
   if (headers.varyCookie) {
-    const key = explicit && Object.keys(explicit).find((name) => name.toLowerCase() === "vary");
-    if (explicit && key) explicit[key] = withCookie(String(explicit[key]));
-    else {
-      const vary = res.getHeader("Vary");
-      res.setHeader("Vary", vary === undefined ? "Cookie" : withCookie(toList(vary).join(", ")));
-    }
+    const key = keyOf("vary") ?? "Vary";
+    merged[key] = withCookie(toList(merged[key]).join(", "));
   }
+  return merged;
+}
+
+/** The flat [name, value, name, value, …] form; every pair is appended by node:http. */
+function mergeIntoRawArray(given: readonly unknown[], headers: ResponseHeaders): unknown[] {
+  const merged = [...given];
+  for (const cookie of headers.setCookie) merged.push("Set-Cookie", cookie);
+  if (headers.varyCookie) {
+    let found = false;
+    for (let index = 0; index + 1 < merged.length; index += 2) {
+      if (String(merged[index]).toLowerCase() === "vary") {
+        merged[index + 1] = withCookie(String(merged[index + 1]));
+        found = true;
+      }
+    }
+    if (!found) merged.push("Vary", "Cookie");
+  }
+  return merged;
 }
 
 function withCookie(vary: string): string {
@@ -136,27 +238,10 @@ function toList(value: unknown): string[] {
   return Array.isArray(value) ? value.map(String) : [String(value)];
 }
 
-function swallow(res: ServerResponse, name: Deferrable): (...args: unknown[]) => unknown {
+function swallow(res: ServerResponse, name: Deferrable): Method {
   return (...args: unknown[]) => {
     const callback = args.find((arg) => typeof arg === "function") as (() => void) | undefined;
     if (callback) process.nextTick(callback);
     return name === "write" ? false : res;
   };
-}
-
-/** Runs `send` with the real methods in place, then puts the swallowing ones back. */
-function withOriginals(
-  res: ServerResponse,
-  originals: Record<Deferrable, (...args: unknown[]) => unknown>,
-  send: () => void,
-): void {
-  const patched = res as unknown as Record<Deferrable, (...args: unknown[]) => unknown>;
-  const swallowing = Object.fromEntries(DEFERRABLE.map((name) => [name, patched[name]]));
-  for (const name of DEFERRABLE) patched[name] = originals[name];
-  try {
-    send();
-  } finally {
-    for (const name of DEFERRABLE)
-      patched[name] = swallowing[name] as (...args: unknown[]) => unknown;
-  }
 }

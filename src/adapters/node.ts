@@ -3,18 +3,28 @@ import type { TLSSocket } from "node:tls";
 import type { Cookies } from "../cookies/jar.ts";
 import type { SessionManager } from "../engine/manager.ts";
 import { StoreUnavailableError } from "../errors.ts";
-import type { Session } from "../session/session.ts";
-import { type CommitHook, commitBeforeSending } from "./node-response.ts";
+import type { Session, SessionShape } from "../session/session.ts";
+import { commitBeforeSending } from "./node-response.ts";
 
 /** What a node:http handler gets besides req and res. */
-export interface NodeSessionContext<T extends object> {
+export interface NodeSessionContext<T extends SessionShape<T>> {
   /** The request's session, loaded on first call. */
   session(): Promise<Session<T>>;
   /** The request's cookies, and the Set-Cookie headers this response will carry. */
   readonly cookies: Cookies;
 }
 
-export type NodeSessionHandler<T extends object> = (
+/** `attachSessions`' context, plus what to call when the handler fails. */
+export interface AttachedSessions<T extends SessionShape<T>> extends NodeSessionContext<T> {
+  /**
+   * Reports a handler failure. Before the response started, nothing is saved and `onError`
+   * answers (500, or 503 for a store outage); after, the response the handler began stands
+   * (it is cut off only if it can never be completed) and the error is logged.
+   */
+  fail(error: unknown): void;
+}
+
+export type NodeSessionHandler<T extends SessionShape<T>> = (
   req: IncomingMessage,
   res: ServerResponse,
   context: NodeSessionContext<T>,
@@ -22,8 +32,8 @@ export type NodeSessionHandler<T extends object> = (
 
 export interface NodeAdapterOptions {
   /**
-   * Answers a request whose handler threw or whose session could not be stored. The default
-   * sends 503 for a store outage and 500 (logging the error) for anything else.
+   * Answers a request whose handler threw before responding, or whose session could not be
+   * stored. The default sends 503 for a store outage and 500 (logging the error) otherwise.
    */
   readonly onError?: (error: unknown, req: IncomingMessage, res: ServerResponse) => void;
 }
@@ -32,22 +42,39 @@ export interface NodeAdapterOptions {
  * Gives a node:http request its session and cookies, and commits them before the response's
  * headers go out. Lower level than `withSessions`, for servers that route on their own.
  */
-export function attachSessions<T extends object>(
+export function attachSessions<T extends SessionShape<T>>(
   manager: SessionManager<T>,
   req: IncomingMessage,
   res: ServerResponse,
-  onCommitFailure: (error: unknown) => void,
-): NodeSessionContext<T> & CommitHook {
+  options: NodeAdapterOptions = {},
+): AttachedSessions<T> {
+  const onError = options.onError ?? defaultOnError;
   const scope = manager.begin({
     cookieHeader: req.headers.cookie,
     encrypted: (req.socket as Partial<TLSSocket>).encrypted === true,
-    forwardedProto: headerValue(req.headers["x-forwarded-proto"]),
+    forwardedProto: firstValue(req.headers["x-forwarded-proto"]),
   });
-  const hook = commitBeforeSending(res, () => scope.commit(), onCommitFailure);
+  const hook = commitBeforeSending(
+    res,
+    () => scope.commit(),
+    (error) => onError(error, req, res),
+  );
   return {
     session: () => scope.session(),
     cookies: scope.cookies,
-    abandon: hook.abandon,
+    fail: (error) => {
+      if (!hook.started) {
+        // A failed handler's session changes are not saved, as in Flask.
+        scope.discard();
+        hook.abandon();
+        onError(error, req, res);
+        return;
+      }
+      console.error("tessera: request handler failed after it began its response:", error);
+      hook.whenSettled(() => {
+        if (!res.writableEnded) res.destroy();
+      });
+    },
   };
 }
 
@@ -55,24 +82,19 @@ export function attachSessions<T extends object>(
  * Wraps a node:http request handler: `createServer(withSessions(sessions, async (req, res,
  * { session }) => { ... }))`. The session is committed when the handler first sends.
  */
-export function withSessions<T extends object>(
+export function withSessions<T extends SessionShape<T>>(
   manager: SessionManager<T>,
   handler: NodeSessionHandler<T>,
   options: NodeAdapterOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const onError = options.onError ?? defaultOnError;
   return (req, res) => {
-    const context = attachSessions(manager, req, res, (error) => onError(error, req, res));
-    const fail = (error: unknown): void => {
-      // A failed handler's session changes are not saved, as in Flask.
-      context.abandon();
-      onError(error, req, res);
-    };
+    const attached = attachSessions(manager, req, res, options);
+    const context: NodeSessionContext<T> = { session: attached.session, cookies: attached.cookies };
     try {
       const result = handler(req, res, context);
-      if (result instanceof Promise) result.catch(fail);
+      if (result instanceof Promise) result.catch(attached.fail);
     } catch (error) {
-      fail(error);
+      attached.fail(error);
     }
   };
 }
@@ -80,11 +102,14 @@ export function withSessions<T extends object>(
 /** 503 for a store outage (retry later), 500 for a bug (logged); never a crash. */
 export function defaultOnError(error: unknown, _req: IncomingMessage, res: ServerResponse): void {
   const unavailable = error instanceof StoreUnavailableError;
-  if (!unavailable) console.error("tessera: request handler failed:", error);
+  if (!unavailable) console.error("tessera: request failed:", error);
   if (res.headersSent) {
-    res.destroy();
+    if (!res.writableEnded) res.destroy();
     return;
   }
+  // The handler's headers (its Content-Encoding, cookies, ETag) describe a response that is
+  // not being sent; none of them belongs on the error.
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
   const body = unavailable
     ? "503 Service Unavailable: the session store is not answering; try again shortly.\n"
     : "500 Internal Server Error\n";
@@ -97,6 +122,6 @@ export function defaultOnError(error: unknown, _req: IncomingMessage, res: Serve
   res.end(body);
 }
 
-function headerValue(value: string | string[] | undefined): string | undefined {
+function firstValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }

@@ -9,6 +9,12 @@ import { signCookieValue, unsignCookieValue } from "./signing.ts";
 /** Shared by every response that sets no cookie, so the common case allocates nothing. */
 const NOTHING_OUTGOING: readonly string[] = Object.freeze([]);
 
+/** Writes Set-Cookie headers into a jar; what the engine keeps after the jar is sealed. */
+export interface CookieWriter {
+  set(name: string, value: string, options?: CookieOptions): void;
+  delete(name: string, options?: DeletionOptions): void;
+}
+
 /** What a Cookies jar needs to know about its request. */
 export interface CookiesContext {
   /** Whether the request came over HTTPS: the default for the Secure attribute. */
@@ -35,6 +41,15 @@ export class Cookies {
   readonly #keyring: Keyring | undefined;
   #incoming: Readonly<Record<string, string>> | undefined;
   readonly #outgoing = new Map<string, string>();
+  #sealed = false;
+  readonly #writer: CookieWriter = {
+    set: (name, value, options = {}) => {
+      this.#queue(name, options, serializeSetCookie(name, value, options, this.#requestIsSecure));
+    },
+    delete: (name, options = {}) => {
+      this.#queue(name, options, serializeDeletion(name, options, this.#requestIsSecure));
+    },
+  };
 
   constructor(cookieHeader: string | undefined, context: CookiesContext) {
     this.#header = cookieHeader;
@@ -67,8 +82,8 @@ export class Cookies {
    * SameSite=Lax, Secure on HTTPS). Throws a CookieError for a cookie a browser would reject.
    */
   set(name: string, value: string, options: CookieOptions = {}): this {
-    const header = serializeSetCookie(name, value, options, this.#requestIsSecure);
-    this.#queue(name, options, header);
+    this.#assertOpen("set", name);
+    this.#writer.set(name, value, options);
     return this;
   }
 
@@ -79,8 +94,8 @@ export class Cookies {
    * options object given to `set` can be passed as is.
    */
   delete(name: string, options: DeletionOptions = {}): this {
-    const header = serializeDeletion(name, options, this.#requestIsSecure);
-    this.#queue(name, options, header);
+    this.#assertOpen("delete", name);
+    this.#writer.delete(name, options);
     return this;
   }
 
@@ -121,6 +136,16 @@ export class Cookies {
     return undefined;
   }
 
+  /**
+   * Ends the application's part: from now on `set`, `delete` and `setSigned` throw, because the
+   * response has started and a cookie set now could never reach the browser. Returns the writer
+   * the engine keeps for its own cookie, which it sends as part of starting the response.
+   */
+  seal(): CookieWriter {
+    this.#sealed = true;
+    return this.#writer;
+  }
+
   /** The Set-Cookie header values to send, in the order their cookies were last written. */
   get outgoing(): readonly string[] {
     return this.#outgoing.size === 0 ? NOTHING_OUTGOING : Array.from(this.#outgoing.values());
@@ -140,6 +165,14 @@ export class Cookies {
     const key = `${name}\n${options.path ?? DEFAULT_PATH}\n${domain}`;
     this.#outgoing.delete(key); // re-inserted last, so the order follows the latest write
     this.#outgoing.set(key, header);
+  }
+
+  #assertOpen(method: string, name: string): void {
+    if (this.#sealed) {
+      throw new CookieError(
+        `cookies.${method}(${JSON.stringify(name)}) came after the response started, so the browser would never see it. Set and delete cookies before writing the response (before res.writeHead, res.write or res.end).`,
+      );
+    }
   }
 
   #requireKeyring(method: string, name: string): Keyring {

@@ -68,9 +68,12 @@ export class Keyring {
     return this.#secrets.length;
   }
 
-  /** The raw secrets, newest first, for formats that define their own key derivation (Flask). */
-  get secrets(): readonly Buffer[] {
-    return this.#secrets;
+  /**
+   * Copies of the raw secrets, newest first, for formats that define their own key derivation
+   * (Flask's). Copies, so no caller can change the keys this ring signs with.
+   */
+  get secrets(): Buffer[] {
+    return this.#secrets.map((secret) => Buffer.from(secret));
   }
 
   /** HMAC-SHA256 of `data` with the newest key for `purpose`, as base64url. */

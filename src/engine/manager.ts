@@ -1,3 +1,4 @@
+import type { SessionShape, SessionValue } from "../session/session.ts";
 import { IdCookieTransport } from "../transport/id-cookie.ts";
 import { type ResolvedOptions, resolveOptions, type SessionOptions } from "./options.ts";
 import { type RequestInfo, RequestScope } from "./request-scope.ts";
@@ -6,7 +7,7 @@ import { type RequestInfo, RequestScope } from "./request-scope.ts";
  * The application's session configuration, made once at startup: options are validated and
  * keys derived here, so requests pay for neither. Adapters call `begin` once per request.
  */
-export class SessionManager<T extends object = Record<string, unknown>> {
+export class SessionManager<T extends SessionShape<T> = Record<string, SessionValue>> {
   readonly options: ResolvedOptions;
   readonly #transport: IdCookieTransport;
 
@@ -30,7 +31,7 @@ export class SessionManager<T extends object = Record<string, unknown>> {
 }
 
 /** Creates the session manager: `createSessions<{ username: string }>({ secret, store })`. */
-export function createSessions<T extends object = Record<string, unknown>>(
+export function createSessions<T extends SessionShape<T> = Record<string, SessionValue>>(
   options: SessionOptions,
 ): SessionManager<T> {
   return new SessionManager<T>(options);

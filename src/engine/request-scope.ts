@@ -1,7 +1,7 @@
-import { Cookies } from "../cookies/jar.ts";
+import { Cookies, type CookieWriter } from "../cookies/jar.ts";
 import type { ChangeSet } from "../session/changes.ts";
-import { Session, SessionState } from "../session/session.ts";
-import type { SessionStore } from "../stores/contract.ts";
+import { PERMANENT_KEY, Session, type SessionShape, SessionState } from "../session/session.ts";
+import type { SessionStore, StoredSession } from "../stores/contract.ts";
 import type { CookieId, IdCookieTransport } from "../transport/id-cookie.ts";
 import { expiryFrom, isAlive } from "./lifetime.ts";
 import type { ResolvedOptions } from "./options.ts";
@@ -25,12 +25,18 @@ export interface ResponseHeaders {
   readonly varyCookie: boolean;
 }
 
+const NO_HEADERS: ResponseHeaders = Object.freeze({ setCookie: [], varyCookie: false });
+
 /**
  * One request's session and cookies, from the Cookie header to the Set-Cookie headers. Loading
  * is lazy (a request that never asks for its session costs no store read) and committing
  * writes at most once, before the adapter lets the response headers go out.
+ *
+ * Adapters call `commit()` when the response is about to start, or `discard()` when the handler
+ * failed before it started (nothing is saved, as in Flask). Either way the scope is sealed:
+ * a later change to the session or the cookies throws instead of vanishing.
  */
-export class RequestScope<T extends object> {
+export class RequestScope<T extends SessionShape<T>> {
   readonly cookies: Cookies;
   readonly requestIsSecure: boolean;
   readonly #options: ResolvedOptions;
@@ -38,7 +44,9 @@ export class RequestScope<T extends object> {
   #loading: Promise<Session<T>> | undefined;
   #state: SessionState | undefined;
   #cookieId: CookieId | undefined;
-  #committed = false;
+  #finished = false;
+  /** The engine's own way to write its cookie once the jar is sealed for the application. */
+  #writer: CookieWriter | undefined;
 
   constructor(request: RequestInfo, options: ResolvedOptions, transport: IdCookieTransport) {
     this.#options = options;
@@ -67,16 +75,20 @@ export class RequestScope<T extends object> {
   }
 
   async #load(): Promise<Session<T>> {
-    const cookieId = this.#transport.read(this.cookies);
-    this.#cookieId = cookieId;
-    let loaded: ConstructorParameters<typeof SessionState>[0];
-    if (cookieId !== undefined) {
-      const record = await this.#call("get", (store) => store.get(cookieId.id));
+    let loaded: (StoredSession & { id: string }) | undefined;
+    // Usually one candidate. Several appear when a sibling subdomain planted a cookie of the
+    // same name; the first that leads to a live record wins, so a planted dead one cannot
+    // push the user out of their session.
+    for (const candidate of this.#transport.read(this.cookies)) {
+      const record = await this.#call("get", (store) => store.get(candidate.id));
       if (record !== undefined && isAlive(record, Date.now(), this.#options)) {
-        loaded = { id: cookieId.id, ...record };
+        this.#cookieId = candidate;
+        loaded = { id: candidate.id, ...record };
+        break;
       }
     }
     this.#state = new SessionState(loaded, this.#options.permanent);
+    if (this.#finished) this.#state.sealed = true;
     return new Session<T>(this.#state);
   }
 
@@ -85,58 +97,71 @@ export class RequestScope<T extends object> {
    * store call is needed (the common read-only request), so the adapter can send at once.
    */
   commit(): ResponseHeaders | Promise<ResponseHeaders> {
-    if (this.#committed) {
+    if (this.#finished) {
       throw new Error(
-        "This request's session was already committed; commit() runs once, when the response is about to be sent.",
+        "This request's session was already committed or discarded; commit() runs once, when the response is about to be sent.",
       );
     }
     if (this.#loading !== undefined && this.#state === undefined) {
       // The handler asked for the session but the response started before the load finished.
       return this.#loading.then(() => this.commit());
     }
-    this.#committed = true;
+    this.#seal();
     const state = this.#state;
     if (state === undefined) return this.#headers();
     const pending = this.#persist(state, Date.now());
     return pending === undefined ? this.#headers() : pending.then(() => this.#headers());
   }
 
+  /** The handler failed before its response started: save nothing, send no session cookie. */
+  discard(): void {
+    this.#seal();
+  }
+
+  #seal(): void {
+    this.#finished = true;
+    if (this.#state !== undefined) this.#state.sealed = true;
+    this.#writer = this.cookies.seal();
+  }
+
   #headers(): ResponseHeaders {
-    return { setCookie: this.cookies.outgoing, varyCookie: this.#state !== undefined };
+    const setCookie = this.cookies.outgoing;
+    const varyCookie = this.#state !== undefined;
+    return setCookie.length === 0 && !varyCookie ? NO_HEADERS : { setCookie, varyCookie };
   }
 
   /** Decides the store calls for this request; undefined when none is needed. */
   #persist(state: SessionState, now: number): Promise<void> | undefined {
     const { loadedId, loadedCreatedAt, loadedExpiresAt, changes } = state;
     if (loadedId === undefined || loadedCreatedAt === undefined || loadedExpiresAt === undefined) {
-      if (!changes.isEmpty) return this.#create(state, changes, now);
+      // A new session is stored only if it holds something: a flash shown in the same request
+      // or a key set and deleted again leaves nothing worth a record and a cookie.
+      if (!changes.isEmpty && state.data.size > 0) return this.#create(state, changes, now);
       // A cookie that led nowhere (forged, unknown, expired) is dropped so it stops costing
       // a verification and a store read on every request.
-      if (this.#transport.present(this.cookies))
-        this.#transport.clear(this.cookies, this.requestIsSecure);
+      if (this.#transport.present(this.cookies)) this.#clearCookie();
       return undefined;
     }
     const expiresAt = expiryFrom(now, loadedCreatedAt, this.#options);
     switch (state.fate) {
       case "destroy":
         return this.#call("destroy", (store) => store.destroy(loadedId)).then(() => {
-          if (changes.isEmpty) this.#transport.clear(this.cookies, this.requestIsSecure);
-          else return this.#create(state, changes, now);
+          if (!changes.isEmpty && state.data.size > 0) return this.#create(state, changes, now);
+          this.#clearCookie();
         });
       case "rename":
-        return this.#call("rename", (store) => store.rename(loadedId, state.id, expiresAt)).then(
-          (renamed) => {
-            // The old record vanished meanwhile (expired, or its store lost it); the data this
-            // request loaded is still the user's, so it is written whole under the new id.
-            if (!renamed) return this.#create(state, state.snapshotPatch(), now, loadedCreatedAt);
-            if (changes.isEmpty) return this.#sendId(state, expiresAt, now);
-            return this.#update(state, state.id, changes, loadedCreatedAt, expiresAt, now);
-          },
-        );
+        // One atomic store call moves the record and applies this request's changes, so a
+        // failure cannot leave the user between two ids.
+        return this.#call("rename", (store) =>
+          store.rename(loadedId, state.id, { patch: changes, expiresAt }),
+        ).then((renamed) => {
+          // The record is gone (destroyed by a logout meanwhile, or expired): the session is
+          // over, and regenerating must not bring it back under a new id.
+          if (renamed) this.#sendId(state, expiresAt, now);
+          else this.#clearCookie();
+        });
       case "keep":
-        if (!changes.isEmpty) {
-          return this.#update(state, loadedId, changes, loadedCreatedAt, expiresAt, now);
-        }
+        if (!changes.isEmpty) return this.#update(state, loadedId, changes, expiresAt, now);
         if (this.#options.rolling && expiresAt - loadedExpiresAt >= this.#options.touchAfterMs) {
           return this.#call("touch", (store) => store.touch(loadedId, expiresAt)).then(() => {
             if (state.permanent || this.#cookieId?.rotated) this.#sendId(state, expiresAt, now);
@@ -147,11 +172,11 @@ export class RequestScope<T extends object> {
     }
   }
 
-  #create(state: SessionState, patch: ChangeSet, now: number, createdAt = now): Promise<void> {
-    const expiresAt = expiryFrom(now, createdAt, this.#options);
+  #create(state: SessionState, patch: ChangeSet, now: number): Promise<void> {
+    const expiresAt = expiryFrom(now, now, this.#options);
     const id = state.id;
     return this.#call("apply", (store) =>
-      store.apply(id, patch, { expiresAt, createdAt, mustExist: false }),
+      store.apply(id, patch, { expiresAt, createdAt: now, mustExist: false }),
     ).then(() => this.#sendId(state, expiresAt, now));
   }
 
@@ -159,17 +184,16 @@ export class RequestScope<T extends object> {
     state: SessionState,
     id: string,
     patch: ChangeSet,
-    createdAt: number,
     expiresAt: number,
     now: number,
   ): Promise<void> {
     return this.#call("apply", (store) =>
-      store.apply(id, patch, { expiresAt, createdAt, mustExist: true }),
+      store.apply(id, patch, { expiresAt, createdAt: now, mustExist: true }),
     ).then((written) => {
       // The record was destroyed while this request ran (logout elsewhere): the session is
       // over, and this late write must not bring it back.
-      if (!written) this.#transport.clear(this.cookies, this.requestIsSecure);
-      else if (state.permanent || state.idChanged || this.#cookieId?.rotated) {
+      if (!written) this.#clearCookie();
+      else if (state.permanent || this.#cookieId?.rotated || patch.set.has(PERMANENT_KEY)) {
         this.#sendId(state, expiresAt, now);
       }
     });
@@ -177,7 +201,17 @@ export class RequestScope<T extends object> {
 
   #sendId(state: SessionState, expiresAt: number, now: number): void {
     const maxAge = state.permanent ? Math.max(0, Math.floor((expiresAt - now) / 1_000)) : undefined;
-    this.#transport.write(this.cookies, state.id, maxAge, this.requestIsSecure);
+    this.#transport.write(this.#sealedWriter(), state.id, maxAge, this.requestIsSecure);
+  }
+
+  #clearCookie(): void {
+    this.#transport.clear(this.#sealedWriter(), this.requestIsSecure);
+  }
+
+  #sealedWriter(): CookieWriter {
+    if (this.#writer === undefined)
+      throw new Error("tessera: the session cookie is written only while committing.");
+    return this.#writer;
   }
 
   #call<R>(operation: string, call: (store: SessionStore) => Promise<R>): Promise<R> {

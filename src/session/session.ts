@@ -6,8 +6,9 @@ import { FLASHES_KEY, type Flash, readFlashes } from "./flash.ts";
 /** Flask keeps the permanent flag inside the data; so does tessera, for shared sessions. */
 export const PERMANENT_KEY = "_permanent";
 
-/** Keys tessera manages itself; `entries()` and `keys()` leave them out. */
+/** Keys tessera manages itself; `entries()` and `keys()` leave them out, and types forbid them. */
 const RESERVED_KEYS: ReadonlySet<string> = new Set([PERMANENT_KEY, FLASHES_KEY]);
+type ReservedKey = typeof PERMANENT_KEY | typeof FLASHES_KEY;
 
 /** What happens to the record the request loaded, decided by regenerate() and destroy(). */
 export type OriginalFate = "keep" | "rename" | "destroy";
@@ -25,6 +26,8 @@ export class SessionState {
   data: Map<string, unknown>;
   changes = new ChangeSet();
   fate: OriginalFate = "keep";
+  /** Set when the commit starts: later changes could not reach the store or the client. */
+  sealed = false;
   #id: string | undefined;
 
   constructor(
@@ -69,14 +72,6 @@ export class SessionState {
     const stored = this.data.get(PERMANENT_KEY);
     return typeof stored === "boolean" ? stored : this.defaultPermanent;
   }
-
-  /** The whole data as a patch, for writing a record from scratch. */
-  snapshotPatch(): ChangeSet {
-    const patch = new ChangeSet();
-    patch.clear = true;
-    for (const [key, value] of this.data) patch.set.set(key, value);
-    return patch;
-  }
 }
 
 /** Values a session can hold: what survives a round trip through the store's JSON. */
@@ -88,7 +83,13 @@ export type SessionValue =
   | readonly SessionValue[]
   | { readonly [key: string]: SessionValue | undefined };
 
-type Key<T> = keyof T & string;
+/**
+ * What a session type may declare: keys to values that survive the store's JSON. A `Date`, a
+ * `Map` or a class instance would come back as something else, so they are compile errors.
+ */
+export type SessionShape<T> = { [K in keyof T]: SessionValue | undefined };
+
+type Key<T> = Exclude<keyof T & string, ReservedKey>;
 
 /**
  * One user's session for one request. Reads and writes are synchronous: the engine loaded the
@@ -96,7 +97,7 @@ type Key<T> = keyof T & string;
  * the response is sent. `Session<{ username: string }>` makes `get("username")` a string and
  * `get("usrename")` a compile error.
  */
-export class Session<T extends object = Record<string, SessionValue>> {
+export class Session<T extends SessionShape<T> = Record<string, SessionValue>> {
   readonly #state: SessionState;
 
   constructor(state: SessionState) {
@@ -127,7 +128,8 @@ export class Session<T extends object = Record<string, SessionValue>> {
     return this.#state.data.has(key);
   }
 
-  set<K extends Key<T>>(key: K, value: T[K]): this {
+  set<K extends Key<T>>(key: K, value: Exclude<T[K], undefined>): this {
+    this.#assertOpen(`set(${JSON.stringify(key)}, …)`);
     assertStorable(key, value);
     this.#state.data.set(key, value);
     this.#state.changes.recordSet(key, value);
@@ -135,6 +137,7 @@ export class Session<T extends object = Record<string, SessionValue>> {
   }
 
   delete(key: Key<T>): this {
+    this.#assertOpen(`delete(${JSON.stringify(key)})`);
     if (this.#state.data.delete(key)) {
       this.#state.changes.recordDelete(key);
     }
@@ -143,6 +146,7 @@ export class Session<T extends object = Record<string, SessionValue>> {
 
   /** Removes every key, as Flask's `session.clear()`; the id and the record stay. */
   clear(): this {
+    this.#assertOpen("clear()");
     if (this.#state.data.size > 0 || this.#state.loadedId !== undefined) {
       this.#state.data.clear();
       this.#state.changes.recordClear();
@@ -155,6 +159,7 @@ export class Session<T extends object = Record<string, SessionValue>> {
    * which the session cannot see by itself, as Flask's `session.modified = True`.
    */
   markModified(key: Key<T>): this {
+    this.#assertOpen(`markModified(${JSON.stringify(key)})`);
     if (this.#state.data.has(key)) {
       this.#state.changes.recordSet(key, this.#state.data.get(key));
     }
@@ -173,7 +178,7 @@ export class Session<T extends object = Record<string, SessionValue>> {
 
   /** The data as a plain object, for templates and JSON responses. */
   toJSON(): Partial<T> {
-    return Object.fromEntries(this.entries()) as Partial<T>;
+    return Object.fromEntries(this.entries()) as unknown as Partial<T>;
   }
 
   /**
@@ -185,6 +190,7 @@ export class Session<T extends object = Record<string, SessionValue>> {
   }
 
   set permanent(permanent: boolean) {
+    this.#assertOpen("permanent = …");
     if (permanent === this.permanent) return;
     this.#state.data.set(PERMANENT_KEY, permanent);
     this.#state.changes.recordSet(PERMANENT_KEY, permanent);
@@ -195,6 +201,7 @@ export class Session<T extends object = Record<string, SessionValue>> {
    * Call it on login and on any change of privilege, so an id planted before login is useless.
    */
   regenerate(): this {
+    this.#assertOpen("regenerate()");
     this.#state.replaceId(true);
     return this;
   }
@@ -204,12 +211,14 @@ export class Session<T extends object = Record<string, SessionValue>> {
    * be used afterwards: it starts over empty with a new id (so `flash("Logged out")` works).
    */
   destroy(): this {
+    this.#assertOpen("destroy()");
     this.#state.replaceId(false);
     return this;
   }
 
   /** Queues a message for the next request that shows flashes, as Flask's `flash()`. */
   flash(message: string, category = "message"): this {
+    this.#assertOpen("flash(…)");
     const flashes = readFlashes(this.#state.data.get(FLASHES_KEY));
     flashes.push([category, message]);
     this.#state.data.set(FLASHES_KEY, flashes);
@@ -224,6 +233,7 @@ export class Session<T extends object = Record<string, SessionValue>> {
   consumeFlashes(filter?: { category: string | readonly string[] }): Flash[] {
     const stored = this.#state.data.get(FLASHES_KEY);
     if (stored === undefined) return [];
+    this.#assertOpen("consumeFlashes()");
     const flashes = readFlashes(stored);
     const wanted =
       filter === undefined
@@ -247,6 +257,14 @@ export class Session<T extends object = Record<string, SessionValue>> {
       category,
       message,
     }));
+  }
+
+  #assertOpen(call: string): void {
+    if (this.#state.sealed) {
+      throw new Error(
+        `session.${call} came after the response started, so the change could reach neither the store nor the browser. Change the session before writing the response (before res.writeHead, res.write or res.end).`,
+      );
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Cookies } from "../cookies/jar.ts";
+import type { Cookies, CookieWriter } from "../cookies/jar.ts";
 import type { CookieOptions } from "../cookies/options.ts";
 import type { Keyring } from "../crypto/keyring.ts";
 import { isWellFormedSessionId } from "../crypto/session-id.ts";
@@ -47,16 +47,43 @@ export class IdCookieTransport {
   }
 
   /**
-   * The first cookie of that name whose signature verifies. Browsers send one cookie per
-   * matching path and domain, and a sibling subdomain may plant one of the same name ("cookie
-   * tossing"), so every candidate is tried rather than only the first.
+   * Every cookie of that name whose signature verifies, in the order the browser sent them.
+   * Browsers send one cookie per matching path and domain, and a sibling subdomain may plant one
+   * of the same name ("cookie tossing"), so the engine tries each against the store rather than
+   * trusting the first.
    */
-  read(cookies: Cookies): CookieId | undefined {
+  read(cookies: Cookies): CookieId[] {
+    const found: CookieId[] = [];
     for (const value of cookies.getAll(this.#cookie.name)) {
       const verified = this.#verified.get(value) ?? this.#verify(value);
-      if (verified !== undefined) return verified;
+      if (verified !== undefined && !found.some((other) => other.id === verified.id)) {
+        found.push(verified);
+      }
     }
-    return undefined;
+    return found;
+  }
+
+  /** Sends the id; `maxAgeSeconds` undefined makes a browser-session cookie. */
+  write(
+    cookies: CookieWriter,
+    id: string,
+    maxAgeSeconds: number | undefined,
+    requestIsSecure: boolean,
+  ): void {
+    cookies.set(this.#cookie.name, this.#sign(id), {
+      ...this.#attributes(requestIsSecure),
+      ...(maxAgeSeconds === undefined ? {} : { maxAge: maxAgeSeconds }),
+    });
+  }
+
+  /** Tells the browser to drop the cookie, with the attributes it was set with. */
+  clear(cookies: CookieWriter, requestIsSecure: boolean): void {
+    cookies.delete(this.#cookie.name, this.#attributes(requestIsSecure));
+  }
+
+  #attributes(requestIsSecure: boolean): CookieOptions {
+    const { name: _name, secure, ...attributes } = this.#cookie;
+    return { ...attributes, secure: secure === "auto" ? requestIsSecure : secure };
   }
 
   #sign(id: string): string {
@@ -78,29 +105,6 @@ export class IdCookieTransport {
     const verified = { id, rotated: verification.rotated };
     remember(this.#verified, value, verified);
     return verified;
-  }
-
-  /** Sends the id; `maxAgeSeconds` undefined makes a browser-session cookie. */
-  write(
-    cookies: Cookies,
-    id: string,
-    maxAgeSeconds: number | undefined,
-    requestIsSecure: boolean,
-  ): void {
-    cookies.set(this.#cookie.name, this.#sign(id), {
-      ...this.#attributes(requestIsSecure),
-      ...(maxAgeSeconds === undefined ? {} : { maxAge: maxAgeSeconds }),
-    });
-  }
-
-  /** Tells the browser to drop the cookie, with the attributes it was set with. */
-  clear(cookies: Cookies, requestIsSecure: boolean): void {
-    cookies.delete(this.#cookie.name, this.#attributes(requestIsSecure));
-  }
-
-  #attributes(requestIsSecure: boolean): CookieOptions {
-    const { name: _name, secure, ...attributes } = this.#cookie;
-    return { ...attributes, secure: secure === "auto" ? requestIsSecure : secure };
   }
 }
 

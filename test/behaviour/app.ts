@@ -1,6 +1,6 @@
 import type { Cookies } from "../../src/cookies/jar.ts";
 import type { SessionManager } from "../../src/engine/manager.ts";
-import type { Session } from "../../src/session/session.ts";
+import type { Session, SessionValue } from "../../src/session/session.ts";
 
 /** What every adapter hands the shared test app: the framework-neutral request and context. */
 export interface NeutralRequest {
@@ -9,7 +9,7 @@ export interface NeutralRequest {
 }
 
 export interface NeutralContext {
-  session(): Promise<Session<Record<string, unknown>>>;
+  session(): Promise<Session<Record<string, SessionValue>>>;
   readonly cookies: Cookies;
 }
 
@@ -22,7 +22,7 @@ export interface NeutralResponse {
 export interface AdapterHarness {
   readonly name: string;
   serve(
-    manager: SessionManager<Record<string, unknown>>,
+    manager: SessionManager<Record<string, SessionValue>>,
   ): Promise<{ readonly url: string; close(): Promise<void> }>;
 }
 
@@ -84,6 +84,11 @@ export async function testApp(
       session.regenerate();
       session.destroy();
       return { status: 200, body: { id: session.id } };
+    }
+    case "POST /flash-and-show": {
+      const session = await context.session();
+      session.flash("shown at once");
+      return { status: 200, body: session.consumeFlashes() };
     }
     case "POST /flash": {
       (await context.session()).flash(

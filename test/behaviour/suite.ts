@@ -8,6 +8,7 @@ import { Keyring } from "../../src/crypto/keyring.ts";
 import { newSessionId } from "../../src/crypto/session-id.ts";
 import { createSessions } from "../../src/engine/manager.ts";
 import type { SessionOptions } from "../../src/engine/options.ts";
+import type { SessionValue } from "../../src/session/session.ts";
 import type { SessionStore } from "../../src/stores/contract.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import { sqliteStore } from "../../src/stores/sqlite.ts";
@@ -27,7 +28,11 @@ async function start(
   inner: SessionStore = memoryStore(),
 ): Promise<{ store: CountingStore; served: Served; client: CookieClient; close(): Promise<void> }> {
   const store = options.store instanceof CountingStore ? options.store : new CountingStore(inner);
-  const manager = createSessions<Record<string, unknown>>({ secret: SECRET, ...options, store });
+  const manager = createSessions<Record<string, SessionValue>>({
+    secret: SECRET,
+    ...options,
+    store,
+  });
   const served = await harness.serve(manager);
   return {
     store,
@@ -225,6 +230,35 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
         cookie: `session=planted.value; session=${real}`,
       });
       assert.deepEqual(response.json().data, { user: "alice" });
+    });
+
+    test("a validly signed but dead cookie sent first does not push the user out", async () => {
+      const planted = new CookieClient(app.served.url);
+      await planted.post("/set?user=mallory");
+      const dead = planted.jar.get("session");
+      await planted.post("/destroy");
+      const created = await app.client.post("/set?user=alice");
+      const real = cookieValue(sessionCookie(created));
+      const response = await app.client.get("/data", {
+        cookie: `session=${dead}; session=${real}`,
+      });
+      assert.deepEqual(response.json().data, { user: "alice" });
+      assert.deepEqual(response.setCookies, [], "the real cookie is not deleted");
+    });
+
+    test("a new session that ends up empty stores nothing and sets no cookie", async () => {
+      const response = await app.client.post("/flash-and-show");
+      assert.deepEqual(response.json(), [{ category: "message", message: "shown at once" }]);
+      assert.equal(app.store.writes, 0);
+      assert.deepEqual(response.setCookies, []);
+    });
+
+    test("making an existing session non-permanent re-sends its cookie without Max-Age", async () => {
+      await app.client.post("/set?user=alice");
+      const response = await app.client.post("/permanent?value=false");
+      const cookie = sessionCookie(response);
+      assert.ok(cookie, "the cookie is sent again");
+      assert.doesNotMatch(cookie, /Max-Age|Expires/);
     });
 
     test("regenerate issues a new id, keeps the data and removes the old record", async () => {

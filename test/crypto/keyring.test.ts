@@ -129,3 +129,12 @@ describe("session ids", () => {
     }
   });
 });
+
+describe("keyring integrity", () => {
+  test("the secrets it hands out are copies", () => {
+    const ring = new Keyring(NEW);
+    ring.secrets[0]?.fill(0);
+    // A purpose not used before derives its key now, from the ring's own secret.
+    assert.equal(ring.sign("fresh", "data"), new Keyring(NEW).sign("fresh", "data"));
+  });
+});

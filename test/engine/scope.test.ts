@@ -30,6 +30,31 @@ describe("request scope", () => {
     assert.match(headers.setCookie[0] ?? "", /^session=; Max-Age=0/);
   });
 
+  test("regenerating a session that was logged out meanwhile ends it instead of reviving it", async () => {
+    const { store, sessions, header, id } = await loggedIn();
+    const attacker = sessions.begin({ cookieHeader: header, encrypted: false });
+    const attackerSession = await attacker.session();
+    const logout = sessions.begin({ cookieHeader: header, encrypted: false });
+    (await logout.session()).destroy();
+    await logout.commit();
+    attackerSession.regenerate();
+    const headers = await attacker.commit();
+    assert.match(headers.setCookie[0] ?? "", /^session=; Max-Age=0/);
+    assert.equal(await store.get(id), undefined);
+    assert.equal(await store.get(attackerSession.id), undefined, "nothing under the new id either");
+  });
+
+  test("a failed handler's scope is discarded: nothing saved, later changes refused", async () => {
+    const { store, sessions, header, id } = await loggedIn();
+    const scope = sessions.begin({ cookieHeader: header, encrypted: false });
+    const session = await scope.session();
+    session.set("user", "mallory");
+    scope.discard();
+    assert.deepEqual((await store.get(id))?.data, { user: "alice" });
+    assert.throws(() => session.set("user", "eve"), /came after the response started/);
+    assert.throws(() => scope.commit(), /already committed or discarded/);
+  });
+
   test("a commit that starts while the session is still loading waits for it", async () => {
     const { sessions, header } = await loggedIn();
     const scope = sessions.begin({ cookieHeader: header, encrypted: false });

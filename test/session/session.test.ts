@@ -24,12 +24,20 @@ describe("Session", () => {
     assert.equal(state.changes.clear, false);
   });
 
-  test("wrong keys and value types are compile errors", () => {
-    const session = new Session<{ username: string }>(loaded({}));
+  test("wrong keys, value types and reserved keys are compile errors", () => {
+    const session = new Session<{ username: string; theme?: string }>(loaded({}));
     // @ts-expect-error: "usrename" is not a key of the session type.
     session.get("usrename");
     // @ts-expect-error: username holds a string.
     assert.throws(() => session.set("username", undefined), /cannot hold undefined/);
+    // @ts-expect-error: an optional key still cannot be set to undefined (delete it instead).
+    assert.throws(() => session.set("theme", undefined), /cannot hold undefined/);
+    // @ts-expect-error: a Date would come back from the store as a string.
+    new Session<{ when: Date }>(loaded({}));
+    // @ts-expect-error: a Set would come back as {}.
+    new Session<{ tags: Set<string> }>(loaded({}));
+    // @ts-expect-error: tessera's own keys are not the application's to write.
+    new Session<{ _flashes: string; user: string }>(loaded({})).set("_flashes", "x");
   });
 
   test("clear removes every key and later sets apply on top", () => {
@@ -68,7 +76,10 @@ describe("Session", () => {
   });
 
   test("values the store cannot keep are refused at the line that sets them", () => {
-    const session = new Session<Record<string, unknown>>(loaded({}));
+    // Each of these is already a compile error; JavaScript callers get the runtime check.
+    const session = new Session(loaded({})) as unknown as Session<Record<string, never>> & {
+      set(key: string, value: unknown): unknown;
+    };
     assert.throws(() => session.set("f", () => 1), /a function cannot be stored/);
     assert.throws(() => session.set("n", Number.NaN), /finite numbers/);
     assert.throws(() => session.set("b", 1n), /a bigint cannot be stored/);
