@@ -6,17 +6,20 @@
  * `tessera/sqlite`, `tessera/memory`, and the store conformance suite at `tessera/testing`.
  */
 export * from "./cookies/index.ts";
+export type { CookieWriter } from "./cookies/jar.ts";
 export { Keyring, type KeyringOptions, type Verification } from "./crypto/keyring.ts";
 export { generateSecret, MIN_SECRET_BYTES, type Secret } from "./crypto/secret.ts";
+export { type ErrorResponse, errorResponse } from "./engine/error-response.ts";
 export { createSessions, SessionManager } from "./engine/manager.ts";
 export type { ResolvedOptions, SessionCookieOptions, SessionOptions } from "./engine/options.ts";
 export { type RequestInfo, RequestScope, type ResponseHeaders } from "./engine/request-scope.ts";
 export { ConfigError, CookieError, StoreUnavailableError, TesseraError } from "./errors.ts";
 export type { Flash } from "./session/flash.ts";
-export { Session, type SessionValue } from "./session/session.ts";
+export { Session, type SessionShape, type SessionValue } from "./session/session.ts";
 export type {
   ApplyOptions,
   ListOptions,
+  RenameOptions,
   SessionData,
   SessionPatch,
   SessionStore,

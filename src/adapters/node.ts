@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { Cookies } from "../cookies/jar.ts";
+import { errorResponse } from "../engine/error-response.ts";
 import type { SessionManager } from "../engine/manager.ts";
-import { StoreUnavailableError } from "../errors.ts";
 import type { Session, SessionShape } from "../session/session.ts";
 import { commitBeforeSending } from "./node-response.ts";
 
@@ -99,10 +99,10 @@ export function withSessions<T extends SessionShape<T>>(
   };
 }
 
-/** 503 for a store outage (retry later), 500 for a bug (logged); never a crash. */
+/** Sends the engine's error response (503 for a store outage, 500 for a bug); never a crash. */
 export function defaultOnError(error: unknown, _req: IncomingMessage, res: ServerResponse): void {
-  const unavailable = error instanceof StoreUnavailableError;
-  if (!unavailable) console.error("tessera: request failed:", error);
+  const answer = errorResponse(error);
+  if (answer.log) console.error("tessera: request failed:", error);
   if (res.headersSent) {
     if (!res.writableEnded) res.destroy();
     return;
@@ -110,16 +110,8 @@ export function defaultOnError(error: unknown, _req: IncomingMessage, res: Serve
   // The handler's headers (its Content-Encoding, cookies, ETag) describe a response that is
   // not being sent; none of them belongs on the error.
   for (const name of res.getHeaderNames()) res.removeHeader(name);
-  const body = unavailable
-    ? "503 Service Unavailable: the session store is not answering; try again shortly.\n"
-    : "500 Internal Server Error\n";
-  res.writeHead(unavailable ? 503 : 500, {
-    "Content-Type": "text/plain; charset=utf-8",
-    "Content-Length": Buffer.byteLength(body),
-    "Cache-Control": "no-store",
-    ...(unavailable ? { "Retry-After": "1" } : {}),
-  });
-  res.end(body);
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body);
 }
 
 function firstValue(value: string | string[] | undefined): string | undefined {
