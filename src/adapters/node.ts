@@ -63,7 +63,7 @@ export function attachSessions<T extends SessionShape<T>>(
     session: () => scope.session(),
     cookies: scope.cookies,
     fail: (error) => {
-      if (!hook.started) {
+      if (!hook.started()) {
         // A failed handler's session changes are not saved, as in Flask.
         scope.discard();
         hook.abandon();
