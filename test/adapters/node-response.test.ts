@@ -25,6 +25,10 @@ const ROUTES: Record<string, (req: IncomingMessage, res: ServerResponse) => void
       res.writeHead(200, ["Content-Type", "text/plain", "Vary", "Accept-Encoding"]);
       res.end("ok");
     },
+    "/raw-array-without-vary": (_req, res) => {
+      res.writeHead(200, ["Content-Type", "text/plain"]);
+      res.end("ok");
+    },
     "/bad-location": (_req, res) => {
       res.writeHead(302, { Location: "/next\r\nX-Injected: 1" });
       res.end();
@@ -122,6 +126,13 @@ describe("node:http response hook", () => {
     assert.equal(response.status, 200);
     assert.ok(response.setCookies.some((cookie) => cookie.startsWith("session=")));
     assert.equal(response.headers.get("vary"), "Accept-Encoding, Cookie");
+  });
+
+  test("a raw header array without Vary gets Vary: Cookie", async () => {
+    const response = await new CookieClient(url).get("/raw-array-without-vary");
+    assert.equal(response.status, 200);
+    assert.ok(response.setCookies.some((cookie) => cookie.startsWith("session=")));
+    assert.equal(response.headers.get("vary"), "Cookie");
   });
 
   test("a header the handler got wrong answers 500 instead of crashing the process", async () => {

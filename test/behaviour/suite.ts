@@ -13,7 +13,7 @@ import type { SessionStore } from "../../src/stores/contract.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import { sqliteStore } from "../../src/stores/sqlite.ts";
 import { type ClientResponse, CookieClient } from "../support/client.ts";
-import { CountingStore, FlakyStore } from "../support/counting-store.ts";
+import { CountingStore, FlakyStore, withLatency } from "../support/counting-store.ts";
 import type { AdapterHarness } from "./app.ts";
 
 export const SECRET = "behaviour-suite-secret-0123456789abcdef";
@@ -117,6 +117,26 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       assert.match(response.headers.get("vary") ?? "", /\bCookie\b/);
     });
 
+    test("every write is in the store before the response reaches the client", async () => {
+      // Behind a slow store, a write left running after the response would still be missing.
+      const memory = memoryStore();
+      const slow = await start(harness, {}, withLatency(memory, { minMs: 30, maxMs: 30 }));
+      try {
+        const created = await slow.client.post("/set?user=alice");
+        const id = created.json().id as string;
+        assert.deepEqual((await memory.get(id))?.data, { user: "alice" }, "created");
+        await slow.client.post("/set?cart=1");
+        assert.deepEqual((await memory.get(id))?.data, { user: "alice", cart: "1" }, "updated");
+        const login = await slow.client.post("/login?user=bob");
+        assert.equal(await memory.get(id), undefined, "regenerated: the old id is gone");
+        assert.deepEqual((await memory.get(login.json().id))?.data, { user: "bob", cart: "1" });
+        await slow.client.post("/destroy");
+        assert.equal(await memory.get(login.json().id), undefined, "destroyed");
+      } finally {
+        await slow.close();
+      }
+    });
+
     test("each changed request writes exactly once, whatever it changed", async () => {
       await app.client.post("/set?a=1");
       app.store.reset();
@@ -144,6 +164,19 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       assert.ok(newId);
       assert.notEqual(newId, id);
       assert.equal(response.json().id, newId);
+    });
+
+    test("an unsigned id, even a live one, gives a fresh session without a store read", async () => {
+      const created = await app.client.post("/set?user=alice");
+      const id = created.json().id as string;
+      app.store.reset();
+      const response = await app.client.post("/set?user=mallory", "", { cookie: `session=${id}` });
+      assert.equal(response.status, 200);
+      assert.equal(app.store.calls.get, 0, "an unsigned id never reaches the store");
+      const newId = cookieValue(sessionCookie(response))?.split(".")[0];
+      assert.ok(newId);
+      assert.notEqual(newId, id, "the client's id is never adopted");
+      assert.deepEqual((await app.store.inner.get(id))?.data, { user: "alice" }, "alice untouched");
     });
 
     test("an unknown but validly signed id gives a fresh session with a new id", async () => {
@@ -424,6 +457,39 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       }
     });
 
+    test("a write late in a session's absolute lifetime expires it at that limit, not later", async () => {
+      const capped = await start(harness, { lifetime: "1h", absoluteLifetime: "2h" });
+      try {
+        const created = await capped.client.post("/set?user=alice");
+        const id = created.json().id as string;
+        // The record was created 90 minutes ago and kept active: 30 minutes of it remain.
+        const createdAt = Date.now() - 90 * 60_000;
+        const patch = {
+          clear: false,
+          set: new Map([["user", "alice"]]),
+          delete: new Set<string>(),
+        };
+        await capped.store.inner.destroy(id);
+        await capped.store.inner.apply(id, patch, {
+          createdAt,
+          expiresAt: Date.now() + 30 * 60_000,
+          mustExist: false,
+        });
+        const written = await capped.client.post("/set?cart=1");
+        const record = await capped.store.inner.get(id);
+        assert.deepEqual(record?.data, { user: "alice", cart: "1" });
+        assert.equal(record?.createdAt, createdAt);
+        assert.ok(
+          record && record.expiresAt <= createdAt + 2 * 3_600_000,
+          "the idle lifetime does not reach past the absolute one",
+        );
+        const maxAge = Number(/Max-Age=(\d+)/.exec(sessionCookie(written) ?? "")?.[1]);
+        assert.ok(maxAge > 0 && maxAge <= 30 * 60, `Max-Age ${maxAge} is capped too`);
+      } finally {
+        await capped.close();
+      }
+    });
+
     test("secret rotation: an old-key cookie is accepted and re-issued with the newest key", async () => {
       const store = new CountingStore(memoryStore());
       const before = await start(harness, { secret: OLD_SECRET, store });
@@ -469,8 +535,10 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
           const started = Date.now();
           const read = await outage.client.get("/data");
           assert.equal(read.status, 503, `${mode}: read`);
-          assert.ok(Date.now() - started < 2_000, `${mode}: answered within the timeout`);
+          // 150 ms of storeTimeout, plus the request itself: well under a second.
+          assert.ok(Date.now() - started < 1_000, `${mode}: answered within the timeout`);
           assert.match(read.text, /session store/);
+          assert.equal(read.headers.get("retry-after"), "1", `${mode}: try again shortly`);
         }
         flaky.mode = "up";
         assert.deepEqual((await outage.client.get("/data")).json().data, { user: "alice" });
@@ -490,11 +558,14 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
 }
 
 function storeFactories(): Array<[string, () => SessionStore]> {
+  const sqlite = () =>
+    sqliteStore({ path: join(mkdtempSync(join(tmpdir(), "tessera-behaviour-")), "s.db") });
   return [
     ["memory", () => memoryStore()],
-    [
-      "sqlite",
-      () => sqliteStore({ path: join(mkdtempSync(join(tmpdir(), "tessera-behaviour-")), "s.db") }),
-    ],
+    ["sqlite", sqlite],
+    // The in-process stores answer within one turn of the event loop, so without a delay the
+    // requests never interleave between their read and their write.
+    ["memory, with store latency", () => withLatency(memoryStore())],
+    ["sqlite, with store latency", () => withLatency(sqlite())],
   ];
 }

@@ -310,6 +310,14 @@ describe("serializeSetCookie: rules", () => {
       () => serializeSetCookie("a", "1", { expires: new Date(Date.UTC(10000, 0, 1)) }, true),
       "9999",
     );
+    throwsCookieError(
+      () => serializeSetCookie("a", "1", { expires: new Date(Date.UTC(1600, 11, 31)) }, true),
+      "1601",
+    );
+    assert.match(
+      serializeSetCookie("a", "1", { expires: new Date(Date.UTC(1601, 0, 1)) }, true),
+      /Expires=Mon, 01 Jan 1601 00:00:00 GMT/,
+    );
   });
 
   test("negative, non-finite and malformed maxAge", () => {

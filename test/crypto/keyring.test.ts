@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import crypto from "node:crypto";
+import { syncBuiltinESMExports } from "node:module";
+import { describe, mock, test } from "node:test";
 import fc from "fast-check";
 import { Keyring } from "../../src/crypto/keyring.ts";
 import { generateSecret, MIN_SECRET_BYTES } from "../../src/crypto/secret.ts";
@@ -104,6 +106,35 @@ describe("signing", () => {
     ]) {
       assert.equal(ring.verify("p", "data", signature).valid, false);
     }
+  });
+
+  test("a non-canonical spelling of a valid signature is rejected", () => {
+    const ring = new Keyring(NEW);
+    const signature = ring.sign("p", "data");
+    // 43 base64url characters carry 258 bits for 256: the last character's two low bits are
+    // spare, so setting one spells the same bytes differently.
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet.indexOf(signature.at(-1) ?? "");
+    const variant = signature.slice(0, -1) + alphabet[last + 1];
+    assert.deepEqual(Buffer.from(variant, "base64url"), Buffer.from(signature, "base64url"));
+    assert.deepEqual(ring.verify("p", "data", variant), { valid: false });
+  });
+
+  test("signatures are compared with crypto.timingSafeEqual, against every key", (t) => {
+    // The comparison itself cannot be timed reliably in a test; what is pinned is that it goes
+    // through the constant-time primitive rather than a short-circuiting comparison.
+    const compare = mock.method(crypto, "timingSafeEqual");
+    syncBuiltinESMExports();
+    t.after(() => {
+      compare.mock.restore();
+      syncBuiltinESMExports();
+    });
+    const ring = new Keyring([NEW, OLD]);
+    assert.equal(ring.verify("p", "data", ring.sign("p", "data")).valid, true);
+    assert.equal(compare.mock.callCount(), 1, "the newest key matched");
+    const forged = new Keyring("keyring-test-unknown-secret-0123456789").sign("p", "data");
+    assert.equal(ring.verify("p", "data", forged).valid, false);
+    assert.equal(compare.mock.callCount(), 3, "both keys compared");
   });
 });
 

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { loadConfig } from "../../demo/config.ts";
 import { CookieClient } from "../support/client.ts";
 import { type DemoProcess, runDemoExpectingExit, startDemo } from "../support/demo-process.ts";
 
@@ -171,5 +172,45 @@ describe("demo restarts and settings", () => {
     const { code, output } = await runDemoExpectingExit(workdir(), { SESSION_STORE: "mongo://x" });
     assert.equal(code, 1);
     assert.match(output, /SESSION_STORE "mongo:\/\/x" is not known/);
+  });
+});
+
+describe("demo settings (read in process)", () => {
+  const SECRET_KEY = "demo-settings-secret-key-0123456789";
+
+  /** Runs loadConfig in a fresh working directory and closes the store it opened. */
+  async function configIn(env: Record<string, string>) {
+    const previous = process.cwd();
+    const cwd = workdir();
+    process.chdir(cwd);
+    try {
+      const config = loadConfig({ SECRET_KEY, ...env });
+      await config.store.close();
+      return { config, cwd };
+    } finally {
+      process.chdir(previous);
+    }
+  }
+
+  test("defaults: port 3000 and SQLite sessions in data/sessions.db", async () => {
+    const { config, cwd } = await configIn({});
+    assert.equal(config.port, 3000);
+    assert.equal(config.secret, SECRET_KEY);
+    assert.equal(config.store.kind, "sqlite");
+    assert.ok(existsSync(join(cwd, "data", "sessions.db")));
+  });
+
+  test("PORT and SESSION_STORE=sqlite:PATH are honoured", async () => {
+    const { config, cwd } = await configIn({ PORT: "8123", SESSION_STORE: "sqlite:kept/s.db" });
+    assert.equal(config.port, 8123);
+    assert.equal(config.store.kind, "sqlite");
+    assert.ok(existsSync(join(cwd, "kept", "s.db")), "the file is where SESSION_STORE says");
+    assert.equal(existsSync(join(cwd, "data", "sessions.db")), false);
+  });
+
+  test("SESSION_STORE=memory keeps sessions in memory, with no database file", async () => {
+    const { config, cwd } = await configIn({ SESSION_STORE: "memory" });
+    assert.equal(config.store.kind, "memory");
+    assert.equal(existsSync(join(cwd, "data")), false);
   });
 });

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, mock, test } from "node:test";
 import { createSessions } from "../../src/engine/manager.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
+import { CountingStore } from "../support/counting-store.ts";
 
 const secret = "scope-test-secret-0123456789abcdefgh";
 
@@ -64,6 +65,49 @@ describe("request scope", () => {
     const session = await loading;
     assert.equal(session.get("user"), "alice");
     assert.equal((await committing).varyCookie, true);
+  });
+
+  test("destroy then regenerate does not carry the old data to the new id", async () => {
+    const { store, sessions, header, id } = await loggedIn();
+    const scope = sessions.begin({ cookieHeader: header, encrypted: false });
+    const session = await scope.session();
+    session.destroy();
+    session.regenerate();
+    session.set("fresh", "yes");
+    const headers = await scope.commit();
+    assert.notEqual(session.id, id);
+    assert.equal(await store.get(id), undefined, "the old record is gone");
+    assert.deepEqual((await store.get(session.id))?.data, { fresh: "yes" }, "only the new data");
+    assert.match(headers.setCookie[0] ?? "", new RegExp(`^session=${session.id}\\.`));
+  });
+
+  test("the rolling touch is due exactly when touchAfter has passed, not a millisecond later", async () => {
+    // Only Date is faked: the store's expiry checks and the engine's clock move together,
+    // while the store timeout's timers stay real.
+    mock.timers.enable({ apis: ["Date"], now: Date.UTC(2030, 0, 1) });
+    try {
+      const store = new CountingStore(memoryStore());
+      const sessions = createSessions({ secret, store, lifetime: "1h", touchAfter: "10m" });
+      const first = sessions.begin({ cookieHeader: undefined, encrypted: false });
+      (await first.session()).set("user", "alice");
+      const header = ((await first.commit()).setCookie[0] ?? "").split(";")[0] ?? "";
+      const read = async () => {
+        store.reset();
+        const scope = sessions.begin({ cookieHeader: header, encrypted: false });
+        await scope.session();
+        const headers = await scope.commit();
+        return { touches: store.calls.touch, setCookie: headers.setCookie };
+      };
+      mock.timers.setTime(Date.UTC(2030, 0, 1) + 10 * 60_000 - 1);
+      assert.deepEqual(await read(), { touches: 0, setCookie: [] }, "1 ms early: no touch");
+      mock.timers.setTime(Date.UTC(2030, 0, 1) + 10 * 60_000);
+      const due = await read();
+      assert.equal(due.touches, 1, "touchAfter reached: one touch");
+      assert.match(due.setCookie[0] ?? "", /Max-Age=3600/);
+      assert.deepEqual(await read(), { touches: 0, setCookie: [] }, "then throttled again");
+    } finally {
+      mock.timers.reset();
+    }
   });
 
   test("a read-only request commits synchronously, with no store call to wait for", async () => {

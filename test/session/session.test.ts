@@ -52,6 +52,17 @@ describe("Session", () => {
     assert.deepEqual(session.toJSON(), { c: 3 });
   });
 
+  test("after a clear, deleting a key set since is no separate change", () => {
+    const state = loaded({ a: 1 });
+    const session = new Session(state);
+    session.clear();
+    session.set("b", 2);
+    session.delete("b");
+    assert.equal(state.changes.clear, true);
+    assert.deepEqual([...state.changes.set], []);
+    assert.deepEqual([...state.changes.delete], [], "the clear already removes it");
+  });
+
   test("a set after a delete of the same key (and the reverse) leaves one change", () => {
     const state = loaded({ a: 1 });
     const session = new Session(state);
@@ -104,6 +115,19 @@ describe("Session", () => {
     assert.deepEqual(session.keys(), ["user"]);
     session.permanent = false;
     assert.equal(state.changes.set.size, 1);
+    session.flash("hello");
+    assert.deepEqual(session.entries(), [["user", "a"]], "neither _permanent nor _flashes");
+    assert.deepEqual(session.toJSON(), { user: "a" });
+  });
+
+  test("setting permanent to the value it already has changes nothing", () => {
+    const state = loaded({ user: "a" });
+    const session = new Session(state);
+    session.permanent = true;
+    assert.equal(state.changes.isEmpty, true, "no write for a request that changed nothing");
+    const stored = loaded({ user: "a", _permanent: false });
+    new Session(stored).permanent = false;
+    assert.equal(stored.changes.isEmpty, true);
   });
 
   test("flashes keep Flask's [category, message] pairs and are consumed once", () => {
@@ -148,6 +172,18 @@ describe("Session", () => {
     const destroyed = loaded({ user: "a" });
     new Session(destroyed).destroy();
     assert.equal(destroyed.fate, "destroy");
+  });
+
+  test("regenerate after destroy keeps the old record destroyed", () => {
+    const state = loaded({ user: "a" });
+    const session = new Session(state);
+    session.destroy();
+    const afterDestroy = session.id;
+    session.regenerate();
+    assert.equal(state.fate, "destroy", "renaming would carry the old record to the new id");
+    assert.notEqual(session.id, afterDestroy);
+    assert.equal(session.get("user"), undefined);
+    assert.equal(session.isNew, true);
   });
 
   test("a new session draws its id only when asked", () => {

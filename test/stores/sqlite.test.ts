@@ -244,6 +244,31 @@ describe("sqlite store", () => {
     }
   });
 
+  test("a sweep lets other work run between its batches", async () => {
+    const path = tempFile();
+    const store = sqliteStore({ path, sweepInterval: false });
+    try {
+      const db = raw(path);
+      const insert = db.prepare(
+        `INSERT INTO ${TABLE} (id, data, created_at, expires_at) VALUES (?, '{}', 1, ?)`,
+      );
+      db.exec("BEGIN");
+      for (let index = 0; index < 4_500; index += 1) insert.run(`old${index}`, Date.now() - 1);
+      db.exec("COMMIT");
+      db.close();
+      await write(store, "live", { a: 1 });
+      const sweeping = store.purgeExpired();
+      // node:sqlite is synchronous: a sweep that never yielded would be over by now, having
+      // held the event loop (and every request) for all of its batches.
+      assert.ok(rowCount(path) > 1, "the sweep is still under way after its first batch");
+      assert.deepEqual((await store.get("live"))?.data, { a: 1 }, "a read meanwhile");
+      assert.equal(await sweeping, 4_500);
+      assert.equal(rowCount(path), 1);
+    } finally {
+      await store.close();
+    }
+  });
+
   test("the sweep timer deletes expired rows by itself", async () => {
     const path = tempFile();
     const store = sqliteStore({ path, sweepInterval: "20ms" });

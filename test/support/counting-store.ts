@@ -77,3 +77,32 @@ export class FlakyStore extends CountingStore {
     return call();
   }
 }
+
+/**
+ * A real store behind a network-like delay: every call waits minMs to maxMs before it runs,
+ * so concurrent requests interleave their reads and writes as they do against a remote store.
+ * The in-process stores answer within one turn of the event loop, which serialises requests
+ * and would hide an engine that rewrites whole records and so loses concurrent changes.
+ */
+export function withLatency(
+  inner: SessionStore,
+  { minMs = 0, maxMs = 5 }: { minMs?: number; maxMs?: number } = {},
+): SessionStore {
+  const later = <T>(call: () => Promise<T>): Promise<T> => {
+    const delay = minMs + Math.floor(Math.random() * (maxMs - minMs + 1));
+    return new Promise((resolve) => setTimeout(resolve, delay)).then(call);
+  };
+  return {
+    get kind() {
+      return inner.kind;
+    },
+    get: (id) => later(() => inner.get(id)),
+    apply: (id, patch, options) => later(() => inner.apply(id, patch, options)),
+    touch: (id, expiresAt) => later(() => inner.touch(id, expiresAt)),
+    destroy: (id) => later(() => inner.destroy(id)),
+    rename: (from, to, options) => later(() => inner.rename(from, to, options)),
+    list: (options) => inner.list(options),
+    purgeExpired: () => inner.purgeExpired(),
+    close: () => inner.close(),
+  };
+}

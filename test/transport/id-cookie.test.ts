@@ -49,4 +49,14 @@ describe("signed id cookie", () => {
       "a retired secret no longer verifies",
     );
   });
+
+  test("an unsigned id, or a signed value that is no session id, is not read", () => {
+    const ids = transport(NEW);
+    const ring = new Keyring(NEW);
+    assert.deepEqual(ids.read(request(newSessionId())), [], "a bare id");
+    for (const id of ["abc", "A".repeat(42), "A".repeat(44), `${"A".repeat(42)}!`]) {
+      const signed = `${id}.${ring.sign("session-id", id)}`;
+      assert.deepEqual(ids.read(request(signed)), [], `signed ${JSON.stringify(id)}`);
+    }
+  });
 });
