@@ -60,6 +60,21 @@ function raw(path: string): DatabaseSync {
   return db;
 }
 
+/** Adds `count` already-expired rows straight into the file, faster than through the store. */
+function insertExpired(path: string, count: number): void {
+  const db = raw(path);
+  try {
+    const insert = db.prepare(
+      `INSERT INTO ${TABLE} (id, data, created_at, expires_at) VALUES (?, '{}', 1, ?)`,
+    );
+    db.exec("BEGIN");
+    for (let index = 0; index < count; index += 1) insert.run(`old${index}`, Date.now() - 1);
+    db.exec("COMMIT");
+  } finally {
+    db.close();
+  }
+}
+
 function rowCount(path: string, table = TABLE): number {
   const db = raw(path);
   try {
@@ -225,14 +240,7 @@ describe("sqlite store", () => {
     const store = sqliteStore({ path, sweepInterval: false });
     try {
       // More rows than one sweep batch, inserted directly to keep the test fast.
-      const db = raw(path);
-      const insert = db.prepare(
-        `INSERT INTO ${TABLE} (id, data, created_at, expires_at) VALUES (?, '{}', 1, ?)`,
-      );
-      db.exec("BEGIN");
-      for (let index = 0; index < 1_234; index += 1) insert.run(`old${index}`, Date.now() - 1);
-      db.exec("COMMIT");
-      db.close();
+      insertExpired(path, 1_234);
       await write(store, "live", { a: 1 });
 
       assert.equal(await store.purgeExpired(), 1_234);
@@ -248,14 +256,7 @@ describe("sqlite store", () => {
     const path = tempFile();
     const store = sqliteStore({ path, sweepInterval: false });
     try {
-      const db = raw(path);
-      const insert = db.prepare(
-        `INSERT INTO ${TABLE} (id, data, created_at, expires_at) VALUES (?, '{}', 1, ?)`,
-      );
-      db.exec("BEGIN");
-      for (let index = 0; index < 4_500; index += 1) insert.run(`old${index}`, Date.now() - 1);
-      db.exec("COMMIT");
-      db.close();
+      insertExpired(path, 4_500);
       await write(store, "live", { a: 1 });
       const sweeping = store.purgeExpired();
       // node:sqlite is synchronous: a sweep that never yielded would be over by now, having
