@@ -60,11 +60,6 @@ export class RequestScope<T extends SessionShape<T>> {
     });
   }
 
-  /** Whether the handler asked for the session (then the response varies by Cookie). */
-  get accessed(): boolean {
-    return this.#loading !== undefined;
-  }
-
   /**
    * The request's session, loaded on first call. A missing, forged, unknown or expired cookie
    * gives a new empty session with a fresh id: the client's id is never adopted.

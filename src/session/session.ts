@@ -48,11 +48,6 @@ export class SessionState {
     return this.#id;
   }
 
-  /** True when the id changes in this response (new session, regenerate, destroy and reuse). */
-  get idChanged(): boolean {
-    return this.#id !== undefined && this.#id !== this.loadedId;
-  }
-
   /** Starts over with a new id; `keepData` distinguishes regenerate from destroy. */
   replaceId(keepData: boolean): void {
     if (this.loadedId !== undefined) {

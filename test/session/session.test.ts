@@ -186,13 +186,11 @@ describe("Session", () => {
     assert.equal(session.isNew, true);
   });
 
-  test("a new session draws its id only when asked", () => {
-    const state = new SessionState(undefined, true);
-    const session = new Session(state);
-    assert.equal(state.idChanged, false);
+  test("a new session's id is drawn once and then stays", () => {
+    const session = new Session(new SessionState(undefined, true));
     assert.equal(session.isNew, true);
     const id = session.id;
+    assert.match(id, /^[\w-]{43}$/);
     assert.equal(session.id, id);
-    assert.equal(state.idChanged, true);
   });
 });
