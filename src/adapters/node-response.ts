@@ -83,15 +83,18 @@ export function commitBeforeSending(
     const calls = queued;
     queued = [];
     try {
-      const head = calls.find(([name]) => name === "writeHead");
-      if (head) head[1] = withSessionHeaders(head[1], headers);
-      else addSessionHeaders(res, headers);
+      // The first call is the one that sends the headers, as it would have been.
+      const first = calls[0];
+      if (first) first[1] = argumentsWithSessionHeaders(res, first[0], first[1], headers);
       for (const [name, args] of calls) originals[name].apply(res, args);
     } catch (error) {
       // A call the handler made (a header with a newline, say) fails now rather than when it
       // was made; it must not become an unhandled rejection that ends the process.
       if (!res.headersSent) fail(error);
-      else res.destroy(error instanceof Error ? error : undefined);
+      else {
+        res.destroy(error instanceof Error ? error : undefined);
+        settle("failed");
+      }
       return;
     }
     if (owesDrain && !res.writableNeedDrain) res.emit("drain");
@@ -111,9 +114,7 @@ export function commitBeforeSending(
       if (!(result instanceof Promise)) {
         restore();
         state = "open";
-        const call = name === "writeHead" ? withSessionHeaders(args, result) : args;
-        if (name !== "writeHead") addSessionHeaders(res, result);
-        return originals[name].apply(res, call);
+        return originals[name].apply(res, argumentsWithSessionHeaders(res, name, args, result));
       }
       state = "committing";
       for (const other of DEFERRABLE) methods[other] = (...later: unknown[]) => hold(other, later);
@@ -146,6 +147,24 @@ export function commitBeforeSending(
       else callback();
     },
   };
+}
+
+/**
+ * The arguments of the call that sends the headers, with the session's headers in place: merged
+ * into writeHead's own headers when it has some, else added to the response's.
+ */
+function argumentsWithSessionHeaders(
+  res: ServerResponse,
+  name: Deferrable,
+  args: unknown[],
+  headers: ResponseHeaders,
+): unknown[] {
+  if (name === "writeHead") {
+    const merged = withSessionHeaders(args, headers);
+    if (merged !== args) return merged;
+  }
+  addSessionHeaders(res, headers);
+  return args;
 }
 
 /** Adds Set-Cookie and Vary to the response's own headers (no writeHead headers to merge into). */

@@ -1,3 +1,4 @@
+import { assertCookieName, assertPrefixRules } from "../cookies/name.ts";
 import type { KeyringOptions } from "../crypto/keyring.ts";
 import { Keyring } from "../crypto/keyring.ts";
 import type { Secret } from "../crypto/secret.ts";
@@ -115,14 +116,19 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     throw new ConfigError(`cookie.secure must be true, false or "auto"; got ${String(secure)}.`);
   }
   const name = cookie.name ?? "session";
-  if (name.startsWith("__Host-") && (cookie.domain !== undefined || (cookie.path ?? "/") !== "/")) {
-    throw new ConfigError(
-      `The cookie name ${JSON.stringify(name)} has the __Host- prefix, which browsers accept only with Path=/ and no Domain; remove cookie.domain and cookie.path or choose another name.`,
+  // The cookie layer's own rules, checked once at startup so a misconfigured name fails here
+  // rather than on the first login. "auto" may turn out Secure, so it passes the prefix check.
+  try {
+    assertCookieName(name);
+    assertPrefixRules(
+      name,
+      { secure: secure !== false, path: cookie.path ?? "/", domain: cookie.domain },
+      "cookie.secure is false",
     );
-  }
-  if ((name.startsWith("__Host-") || name.startsWith("__Secure-")) && secure === false) {
+  } catch (error) {
     throw new ConfigError(
-      `The cookie name ${JSON.stringify(name)} has a prefix that browsers accept only with Secure; set cookie.secure to true or "auto", or choose another name.`,
+      `cookie.name: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
     );
   }
   return {

@@ -129,9 +129,7 @@ export class RequestScope<T extends SessionShape<T>> {
   #persist(state: SessionState, now: number): Promise<void> | undefined {
     const { loadedId, loadedCreatedAt, loadedExpiresAt, changes } = state;
     if (loadedId === undefined || loadedCreatedAt === undefined || loadedExpiresAt === undefined) {
-      // A new session is stored only if it holds something: a flash shown in the same request
-      // or a key set and deleted again leaves nothing worth a record and a cookie.
-      if (!changes.isEmpty && state.data.size > 0) return this.#create(state, changes, now);
+      if (holdsNewData(state)) return this.#create(state, changes, now);
       // A cookie that led nowhere (forged, unknown, expired) is dropped so it stops costing
       // a verification and a store read on every request.
       if (this.#transport.present(this.cookies)) this.#clearCookie();
@@ -141,7 +139,7 @@ export class RequestScope<T extends SessionShape<T>> {
     switch (state.fate) {
       case "destroy":
         return this.#call("destroy", (store) => store.destroy(loadedId)).then(() => {
-          if (!changes.isEmpty && state.data.size > 0) return this.#create(state, changes, now);
+          if (holdsNewData(state)) return this.#create(state, changes, now);
           this.#clearCookie();
         });
       case "rename":
@@ -213,6 +211,15 @@ export class RequestScope<T extends SessionShape<T>> {
     const { store, storeTimeoutMs } = this.#options;
     return withDeadline(operation, store.kind, storeTimeoutMs, () => call(store));
   }
+}
+
+/**
+ * Whether a session without a stored record (new, or destroyed and begun again) has something
+ * to store: a flash shown in the same request or a key set and deleted again leaves nothing
+ * worth a record and a cookie.
+ */
+function holdsNewData(state: SessionState): boolean {
+  return !state.changes.isEmpty && state.data.size > 0;
 }
 
 function firstToken(header: string | undefined): string | undefined {

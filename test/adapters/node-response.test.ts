@@ -45,6 +45,10 @@ const ROUTES: Record<string, (req: IncomingMessage, res: ServerResponse) => void
       }
       res.end(`\nrefused ${refused}`);
     },
+    "/bare-async": (_req, res) => {
+      res.writeHead(200);
+      res.end("ok");
+    },
     "/throw-after-end": (_req, res) => {
       res.writeHead(200, { "Content-Type": "text/plain" });
       res.end("complete");
@@ -75,6 +79,13 @@ describe("node:http response hook", () => {
     server = createServer(
       withSessions(sessions, async (req, res, { session, cookies }) => {
         const path = req.url ?? "/";
+        if (path === "/bare-sync") {
+          // No session: the commit needs no store call and runs synchronously.
+          cookies.set("plain", "1");
+          res.writeHead(204);
+          res.end();
+          return;
+        }
         const current = await session();
         current.set("visited", path);
         if (path === "/late-change") {
@@ -133,6 +144,16 @@ describe("node:http response hook", () => {
     assert.equal(response.status, 200);
     assert.ok(response.setCookies.some((cookie) => cookie.startsWith("session=")));
     assert.equal(response.headers.get("vary"), "Cookie");
+  });
+
+  test("writeHead without a headers argument still carries the cookies, sync or held", async () => {
+    const sync = await new CookieClient(url).get("/bare-sync");
+    assert.equal(sync.status, 204);
+    assert.match(sync.setCookies[0] ?? "", /^plain=1; /);
+    const held = await new CookieClient(url).get("/bare-async");
+    assert.equal(held.status, 200);
+    assert.ok(held.setCookies.some((cookie) => cookie.startsWith("session=")));
+    assert.match(held.headers.get("vary") ?? "", /Cookie/);
   });
 
   test("a header the handler got wrong answers 500 instead of crashing the process", async () => {
