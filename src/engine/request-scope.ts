@@ -82,7 +82,12 @@ export class RequestScope<T extends SessionShape<T>> {
         break;
       }
     }
-    this.#state = new SessionState(loaded, this.#options.permanent);
+    const { store } = this.#options;
+    this.#state = new SessionState(
+      loaded,
+      this.#options.permanent,
+      store.renameTarget === undefined ? undefined : (from, fresh) => store.renameTarget?.(from, fresh) ?? fresh,
+    );
     if (this.#finished) this.#state.sealed = true;
     return new Session<T>(this.#state);
   }

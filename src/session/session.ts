@@ -30,10 +30,15 @@ export class SessionState {
   sealed = false;
   #id: string | undefined;
 
+  readonly #renameTarget: ((fromId: string, freshId: string) => string) | undefined;
+
   constructor(
     loaded: { id: string; data: SessionData; createdAt: number; expiresAt: number } | undefined,
     defaultPermanent: boolean,
+    /** The store's choice of id for a regenerated session (see SessionStore.renameTarget). */
+    renameTarget?: (fromId: string, freshId: string) => string,
   ) {
+    this.#renameTarget = renameTarget;
     this.loadedId = loaded?.id;
     this.loadedCreatedAt = loaded?.createdAt;
     this.loadedExpiresAt = loaded?.expiresAt;
@@ -55,7 +60,11 @@ export class SessionState {
       if (!keepData) this.fate = "destroy";
       else if (this.fate === "keep") this.fate = "rename";
     }
-    this.#id = newSessionId();
+    const fresh = newSessionId();
+    this.#id =
+      this.fate === "rename" && this.loadedId !== undefined && this.#renameTarget !== undefined
+        ? this.#renameTarget(this.loadedId, fresh)
+        : fresh;
     if (!keepData) {
       this.data = new Map();
       this.changes = new ChangeSet();

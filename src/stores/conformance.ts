@@ -26,6 +26,14 @@ export interface StoreConformanceOptions<S extends SessionStore = SessionStore> 
    * `purgeExpired` may find nothing left to delete, so its count is not checked.
    */
   readonly selfExpiring?: boolean;
+  /**
+   * How far (ms) an `expiresAt` read back may differ from the one written. Zero by default.
+   * A store that keeps the expiry as a time-to-live on the server (Redis) converts it to and
+   * from the app's clock on each call, which can move it by the time a call spends in flight;
+   * in exchange, a server clock that disagrees with the app's cannot stretch or shorten
+   * lifetimes.
+   */
+  readonly expiryTolerance?: number;
 }
 
 const MINUTE = 60_000;
@@ -75,8 +83,8 @@ export function runStoreConformance<S extends SessionStore>(
     async function create(
       data: SessionData,
       times: { createdAt?: number; expiresAt?: number } = {},
+      id = newId(),
     ): Promise<{ id: string; createdAt: number; expiresAt: number }> {
-      const id = newId();
       const createdAt = times.createdAt ?? Date.now();
       const expiresAt = times.expiresAt ?? Date.now() + 10 * MINUTE;
       const written = await store.apply(id, patchOf({ set: data }), {
@@ -90,6 +98,36 @@ export function runStoreConformance<S extends SessionStore>(
 
     async function update(id: string, patch: SessionPatch, expiresAt = Date.now() + 10 * MINUTE) {
       return store.apply(id, patch, { createdAt: Date.now(), expiresAt, mustExist: true });
+    }
+
+    /**
+     * A fresh id that `fromId` may be renamed to, as the engine picks it: through the store's
+     * `renameTarget` when it has one (a sharded store keeps both on one shard).
+     */
+    function targetFor(fromId: string): string {
+      return store.renameTarget?.(fromId, newId()) ?? newId();
+    }
+
+    /**
+     * Compares a record or summary read back with what was written; `expiresAt` may differ by
+     * `expiryTolerance`.
+     */
+    function assertSameTimes<R extends { expiresAt: number }>(
+      actual: R | undefined,
+      expected: R | undefined,
+      message?: string,
+    ): void {
+      const tolerance = options.expiryTolerance ?? 0;
+      if (actual !== undefined && expected !== undefined && tolerance > 0) {
+        const drift = Math.abs(actual.expiresAt - expected.expiresAt);
+        assert.ok(
+          drift <= tolerance,
+          `${message ?? "expiresAt"}: read back ${actual.expiresAt}, written ${expected.expiresAt} (${drift} ms apart, tolerance ${tolerance} ms)`,
+        );
+        assert.deepEqual({ ...actual, expiresAt: 0 }, { ...expected, expiresAt: 0 }, message);
+        return;
+      }
+      assert.deepEqual(actual, expected, message);
     }
 
     async function dataOf(id: string): Promise<SessionData | undefined> {
@@ -110,7 +148,7 @@ export function runStoreConformance<S extends SessionStore>(
         const createdAt = Date.now() - 5_000;
         const expiresAt = Date.now() + 7 * MINUTE;
         const { id } = await create({ user: "ada", n: 1 }, { createdAt, expiresAt });
-        assert.deepEqual(await store.get(id), {
+        assertSameTimes(await store.get(id), {
           data: { user: "ada", n: 1 },
           createdAt,
           expiresAt,
@@ -227,7 +265,7 @@ export function runStoreConformance<S extends SessionStore>(
         assert.equal(await update(id, EMPTY_PATCH, later), true);
         const record = await store.get(id);
         assert.deepEqual(record?.data, { a: 1 });
-        assert.equal(record?.expiresAt, later);
+        assertSameTimes(record, record && { ...record, expiresAt: later });
       });
 
       test("createdAt is kept on later writes", async () => {
@@ -304,7 +342,7 @@ export function runStoreConformance<S extends SessionStore>(
           expiresAt,
           mustExist: false,
         });
-        assert.deepEqual(await store.get(id), { data: { fresh: true }, createdAt, expiresAt });
+        assertSameTimes(await store.get(id), { data: { fresh: true }, createdAt, expiresAt });
       });
 
       test("touch does not revive an expired record", async () => {
@@ -315,7 +353,7 @@ export function runStoreConformance<S extends SessionStore>(
 
       test("rename of an expired record resolves false and creates nothing", async () => {
         const { id } = await create({ a: 1 }, { expiresAt: Date.now() - 1 });
-        const toId = newId();
+        const toId = targetFor(id);
         const renamed = await store.rename(id, toId, {
           patch: patchOf({ set: { b: 2 } }),
           expiresAt: Date.now() + 10 * MINUTE,
@@ -332,7 +370,7 @@ export function runStoreConformance<S extends SessionStore>(
         const { id } = await create({ a: 1 }, { createdAt, expiresAt: Date.now() + MINUTE });
         const later = Date.now() + 45 * MINUTE;
         await store.touch(id, later);
-        assert.deepEqual(await store.get(id), { data: { a: 1 }, createdAt, expiresAt: later });
+        assertSameTimes(await store.get(id), { data: { a: 1 }, createdAt, expiresAt: later });
       });
 
       test("touch can shorten the expiry, into the past ending the record", async () => {
@@ -379,14 +417,23 @@ export function runStoreConformance<S extends SessionStore>(
         return store.rename(fromId, toId, { patch, expiresAt });
       }
 
+      test("renameTarget, when present, returns a well-formed id other than both it is given", () => {
+        if (store.renameTarget === undefined) return;
+        const fromId = newId();
+        const freshId = newId();
+        const target = store.renameTarget(fromId, freshId);
+        assert.match(target, /^[A-Za-z0-9_-]{43}$/);
+        assert.notEqual(target, fromId);
+      });
+
       test("rename moves data and createdAt, sets the expiry and removes the old id", async () => {
         const createdAt = Date.now() - MINUTE;
         const { id } = await create({ user: "ada" }, { createdAt });
-        const toId = newId();
+        const toId = targetFor(id);
         const expiresAt = Date.now() + 20 * MINUTE;
         assert.equal(await rename(id, toId, expiresAt), true);
         assert.equal(await store.get(id), undefined);
-        assert.deepEqual(await store.get(toId), { data: { user: "ada" }, createdAt, expiresAt });
+        assertSameTimes(await store.get(toId), { data: { user: "ada" }, createdAt, expiresAt });
         assert.equal(await update(toId, patchOf({ set: { more: 1 } })), true);
         assert.equal(await update(id, patchOf({ set: { more: 1 } })), false);
       });
@@ -397,11 +444,11 @@ export function runStoreConformance<S extends SessionStore>(
           { user: "ada", cart: [1, 2], csrf: "old", keep: { nested: true } },
           { createdAt },
         );
-        const toId = newId();
+        const toId = targetFor(id);
         const expiresAt = Date.now() + 20 * MINUTE;
         const patch = patchOf({ set: { user: "bob", csrf: "new", added: [3] }, delete: ["cart"] });
         assert.equal(await rename(id, toId, expiresAt, patch), true);
-        assert.deepEqual(await store.get(toId), {
+        assertSameTimes(await store.get(toId), {
           data: { user: "bob", csrf: "new", keep: { nested: true }, added: [3] },
           createdAt,
           expiresAt,
@@ -412,45 +459,54 @@ export function runStoreConformance<S extends SessionStore>(
       test("rename applies a clear patch: only the patch's sets remain", async () => {
         const createdAt = Date.now() - 5 * MINUTE;
         const { id } = await create({ user: "ada", cart: [1] }, { createdAt });
-        const toId = newId();
+        const toId = targetFor(id);
         const expiresAt = Date.now() + 20 * MINUTE;
         assert.equal(
           await rename(id, toId, expiresAt, patchOf({ clear: true, set: { fresh: true } })),
           true,
         );
-        assert.deepEqual(await store.get(toId), { data: { fresh: true }, createdAt, expiresAt });
+        assertSameTimes(await store.get(toId), { data: { fresh: true }, createdAt, expiresAt });
         assert.equal(await store.get(id), undefined);
 
-        const emptied = newId();
+        const emptied = targetFor(toId);
         assert.equal(await rename(toId, emptied, expiresAt, patchOf({ clear: true })), true);
-        assert.deepEqual(await store.get(emptied), { data: {}, createdAt, expiresAt });
+        assertSameTimes(await store.get(emptied), { data: {}, createdAt, expiresAt });
       });
 
       test("rename of a missing source resolves false and creates nothing", async () => {
-        const toId = newId();
-        assert.equal(await rename(newId(), toId, Date.now() + MINUTE), false);
+        const fromId = newId();
+        const toId = targetFor(fromId);
+        assert.equal(await rename(fromId, toId, Date.now() + MINUTE), false);
         assert.equal(await store.get(toId), undefined);
       });
 
       test("a rename that resolves false leaves both ids untouched, the target's record included", async () => {
         const target = await create({ target: "old" }, { createdAt: Date.now() - 9 * MINUTE });
         const targetRecord = await store.get(target.id);
-        const expired = await create({ from: "expired" }, { expiresAt: Date.now() - 1 });
+        const expired = await create(
+          { from: "expired" },
+          { expiresAt: Date.now() - 1 },
+          targetFor(target.id),
+        );
         const patch = patchOf({ set: { from: "patched" }, clear: true });
-        for (const fromId of [expired.id, newId()]) {
+        for (const fromId of [expired.id, targetFor(target.id)]) {
           assert.equal(await rename(fromId, target.id, Date.now() + 30 * MINUTE, patch), false);
-          assert.deepEqual(await store.get(target.id), targetRecord, "the target is unchanged");
+          assertSameTimes(await store.get(target.id), targetRecord, "the target is unchanged");
           assert.equal(await store.get(fromId), undefined, "the source is not revived");
         }
       });
 
       test("rename onto an existing id replaces that record entirely", async () => {
         const source = await create({ from: "source" }, { createdAt: Date.now() - 2 * MINUTE });
-        const target = await create({ target: "old" }, { createdAt: Date.now() - 9 * MINUTE });
+        const target = await create(
+          { target: "old" },
+          { createdAt: Date.now() - 9 * MINUTE },
+          targetFor(source.id),
+        );
         const expiresAt = Date.now() + 15 * MINUTE;
         const patch = patchOf({ set: { added: 1 } });
         assert.equal(await rename(source.id, target.id, expiresAt, patch), true);
-        assert.deepEqual(await store.get(target.id), {
+        assertSameTimes(await store.get(target.id), {
           data: { from: "source", added: 1 },
           createdAt: source.createdAt,
           expiresAt,
@@ -464,14 +520,14 @@ export function runStoreConformance<S extends SessionStore>(
         for (const bad of [10n, circular]) {
           const source = await create({ user: "ada" }, { createdAt: Date.now() - MINUTE });
           const sourceRecord = await store.get(source.id);
-          const target = await create({ target: "old" });
+          const target = await create({ target: "old" }, {}, targetFor(source.id));
           const targetRecord = await store.get(target.id);
-          const freshId = newId();
+          const freshId = targetFor(source.id);
           for (const toId of [target.id, freshId]) {
             const patch = patchOf({ set: { fine: 1, bad }, delete: ["user"] });
             await assert.rejects(rename(source.id, toId, Date.now() + 30 * MINUTE, patch));
-            assert.deepEqual(await store.get(source.id), sourceRecord, "the source stays put");
-            assert.deepEqual(await store.get(target.id), targetRecord, "the target is unchanged");
+            assertSameTimes(await store.get(source.id), sourceRecord, "the source stays put");
+            assertSameTimes(await store.get(target.id), targetRecord, "the target is unchanged");
             assert.equal(await store.get(freshId), undefined, "no record under the new id");
           }
           // The session still works under its old id.
@@ -482,7 +538,7 @@ export function runStoreConformance<S extends SessionStore>(
 
       test("rename does not keep the source's data linked to the new id", async () => {
         const { id } = await create({ a: 1 });
-        const toId = newId();
+        const toId = targetFor(id);
         await rename(id, toId, Date.now() + MINUTE);
         await store.apply(id, patchOf({ set: { b: 2 } }), {
           createdAt: Date.now(),
@@ -535,7 +591,7 @@ export function runStoreConformance<S extends SessionStore>(
         await store.destroy(destroyed.id);
         const listed = new Map((await collect(store.list())).map((item) => [item.id, item]));
         for (const session of live) {
-          assert.deepEqual(listed.get(session.id), {
+          assertSameTimes(listed.get(session.id), {
             id: session.id,
             createdAt: session.createdAt,
             expiresAt: session.expiresAt,

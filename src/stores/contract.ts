@@ -92,6 +92,14 @@ export interface SessionStore {
    */
   rename(fromId: string, toId: string, options: RenameOptions): Promise<boolean>;
 
+  /**
+   * Optional: the id a regenerated session moves to, given the id it leaves and a fresh random
+   * 256-bit id. A store that shards by key (Redis Cluster) keeps the new id on the old one's
+   * shard, so that `rename` stays one atomic operation; the result must keep at least 192 of
+   * the fresh random bits. Stores without shards leave it out, and the fresh id is used.
+   */
+  renameTarget?(fromId: string, freshId: string): string;
+
   /** The live sessions, in no particular order. */
   list(options?: ListOptions): AsyncIterable<SessionSummary>;
 

@@ -37,6 +37,26 @@ export function serializePatchedData(stored: SessionData | undefined, patch: Ses
   }
 }
 
+/**
+ * One session value as JSON, for stores that keep each key separately (Redis hash fields).
+ * Undefined (which JSON cannot hold) comes back as undefined, and the caller drops the key, as
+ * JSON.stringify drops it from a whole object. A value that cannot be stored is a TypeError
+ * naming its key, like `serializePatchedData`.
+ */
+export function serializeSessionValue(key: string, value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    throw new TypeError(
+      describeUnserializable(
+        { clear: false, set: new Map([[key, value]]), delete: new Set() },
+        error,
+      ),
+      { cause: error },
+    );
+  }
+}
+
 /** Names the key whose value cannot be stored, so the message points at the application code. */
 function describeUnserializable(patch: SessionPatch, error: unknown): string {
   const reason = error instanceof Error ? error.message : String(error);

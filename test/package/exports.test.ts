@@ -47,6 +47,7 @@ test("every subpath export resolves from the built package, with declarations", 
   assert.ok(exported["tessera/node"]?.includes("withSessions"));
   assert.ok(exported["tessera/sqlite"]?.includes("sqliteStore"));
   assert.ok(exported["tessera/memory"]?.includes("memoryStore"));
+  assert.ok(exported["tessera/redis"]?.includes("redisStore"));
   assert.ok(exported["tessera/testing"]?.includes("runStoreConformance"));
 
   const secret = execFileSync(process.execPath, [

@@ -1,0 +1,209 @@
+/**
+ * One face for the Redis clients users already have: node-redis (v5 and later: a client, a
+ * cluster or a sentinel) and ioredis (a client, possibly behind Sentinel, or a cluster). The
+ * store only sends raw commands routed by key, runs SCAN on every primary, and asks whether the
+ * client is connected, so it works the same on any of them and imports neither library.
+ */
+import { ConfigError } from "../../errors.ts";
+
+/** A reply as the clients give it for raw commands: strings, integers, arrays and null. */
+export type Reply = string | number | null | Reply[];
+
+export interface RedisConnection {
+  /** "node-redis" or "ioredis", for messages. */
+  readonly library: string;
+  /** Whether keys are sharded over several primaries (Redis Cluster). */
+  readonly cluster: boolean;
+  /** Sends one command to the node that owns `key`. */
+  command(key: string, args: readonly string[]): Promise<Reply>;
+  /** Sends one command to each primary in turn; `visit` gets a sender bound to one of them. */
+  eachPrimary(
+    visit: (send: (args: readonly string[]) => Promise<Reply>) => Promise<void>,
+  ): Promise<void>;
+  /**
+   * Why commands cannot be sent now (the client is disconnected or reconnecting), or undefined
+   * when they can. Checked before every call so an outage fails fast instead of queueing.
+   */
+  notReadyReason(): string | undefined;
+  /** The last connection error the client reported, for messages. */
+  lastError(): string | undefined;
+  /** Stops listening to the client (the client itself stays open: it belongs to the app). */
+  release(): void;
+}
+
+// The structural shapes the store relies on. They are deliberately loose: both libraries type
+// their clients with deep generics, and the store must accept every variant of them.
+interface Listenable {
+  on(event: "error", listener: (error: unknown) => void): unknown;
+  off?(event: "error", listener: (error: unknown) => void): unknown;
+  removeListener?(event: "error", listener: (error: unknown) => void): unknown;
+}
+interface NodeRedisClient extends Listenable {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  sendCommand(args: string[]): Promise<unknown>;
+}
+interface NodeRedisSentinel extends Listenable {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  getClientLease(): unknown;
+  sendCommand(isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+}
+interface NodeRedisCluster extends Listenable {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  readonly masters: readonly unknown[];
+  nodeClient(node: unknown): Promise<NodeRedisClient> | NodeRedisClient;
+  sendCommand(firstKey: string, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+}
+interface IoRedisClient extends Listenable {
+  readonly status: string;
+  readonly isCluster: boolean;
+  readonly options?: { readonly keyPrefix?: string | undefined };
+  call(command: string, ...args: string[]): Promise<unknown>;
+  nodes?(role: "master"): IoRedisClient[];
+}
+
+/**
+ * The client types `redisStore` accepts. Any node-redis or ioredis client satisfies one of
+ * these; anything else is a compile error at the `redisStore({ client })` call.
+ */
+export type RedisClientLike =
+  | NodeRedisClient
+  | NodeRedisSentinel
+  | NodeRedisCluster
+  | IoRedisClient;
+
+export function connect(client: RedisClientLike): RedisConnection {
+  const unknownClient = client as unknown as Record<string, unknown> | null;
+  if (typeof unknownClient !== "object" || unknownClient === null) {
+    throw new ConfigError(
+      `redisStore needs { client }: a connected node-redis client (createClient(), createCluster() or createSentinel() from "redis") or an ioredis client; got ${String(client)}.`,
+    );
+  }
+  if (typeof unknownClient.call === "function" && typeof unknownClient.status === "string") {
+    return ioredisConnection(client as IoRedisClient);
+  }
+  if (typeof unknownClient.sendCommand === "function" && "isReady" in unknownClient) {
+    if ("masters" in unknownClient && typeof unknownClient.nodeClient === "function") {
+      return nodeRedisClusterConnection(client as NodeRedisCluster);
+    }
+    if (typeof unknownClient.getClientLease === "function") {
+      return nodeRedisSentinelConnection(client as NodeRedisSentinel);
+    }
+    return nodeRedisConnection(client as NodeRedisClient);
+  }
+  throw new ConfigError(
+    'redisStore\'s client is neither a node-redis nor an ioredis client. Pass the client itself: createClient() from "redis" (after `await client.connect()`) or `new Redis()` from "ioredis".',
+  );
+}
+
+/**
+ * Listens for the client's "error" events: node-redis re-emits every connection error, and an
+ * EventEmitter with no listener turns that into an uncaught exception that ends the process.
+ * The last message is kept to explain a 503.
+ */
+function watchErrors(client: Listenable): { lastError(): string | undefined; release(): void } {
+  let last: string | undefined;
+  const listener = (error: unknown): void => {
+    last = error instanceof Error ? error.message : String(error);
+  };
+  client.on("error", listener);
+  return {
+    lastError: () => last,
+    release() {
+      if (typeof client.off === "function") client.off("error", listener);
+      else client.removeListener?.("error", listener);
+    },
+  };
+}
+
+function nodeRedisReadiness(client: { isOpen: boolean; isReady: boolean }): string | undefined {
+  if (!client.isOpen) {
+    return "the node-redis client is not open: call `await client.connect()` before serving requests (or it was closed)";
+  }
+  if (!client.isReady) return "the node-redis client is reconnecting to Redis";
+  return undefined;
+}
+
+function nodeRedisConnection(client: NodeRedisClient): RedisConnection {
+  const errors = watchErrors(client);
+  const send = (args: readonly string[]) => client.sendCommand(args as string[]) as Promise<Reply>;
+  return {
+    library: "node-redis",
+    cluster: false,
+    command: (_key, args) => send(args),
+    eachPrimary: (visit) => visit(send),
+    notReadyReason: () => nodeRedisReadiness(client),
+    ...errors,
+  };
+}
+
+function nodeRedisSentinelConnection(client: NodeRedisSentinel): RedisConnection {
+  const errors = watchErrors(client);
+  const send = (args: readonly string[]) =>
+    client.sendCommand(false, args as string[]) as Promise<Reply>;
+  return {
+    library: "node-redis",
+    cluster: false,
+    command: (_key, args) => send(args),
+    eachPrimary: (visit) => visit(send),
+    notReadyReason: () => nodeRedisReadiness(client),
+    ...errors,
+  };
+}
+
+function nodeRedisClusterConnection(client: NodeRedisCluster): RedisConnection {
+  const errors = watchErrors(client);
+  return {
+    library: "node-redis",
+    cluster: true,
+    command: (key, args) => client.sendCommand(key, false, args as string[]) as Promise<Reply>,
+    async eachPrimary(visit) {
+      for (const primary of [...client.masters]) {
+        const node = await client.nodeClient(primary);
+        await visit((args) => node.sendCommand(args as string[]) as Promise<Reply>);
+      }
+    },
+    notReadyReason: () => nodeRedisReadiness(client),
+    ...errors,
+  };
+}
+
+// ioredis states in which a command is sent (or, while connecting, sent once connected).
+const IOREDIS_USABLE = new Set(["ready", "connect", "connecting", "wait"]);
+
+function ioredisConnection(client: IoRedisClient): RedisConnection {
+  const errors = watchErrors(client);
+  const send = (target: IoRedisClient, args: readonly string[]) => {
+    const [command, ...rest] = args;
+    return target.call(command as string, ...rest) as Promise<Reply>;
+  };
+  return {
+    library: "ioredis",
+    cluster: client.isCluster,
+    // ioredis finds the keys of every command itself, EVALSHA included, and routes by them.
+    command: (_key, args) => send(client, args),
+    async eachPrimary(visit) {
+      const primaries = client.isCluster ? (client.nodes?.("master") ?? []) : [client];
+      for (const primary of primaries) await visit((args) => send(primary, args));
+    },
+    notReadyReason() {
+      if (IOREDIS_USABLE.has(client.status)) return undefined;
+      if (client.status === "end") {
+        return "the ioredis client was closed (quit or disconnect): create a new one";
+      }
+      return `the ioredis client is ${client.status} (not connected to Redis)`;
+    },
+    ...errors,
+  };
+}
+
+/** ioredis adds its own `keyPrefix` to every key it sends, but not to SCAN's MATCH pattern. */
+export function clientKeyPrefix(client: RedisClientLike): string {
+  const options = (client as { options?: { keyPrefix?: unknown } }).options;
+  return typeof options?.keyPrefix === "string" &&
+    typeof (client as { call?: unknown }).call === "function"
+    ? options.keyPrefix
+    : "";
+}

@@ -1,0 +1,4 @@
+/** `tessera/redis`: the session store for many machines, on node-redis or ioredis. */
+export type { RedisClientLike } from "./connection.ts";
+export { type RedisStore, type RedisStoreOptions, redisStore } from "./store.ts";
+export type { UserId } from "./user-ids.ts";

@@ -1,0 +1,60 @@
+/**
+ * Session data to and from the fields of a Redis hash: each session key is one field holding
+ * its value as JSON, so a patch sets and deletes fields and never rewrites the rest.
+ */
+import type { SessionData, SessionPatch, StoredSession } from "../contract.ts";
+import { serializeSessionValue } from "../json-records.ts";
+import type { Reply } from "./connection.ts";
+import { CREATED_FIELD, fieldOf, sessionKeyOf } from "./layout.ts";
+
+/**
+ * The patch as script arguments: clear flag, delete count, deleted fields, field/value pairs.
+ * Every value is encoded here, before anything is sent, so a value that cannot be stored
+ * rejects the call with nothing changed in Redis.
+ */
+export function patchArguments(patch: SessionPatch): string[] {
+  const deletes: string[] = [];
+  const sets: string[] = [];
+  for (const key of patch.delete) deletes.push(fieldOf(key));
+  for (const [key, value] of patch.set) {
+    const json = serializeSessionValue(key, value);
+    // JSON has no undefined: the key is dropped, as JSON.stringify drops it from an object.
+    if (json === undefined) deletes.push(fieldOf(key));
+    else sets.push(fieldOf(key), json);
+  }
+  return [patch.clear ? "1" : "0", String(deletes.length), ...deletes, ...sets];
+}
+
+/**
+ * Reads the GET script's reply. A field that is not valid JSON (written by something else)
+ * makes the whole record read as no session, so its user gets a fresh one instead of an error.
+ */
+export function recordFromReply(reply: Reply, now: number): StoredSession | undefined {
+  if (!Array.isArray(reply) || reply.length === 0) return undefined;
+  const remaining = Number(reply[0]);
+  if (remaining === -2) return undefined;
+  const entries: [string, unknown][] = [];
+  let createdAt = Number.NaN;
+  for (let index = 1; index + 1 < reply.length; index += 2) {
+    const field = reply[index];
+    const value = reply[index + 1];
+    if (typeof field !== "string" || typeof value !== "string") return undefined;
+    if (field === CREATED_FIELD) {
+      createdAt = Number(value);
+      continue;
+    }
+    const key = sessionKeyOf(field);
+    if (key === undefined) continue;
+    try {
+      entries.push([key, JSON.parse(value)]);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!Number.isFinite(createdAt)) return undefined;
+  // Object.fromEntries defines own properties, so a "__proto__" key stays an ordinary key.
+  const data: SessionData = Object.fromEntries(entries);
+  // -1: someone removed the TTL by hand (PERSIST); the record then lives until deleted.
+  const expiresAt = remaining === -1 ? Number.MAX_SAFE_INTEGER : now + remaining;
+  return { data, createdAt, expiresAt };
+}

@@ -1,0 +1,127 @@
+/**
+ * The Lua scripts that make each session operation one atomic round trip. Every script touches
+ * only the keys it declares (KEYS), all in one hash slot, so they run unchanged on Redis
+ * Cluster. A key that holds something other than a hash (a corrupt or foreign value) counts as
+ * no session, never as an error.
+ */
+import { createHash } from "node:crypto";
+import type { Reply } from "./connection.ts";
+import { CREATED_FIELD } from "./layout.ts";
+
+export class Script {
+  readonly source: string;
+  readonly sha: string;
+  constructor(source: string) {
+    this.source = source;
+    this.sha = createHash("sha1").update(source).digest("hex");
+  }
+}
+
+/**
+ * Applies a patch to the hash in `key`. ARGV from `first`: clear flag, the number of fields to
+ * delete, those fields, then field/value pairs to set. HDEL and HSET go in chunks because Lua's
+ * `unpack` has a limit of a few thousand values.
+ */
+const APPLY_PATCH = `
+local function apply_patch(key, first)
+  if ARGV[first] == '1' then
+    local created = redis.call('HGET', key, '${CREATED_FIELD}')
+    redis.call('DEL', key)
+    if created then redis.call('HSET', key, '${CREATED_FIELD}', created) end
+  end
+  local deletes = tonumber(ARGV[first + 1])
+  local from = first + 2
+  for i = from, from + deletes - 1, 1000 do
+    redis.call('HDEL', key, unpack(ARGV, i, math.min(i + 999, from + deletes - 1)))
+  end
+  for i = from + deletes, #ARGV, 1000 do
+    redis.call('HSET', key, unpack(ARGV, i, math.min(i + 999, #ARGV)))
+  end
+end
+local function expire_in(key, ttl)
+  if ttl > 0 then redis.call('PEXPIRE', key, ttl) else redis.call('DEL', key) end
+end
+`;
+
+/** KEYS[1] session. Returns nil, or { remaining ms (-1: no TTL), field, value, field, value… }. */
+export const GET = new Script(`
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return nil end
+local fields = redis.call('HGETALL', KEYS[1])
+table.insert(fields, 1, redis.call('PTTL', KEYS[1]))
+return fields
+`);
+
+/**
+ * KEYS[1] session. ARGV: mustExist ('1'/'0'), ttl ms, createdAt, then the patch.
+ * Returns 1 when written, 0 when mustExist was set and there was no session.
+ */
+export const APPLY = new Script(`${APPLY_PATCH}
+local key = KEYS[1]
+local kind = redis.call('TYPE', key).ok
+if kind ~= 'hash' then
+  if ARGV[1] == '1' then return 0 end
+  if kind ~= 'none' then redis.call('DEL', key) end
+  redis.call('HSET', key, '${CREATED_FIELD}', ARGV[3])
+end
+apply_patch(key, 4)
+expire_in(key, tonumber(ARGV[2]))
+return 1
+`);
+
+/**
+ * KEYS[1] source, KEYS[2] target (same slot). ARGV: ttl ms, user field ('' for none), then the
+ * patch. Returns 0 when there was no source; otherwise 1, or the target's user field when one
+ * was named and is set (so the caller can index the new id).
+ */
+export const RENAME = new Script(`${APPLY_PATCH}
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return 0 end
+redis.call('RENAME', KEYS[1], KEYS[2])
+apply_patch(KEYS[2], 3)
+expire_in(KEYS[2], tonumber(ARGV[1]))
+if ARGV[2] ~= '' then
+  local user = redis.call('HGET', KEYS[2], ARGV[2])
+  if user then return user end
+end
+return 1
+`);
+
+/**
+ * KEYS[1] session. ARGV[1] user field, ARGV[2..] the JSON spellings of one user id. Returns
+ * { createdAt, remaining ms } when the session exists and belongs to that user, else nil.
+ */
+export const OWNED_BY = new Script(`
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return nil end
+local user = redis.call('HGET', KEYS[1], ARGV[1])
+for i = 2, #ARGV do
+  if user == ARGV[i] then
+    return { redis.call('HGET', KEYS[1], '${CREATED_FIELD}') or '0', redis.call('PTTL', KEYS[1]) }
+  end
+end
+return nil
+`);
+
+/** KEYS[1] session; ARGV as OWNED_BY. Deletes the session if it belongs to that user: 1, else 0. */
+export const DESTROY_IF_OWNED = new Script(`
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return 0 end
+local user = redis.call('HGET', KEYS[1], ARGV[1])
+for i = 2, #ARGV do
+  if user == ARGV[i] then return redis.call('DEL', KEYS[1]) end
+end
+return 0
+`);
+
+/** Runs a script by its hash, loading it on a node that does not have it yet (or lost it on restart). */
+export async function runScript(
+  send: (args: readonly string[]) => Promise<Reply>,
+  script: Script,
+  keys: readonly string[],
+  args: readonly string[],
+): Promise<Reply> {
+  const tail = [String(keys.length), ...keys, ...args];
+  try {
+    return await send(["EVALSHA", script.sha, ...tail]);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+    return send(["EVAL", script.source, ...tail]);
+  }
+}

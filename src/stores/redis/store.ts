@@ -1,0 +1,384 @@
+/**
+ * The Redis session store: the store for many machines. Each operation is one round trip (a
+ * plain command or one Lua script), each session is one inspectable hash whose TTL is its
+ * remaining lifetime, and an outage is a quick, clear StoreUnavailableError (adapters answer
+ * 503) instead of a hung or crashed process.
+ */
+import { ConfigError, StoreUnavailableError } from "../../errors.ts";
+import { type Duration, toMilliseconds } from "../../util/duration.ts";
+import type {
+  ApplyOptions,
+  ListOptions,
+  RenameOptions,
+  SessionPatch,
+  SessionStore,
+  SessionSummary,
+  StoredSession,
+} from "../contract.ts";
+import { listLimit } from "../json-records.ts";
+import {
+  clientKeyPrefix,
+  connect,
+  type RedisClientLike,
+  type RedisConnection,
+} from "./connection.ts";
+import { CREATED_FIELD, fieldOf, HASH_TAG_LENGTH, KeyLayout } from "./layout.ts";
+import { patchArguments, recordFromReply } from "./records.ts";
+import {
+  APPLY,
+  DESTROY_IF_OWNED,
+  GET,
+  OWNED_BY,
+  RENAME,
+  runScript,
+  type Script,
+} from "./scripts.ts";
+import { jsonSpellingsOf, type UserId, userIdOf } from "./user-ids.ts";
+
+export interface RedisStoreOptions {
+  /**
+   * A connected client: `createClient()`, `createCluster()` or `createSentinel()` from "redis"
+   * (node-redis 5 or later, after `await client.connect()`), or `new Redis()` / `new Cluster()`
+   * from "ioredis". The store never closes it: the application does, after `sessions.close()`.
+   */
+  readonly client: RedisClientLike;
+  /** Prefix of every key the store writes. Default "session:", as Flask-Session. */
+  readonly prefix?: string;
+  /**
+   * The session key that holds the signed-in user's id (a string or number), such as "userId".
+   * With it the store keeps a per-user index, for `listByUser` and `revokeUser`.
+   */
+  readonly userKey?: string;
+  /** Give up on a Redis call after this long. Default "1s". */
+  readonly timeout?: Duration;
+}
+
+/** A SessionStore with the per-user operations Redis supports. */
+export interface RedisStore extends SessionStore {
+  readonly kind: "redis";
+  /**
+   * The live sessions of one user (needs `userKey`). Index entries of sessions that ended or
+   * changed hands are dropped on the way.
+   */
+  listByUser(userId: UserId): AsyncIterable<SessionSummary>;
+  /** Ends every session of one user ("log out everywhere"); resolves to how many ended. */
+  revokeUser(userId: UserId): Promise<number>;
+}
+
+const SCAN_BATCH = "500";
+
+export function redisStore(options: RedisStoreOptions): RedisStore {
+  if (options === null || typeof options !== "object" || options.client === undefined) {
+    throw new ConfigError(
+      "redisStore needs { client }: a connected node-redis or ioredis client, e.g. redisStore({ client: await createClient({ url }).connect() }).",
+    );
+  }
+  const prefix = options.prefix ?? "session:";
+  if (typeof prefix !== "string") {
+    throw new ConfigError(`redisStore prefix must be a string; got ${String(prefix)}.`);
+  }
+  const userKey = options.userKey;
+  if (userKey !== undefined && (typeof userKey !== "string" || userKey === "")) {
+    throw new ConfigError(
+      `redisStore userKey must be the name of a session key, such as "userId"; got ${JSON.stringify(userKey)}.`,
+    );
+  }
+  const timeoutMs = toMilliseconds(options.timeout ?? "1s", "redisStore timeout");
+  if (timeoutMs <= 0) {
+    throw new ConfigError(`redisStore timeout must be positive; got ${String(options.timeout)}.`);
+  }
+  const connection = connect(options.client);
+  const layout = new KeyLayout(prefix, connection.cluster);
+  const clientPrefix = clientKeyPrefix(options.client);
+  const userField = userKey === undefined ? "" : fieldOf(userKey);
+
+  /** Runs one operation with the store's deadline, failing fast while the client is down. */
+  function guarded<R>(operation: string, call: () => Promise<R>): Promise<R> {
+    const notReady = connection.notReadyReason();
+    if (notReady !== undefined) {
+      return Promise.reject(
+        new StoreUnavailableError(
+          operation,
+          `Redis is unavailable for ${operation}: ${notReady}${describeLastError(connection)}.`,
+        ),
+      );
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new StoreUnavailableError(
+            operation,
+            `Redis did not answer ${operation} within ${timeoutMs} ms${describeLastError(connection)}; check that it is running and reachable (redisStore's timeout option sets this limit).`,
+          ),
+        );
+      }, timeoutMs);
+    });
+    const work = call().catch((error: unknown) => {
+      if (error instanceof TypeError || error instanceof RangeError) throw error;
+      if (error instanceof StoreUnavailableError) throw error;
+      throw new StoreUnavailableError(
+        operation,
+        `Redis failed during ${operation}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    });
+    return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  function script(key: string, which: Script, keys: readonly string[], args: readonly string[]) {
+    return runScript((command) => connection.command(key, command), which, keys, args);
+  }
+
+  /** Adds a session to its user's index when this write names the user. */
+  function indexUser(id: string, patch: SessionPatch): Promise<unknown> | undefined {
+    if (userKey === undefined || !patch.set.has(userKey)) return undefined;
+    const user = userIdOf(patch.set.get(userKey));
+    if (user === undefined) return undefined;
+    const indexKey = layout.userKey(user);
+    return connection.command(indexKey, ["ZADD", indexKey, String(Date.now()), id]);
+  }
+
+  async function* scanKeys(type: "hash" | "zset", match: string): AsyncIterable<string> {
+    const found: string[] = [];
+    await connection.eachPrimary(async (send) => {
+      let cursor = "0";
+      do {
+        const reply = await send([
+          "SCAN",
+          cursor,
+          "MATCH",
+          match,
+          "COUNT",
+          SCAN_BATCH,
+          "TYPE",
+          type,
+        ]);
+        if (!Array.isArray(reply) || reply.length !== 2 || !Array.isArray(reply[1])) {
+          throw new Error(`unexpected SCAN reply ${JSON.stringify(reply)}`);
+        }
+        cursor = String(reply[0]);
+        for (const key of reply[1]) {
+          if (typeof key === "string") found.push(key.slice(clientPrefix.length));
+        }
+      } while (cursor !== "0");
+    });
+    yield* found;
+  }
+
+  async function ownedSummary(id: string, spellings: readonly string[]) {
+    const key = layout.sessionKey(id);
+    const reply = await script(key, OWNED_BY, [key], [userField, ...spellings]);
+    if (!Array.isArray(reply) || reply.length !== 2) return undefined;
+    const remaining = Number(reply[1]);
+    if (remaining === -2) return undefined;
+    return {
+      id,
+      createdAt: Number(reply[0]),
+      expiresAt: remaining === -1 ? Number.MAX_SAFE_INTEGER : Date.now() + remaining,
+    };
+  }
+
+  async function indexedIds(indexKey: string): Promise<string[]> {
+    const reply = await connection.command(indexKey, ["ZRANGE", indexKey, "0", "-1"]);
+    return Array.isArray(reply) ? reply.filter((id) => typeof id === "string") : [];
+  }
+
+  function requireUserKey(operation: string): void {
+    if (userKey === undefined) {
+      throw new ConfigError(
+        `${operation} needs the store to know which session key holds the user id: redisStore({ client, userKey: "userId" }).`,
+      );
+    }
+  }
+
+  return {
+    kind: "redis",
+
+    get(id: string): Promise<StoredSession | undefined> {
+      return guarded("get", async () => {
+        const key = layout.sessionKey(id);
+        return recordFromReply(await script(key, GET, [key], []), Date.now());
+      });
+    },
+
+    apply(id: string, patch: SessionPatch, options: ApplyOptions): Promise<boolean> {
+      return guarded("apply", async () => {
+        const key = layout.sessionKey(id);
+        const args = [
+          options.mustExist ? "1" : "0",
+          String(options.expiresAt - Date.now()),
+          String(options.createdAt),
+          ...patchArguments(patch),
+        ];
+        // Both commands go out together: one round trip. An index entry for a write that
+        // turned out not to happen is harmless, as every index read checks the session.
+        const [written] = await Promise.all([
+          script(key, APPLY, [key], args),
+          indexUser(id, patch),
+        ]);
+        return written === 1;
+      });
+    },
+
+    touch(id: string, expiresAt: number): Promise<void> {
+      return guarded("touch", async () => {
+        // PEXPIRE leaves a missing key missing, and a non-positive time deletes the key.
+        const key = layout.sessionKey(id);
+        await connection.command(key, ["PEXPIRE", key, String(expiresAt - Date.now())]);
+      });
+    },
+
+    destroy(id: string): Promise<void> {
+      return guarded("destroy", async () => {
+        const key = layout.sessionKey(id);
+        await connection.command(key, ["DEL", key]);
+      });
+    },
+
+    rename(fromId: string, toId: string, options: RenameOptions): Promise<boolean> {
+      return guarded("rename", async () => {
+        const fromKey = layout.sessionKey(fromId);
+        const toKey = layout.sessionKey(toId);
+        const args = [
+          String(options.expiresAt - Date.now()),
+          userField,
+          ...patchArguments(options.patch),
+        ];
+        const reply = await script(fromKey, RENAME, [fromKey, toKey], args);
+        if (reply === 0) return false;
+        if (typeof reply === "string") {
+          const user = userIdOf(parseJson(reply));
+          if (user !== undefined) {
+            const indexKey = layout.userKey(user);
+            await connection.command(indexKey, ["ZADD", indexKey, String(Date.now()), toId]);
+          }
+        }
+        return true;
+      });
+    },
+
+    renameTarget(fromId: string, freshId: string): string {
+      // On a cluster the new id keeps the old one's hash tag, so both keys share a slot and
+      // the rename is one script; the rest of the id (234 bits) is freshly random.
+      if (!connection.cluster || fromId.length <= HASH_TAG_LENGTH) return freshId;
+      return fromId.slice(0, HASH_TAG_LENGTH) + freshId.slice(HASH_TAG_LENGTH);
+    },
+
+    async *list(listOptions?: ListOptions): AsyncIterable<SessionSummary> {
+      const limit = listLimit(listOptions);
+      if (limit === 0) return;
+      const keys = await guarded("list", async () => {
+        const all: string[] = [];
+        for await (const key of scanKeys("hash", layout.scanPattern(clientPrefix))) all.push(key);
+        return all;
+      });
+      let yielded = 0;
+      for (const key of keys) {
+        const id = layout.idOf(key);
+        if (id === undefined || id.includes(":")) continue;
+        const reply = await guarded("list", async () => {
+          const [created, remaining] = await Promise.all([
+            connection.command(key, ["HGET", key, CREATED_FIELD]),
+            connection.command(key, ["PTTL", key]),
+          ]);
+          return { created, remaining: Number(remaining) };
+        });
+        if (reply.remaining === -2 || typeof reply.created !== "string") continue;
+        yield {
+          id,
+          createdAt: Number(reply.created),
+          expiresAt:
+            reply.remaining === -1 ? Number.MAX_SAFE_INTEGER : Date.now() + reply.remaining,
+        };
+        yielded += 1;
+        if (yielded >= limit) return;
+      }
+    },
+
+    async *listByUser(user: UserId): AsyncIterable<SessionSummary> {
+      requireUserKey("listByUser");
+      const canonical = requireUserId(user);
+      const indexKey = layout.userKey(canonical);
+      const spellings = jsonSpellingsOf(canonical);
+      const summaries = await guarded("listByUser", async () => {
+        const ids = await indexedIds(indexKey);
+        const found = await Promise.all(ids.map((id) => ownedSummary(id, spellings)));
+        const gone = ids.filter((_, index) => found[index] === undefined);
+        if (gone.length > 0) await connection.command(indexKey, ["ZREM", indexKey, ...gone]);
+        return found.filter((summary) => summary !== undefined);
+      });
+      yield* summaries;
+    },
+
+    async revokeUser(user: UserId): Promise<number> {
+      requireUserKey("revokeUser");
+      const canonical = requireUserId(user);
+      const indexKey = layout.userKey(canonical);
+      const spellings = jsonSpellingsOf(canonical);
+      return guarded("revokeUser", async () => {
+        const ids = await indexedIds(indexKey);
+        const ended = await Promise.all(
+          ids.map((id) => {
+            const key = layout.sessionKey(id);
+            return script(key, DESTROY_IF_OWNED, [key], [userField, ...spellings]);
+          }),
+        );
+        // Only the ids read here leave the index: a login that lands meanwhile keeps its entry.
+        if (ids.length > 0) await connection.command(indexKey, ["ZREM", indexKey, ...ids]);
+        return ended.filter((deleted) => deleted === 1).length;
+      });
+    },
+
+    async purgeExpired(): Promise<number> {
+      // Redis deletes expired sessions itself (their TTL); what is left to tidy is index
+      // entries of sessions that have ended since, and indexes left empty.
+      if (userKey === undefined) return 0;
+      const indexKeys: string[] = [];
+      await guarded("purgeExpired", async () => {
+        const pattern = `${(clientPrefix + layout.userPrefix).replace(/[*?[\]\\]/g, "\\$&")}*`;
+        for await (const key of scanKeys("zset", pattern)) indexKeys.push(key);
+      });
+      for (const indexKey of indexKeys) {
+        await guarded("purgeExpired", async () => {
+          const ids = await indexedIds(indexKey);
+          const alive = await Promise.all(
+            ids.map((id) =>
+              connection.command(layout.sessionKey(id), ["EXISTS", layout.sessionKey(id)]),
+            ),
+          );
+          const gone = ids.filter((_, index) => alive[index] !== 1);
+          if (gone.length > 0) await connection.command(indexKey, ["ZREM", indexKey, ...gone]);
+        });
+      }
+      return 0;
+    },
+
+    async close(): Promise<void> {
+      connection.release();
+    },
+  };
+}
+
+function requireUserId(user: UserId): string {
+  const canonical = userIdOf(user);
+  if (canonical === undefined) {
+    throw new TypeError(
+      `a user id is a non-empty string or a finite number; got ${JSON.stringify(user) ?? String(user)}.`,
+    );
+  }
+  return canonical;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeLastError(connection: RedisConnection): string {
+  const last = connection.lastError();
+  return last === undefined ? "" : ` (last ${connection.library} error: ${last})`;
+}
