@@ -1,8 +1,8 @@
 /**
  * The contenders, one entry each. A contender is a server script in bench/servers/ (run in its
  * own process), the settings it gets by env, how to get a logged-in request out of it, and the
- * floors its throughput is divided by. Adding a peer (express-session + connect-redis,
- * cookie-session, iron-session, a Redis store) is one more entry here plus its server script.
+ * floors and peers its throughput is divided by. Adding a peer (cookie-session, iron-session,
+ * @fastify/session) is one more entry here plus its server script.
  */
 import { cookieFrom, get, type LoadTarget } from "./http.ts";
 
@@ -15,14 +15,21 @@ export interface Contender {
   readonly server: string;
   /** Extra env for the server. Every server also gets BENCH_DB_PATH, a file of its own. */
   readonly env: Readonly<Record<string, string>>;
-  /** Floors (contender names) to report this contender's throughput as a fraction of. */
+  /**
+   * Contender names to report this contender's throughput as a ratio to: floors (kind "floor")
+   * print as "÷ floor" columns, any other contender as a peer, in "vs peer" columns ("2.9×").
+   */
   readonly compareWith: readonly string[];
+  /** The server needs the run's Redis (BENCH_REDIS_URL); the parent finds one first. */
+  readonly usesRedis?: true;
   /** Brings the fresh server to the state under test and returns the request to load it with. */
   prepare(origin: string): Promise<LoadTarget>;
 }
 
 const READ_FLOORS = ["floor-bare", "floor-sqlite-read"] as const;
 const WRITE_FLOORS = ["floor-bare", "floor-sqlite-write"] as const;
+const REDIS_READ_FLOORS = ["floor-bare", "floor-redis-read"] as const;
+const REDIS_WRITE_FLOORS = ["floor-bare", "floor-redis-write"] as const;
 
 /** Logs in to the demo app as alice and loads the JSON account endpoint with her cookie. */
 async function demoLoggedIn(origin: string): Promise<LoadTarget> {
@@ -38,6 +45,26 @@ async function demoLoggedIn(origin: string): Promise<LoadTarget> {
 
 async function writeSessionStarted(origin: string): Promise<LoadTarget> {
   const cookie = await cookieFrom(origin, "/start", { expectStatus: 200, cookieName: "session" });
+  return get("/write", { Cookie: cookie });
+}
+
+/** The express-session peer's read: log in once, then load GET /api/me with that cookie. */
+async function expressLoggedIn(origin: string): Promise<LoadTarget> {
+  const cookie = await cookieFrom(origin, "/login", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: "username=alice",
+    expectStatus: 303,
+    cookieName: "connect.sid",
+  });
+  return get("/api/me", { Cookie: cookie });
+}
+
+async function expressWriteStarted(origin: string): Promise<LoadTarget> {
+  const cookie = await cookieFrom(origin, "/start", {
+    expectStatus: 200,
+    cookieName: "connect.sid",
+  });
   return get("/write", { Cookie: cookie });
 }
 
@@ -74,6 +101,26 @@ export const CONTENDERS: readonly Contender[] = [
     prepare: noSetup,
   },
   {
+    name: "floor-redis-read",
+    kind: "floor",
+    description: "bare node:http + one GET of the JSON record (node-redis 6) + JSON.parse",
+    server: "floor-redis-read.ts",
+    env: {},
+    compareWith: ["floor-bare"],
+    usesRedis: true,
+    prepare: noSetup,
+  },
+  {
+    name: "floor-redis-write",
+    kind: "floor",
+    description: "bare node:http + GET, JSON.parse, SET ... PX of the JSON record (node-redis 6)",
+    server: "floor-redis-write.ts",
+    env: {},
+    compareWith: ["floor-bare"],
+    usesRedis: true,
+    prepare: noSetup,
+  },
+  {
     name: "demo-sqlite",
     kind: "read",
     description: "demo/app.ts, GET /api/me logged in, sqliteStore",
@@ -92,6 +139,16 @@ export const CONTENDERS: readonly Contender[] = [
     prepare: demoLoggedIn,
   },
   {
+    name: "demo-redis",
+    kind: "read",
+    description: "demo/app.ts, GET /api/me logged in, redisStore (node-redis 6)",
+    server: "demo.ts",
+    env: { BENCH_STORE: "redis" },
+    compareWith: [...REDIS_READ_FLOORS, "express-session-redis-read"],
+    usesRedis: true,
+    prepare: demoLoggedIn,
+  },
+  {
     name: "session-write-sqlite",
     kind: "write",
     description: "createSessions + withSessions, s.set() on every request, sqliteStore",
@@ -99,6 +156,37 @@ export const CONTENDERS: readonly Contender[] = [
     env: { BENCH_STORE: "sqlite" },
     compareWith: WRITE_FLOORS,
     prepare: writeSessionStarted,
+  },
+  {
+    name: "session-write-redis",
+    kind: "write",
+    description:
+      "createSessions + withSessions, s.set() on every request, redisStore (node-redis 6)",
+    server: "session-write.ts",
+    env: { BENCH_STORE: "redis" },
+    compareWith: [...REDIS_WRITE_FLOORS, "express-session-redis-write"],
+    usesRedis: true,
+    prepare: writeSessionStarted,
+  },
+  {
+    name: "express-session-redis-read",
+    kind: "read",
+    description: "peer: Express 5 + express-session + connect-redis, GET /api/me logged in",
+    server: "express-session-redis.ts",
+    env: { BENCH_WORKLOAD: "read" },
+    compareWith: REDIS_READ_FLOORS,
+    usesRedis: true,
+    prepare: expressLoggedIn,
+  },
+  {
+    name: "express-session-redis-write",
+    kind: "write",
+    description: "peer: Express 5 + express-session + connect-redis, a key set on every request",
+    server: "express-session-redis.ts",
+    env: { BENCH_WORKLOAD: "write" },
+    compareWith: REDIS_WRITE_FLOORS,
+    usesRedis: true,
+    prepare: expressWriteStarted,
   },
 ];
 

@@ -1,11 +1,12 @@
 /**
- * Turns the measured windows into ratios against the floors, as a Markdown table and as JSON.
- * Absolute requests/s drift on a shared machine; the ratios between windows run side by side
- * are the result.
+ * Turns the measured windows into ratios against the floors and peers, as a Markdown table and
+ * as JSON. Absolute requests/s drift on a shared machine; the ratios between windows run side
+ * by side are the result.
  */
 import { cpus, loadavg, release, type } from "node:os";
 import type { Contender } from "./contenders.ts";
 import type { Window } from "./load.ts";
+import type { RunRedis } from "./redis.ts";
 import type { Settings } from "./settings.ts";
 
 export interface ContenderRun {
@@ -15,8 +16,11 @@ export interface ContenderRun {
 }
 
 export interface Ratio {
-  readonly floor: string;
-  /** Contender median ÷ floor median. */
+  /** The contender compared with. */
+  readonly baseline: string;
+  /** A floor (a fraction of it is the cost of the session work) or a peer to beat (a multiple). */
+  readonly role: "floor" | "peer";
+  /** Contender median ÷ baseline median. */
   readonly ofMedians: number;
   /** Lowest and highest per-round ratio: how far the noise moved it. */
   readonly roundMin: number;
@@ -48,9 +52,11 @@ export interface Machine {
   readonly loadAverageAtStart: readonly number[];
   readonly node: string;
   readonly autocannon: string;
+  /** The Redis the Redis contenders shared, when any ran. */
+  readonly redis?: RunRedis;
 }
 
-export function describeMachine(autocannonVersion: string): Machine {
+export function describeMachine(autocannonVersion: string, redis?: RunRedis): Machine {
   const cores = cpus();
   return {
     cpuModel: cores[0]?.model.trim() ?? "unknown",
@@ -60,6 +66,7 @@ export function describeMachine(autocannonVersion: string): Machine {
     loadAverageAtStart: loadavg().map((load) => Math.round(load * 100) / 100),
     node: process.version,
     autocannon: autocannonVersion,
+    ...(redis === undefined ? {} : { redis }),
   };
 }
 
@@ -67,17 +74,18 @@ export function summarize(runs: readonly ContenderRun[]): ContenderResult[] {
   const byName = new Map(runs.map((run) => [run.contender.name, run]));
   return runs.map(({ contender, windows }) => {
     const perRound = windows.map((window) => window.requestsPerSecond);
-    const ratios = contender.compareWith.flatMap((floorName): Ratio[] => {
-      const floor = byName.get(floorName);
-      if (floor === undefined) return []; // left out by BENCH_ONLY
-      const floorPerRound = floor.windows.map((window) => window.requestsPerSecond);
+    const ratios = contender.compareWith.flatMap((baselineName): Ratio[] => {
+      const baseline = byName.get(baselineName);
+      if (baseline === undefined) return []; // left out by BENCH_ONLY
+      const baselinePerRound = baseline.windows.map((window) => window.requestsPerSecond);
       const roundRatios = perRound.map(
-        (value, round) => value / (floorPerRound[round] ?? Number.NaN),
+        (value, round) => value / (baselinePerRound[round] ?? Number.NaN),
       );
       return [
         {
-          floor: floorName,
-          ofMedians: median(perRound) / median(floorPerRound),
+          baseline: baselineName,
+          role: baseline.contender.kind === "floor" ? "floor" : "peer",
+          ofMedians: median(perRound) / median(baselinePerRound),
           roundMin: Math.min(...roundRatios),
           roundMax: Math.max(...roundRatios),
         },
@@ -112,12 +120,25 @@ export function toMarkdown(
   machine: Machine,
   settings: Settings,
 ): string {
-  const floors = [...new Set(results.flatMap((result) => result.ratios.map((r) => r.floor)))];
+  const baselines = (role: Ratio["role"]): string[] => [
+    ...new Set(
+      results.flatMap((result) =>
+        result.ratios.filter((ratio) => ratio.role === role).map((ratio) => ratio.baseline),
+      ),
+    ),
+  ];
+  // Floors first, then peers: a column per baseline that something in this run was compared with.
+  const columns = [...baselines("floor"), ...baselines("peer")].map((name) => ({
+    name,
+    peer: results.some((result) =>
+      result.ratios.some((ratio) => ratio.baseline === name && ratio.role === "peer"),
+    ),
+  }));
   const header = [
     "contender",
     "kind",
     "median req/s",
-    ...floors.map((floor) => `÷ ${floor}`),
+    ...columns.map((column) => (column.peer ? `vs ${column.name}` : `÷ ${column.name}`)),
     "server CPU µs/req",
     "server busy",
     "non-2xx / errors",
@@ -126,7 +147,9 @@ export function toMarkdown(
     result.flagged ? `⚠ ${result.name}` : result.name,
     result.kind,
     Math.round(result.medianRequestsPerSecond).toString(),
-    ...floors.map((floor) => formatRatio(result.ratios.find((ratio) => ratio.floor === floor))),
+    ...columns.map((column) =>
+      formatRatio(result.ratios.find((ratio) => ratio.baseline === column.name)),
+    ),
     result.medianServerCpuMicrosPerRequest === undefined
       ? "n/a"
       : Math.round(result.medianServerCpuMicrosPerRequest).toString(),
@@ -142,11 +165,21 @@ export function toMarkdown(
     "",
     `- Machine: ${machine.cpuModel} × ${machine.cpuCount}, ${machine.os}; load average at start ${machine.loadAverageAtStart.join(" / ")}`,
     `- Node ${machine.node}, autocannon ${machine.autocannon} (load generator in the parent process, each server in its own child)`,
+    ...(machine.redis === undefined
+      ? []
+      : [
+          `- Redis ${machine.redis.version} at ${machine.redis.url}, shared by the Redis contenders (each with its own key prefix), on the same machine`,
+        ]),
     `- Settings: ${settings.rounds} rounds × ${settings.durationSeconds} s measured per contender (after ${settings.warmupSeconds} s of warm-up, discarded), ${settings.connections} connections, pipelining ${settings.pipelining}, contender order rotated each round`,
     "",
     table,
     "",
     "÷ floor: the contender's median over the floor's median; in parentheses the lowest and highest ratio of single rounds (contender and floor measured in the same round).",
+    ...(columns.some((column) => column.peer)
+      ? [
+          "vs peer: the same ratio against a peer to beat, as a multiple of its throughput (2.50× = two and a half times the peer's requests/s).",
+        ]
+      : []),
     "Server CPU µs/req and busy come from /proc: CPU time of the server process (all its threads, kernel time included) per 2xx response, and over the window's wall time. Busy near or above 100% means the server was the bottleneck; well below means the load generator or other tenants set the pace, which squeezes ratios toward 1.",
     ...(flagged.length > 0
       ? [
@@ -160,7 +193,8 @@ export function toMarkdown(
 
 function formatRatio(ratio: Ratio | undefined): string {
   if (ratio === undefined) return "—";
-  return `${ratio.ofMedians.toFixed(2)} (${ratio.roundMin.toFixed(2)}–${ratio.roundMax.toFixed(2)})`;
+  const times = ratio.role === "peer" ? "×" : "";
+  return `${ratio.ofMedians.toFixed(2)}${times} (${ratio.roundMin.toFixed(2)}–${ratio.roundMax.toFixed(2)})`;
 }
 
 export function median(values: readonly number[]): number {

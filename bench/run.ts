@@ -7,6 +7,8 @@
  * Settings by env: BENCH_DURATION (s per measured window), BENCH_WARMUP (s), BENCH_ROUNDS,
  * BENCH_CONNECTIONS, BENCH_ONLY (comma-separated names), BENCH_CPU_PROF (a directory: servers
  * run with --cpu-prof and write <contender>.cpuprofile there; see top-self-time.ts).
+ * Contenders on Redis share one Redis, found before any server starts (redis.ts): REDIS_URL,
+ * 127.0.0.1:6379, or one the tests' helper starts.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -16,6 +18,7 @@ import { killAllServersNow, type ServerChild, startServer, stopAllServers } from
 import { type Contender, selectContenders } from "./contenders.ts";
 import { type LoadTarget, verifyTarget } from "./http.ts";
 import { runWindow, stopLoad, type Window } from "./load.ts";
+import { type RunRedis, redisForRun } from "./redis.ts";
 import { describeMachine, summarize, toMarkdown } from "./report.ts";
 import { readSettings, type Settings } from "./settings.ts";
 
@@ -38,9 +41,13 @@ async function main(): Promise<void> {
     rmSync(scratch, { recursive: true, force: true });
   });
   if (settings.cpuProfileDir !== undefined) mkdirSync(settings.cpuProfileDir, { recursive: true });
+  const redis = contenders.some((contender) => contender.usesRedis)
+    ? await redisForRun()
+    : undefined;
+  if (redis !== undefined) log(`Redis ${redis.version} at ${redis.url}`);
 
   const ready = await Promise.all(
-    contenders.map((contender) => launch(contender, scratch, settings)),
+    contenders.map((contender) => launch(contender, scratch, settings, redis)),
   );
   for (const round of Array.from({ length: settings.rounds }, (_, index) => index)) {
     for (const entry of rotate(ready, round)) {
@@ -56,7 +63,7 @@ async function main(): Promise<void> {
   await stopAllServers();
 
   const results = summarize(ready.map(({ contender, windows }) => ({ contender, windows })));
-  const machine = describeMachine(autocannonVersion());
+  const machine = describeMachine(autocannonVersion(), redis);
   process.stdout.write(toMarkdown(results, machine, settings));
   mkdirSync(resolve(RESULTS_FILE, ".."), { recursive: true });
   writeFileSync(
@@ -67,7 +74,12 @@ async function main(): Promise<void> {
 }
 
 /** Starts a contender's server, brings it to the state under test and checks its answers. */
-async function launch(contender: Contender, scratch: string, settings: Settings): Promise<Ready> {
+async function launch(
+  contender: Contender,
+  scratch: string,
+  settings: Settings,
+  redis: RunRedis | undefined,
+): Promise<Ready> {
   const profileFlags =
     settings.cpuProfileDir === undefined
       ? []
@@ -78,7 +90,11 @@ async function launch(contender: Contender, scratch: string, settings: Settings)
         ];
   const server = await startServer(
     contender.server,
-    { ...contender.env, BENCH_DB_PATH: join(scratch, `${contender.name}.db`) },
+    {
+      ...contender.env,
+      BENCH_DB_PATH: join(scratch, `${contender.name}.db`),
+      ...(contender.usesRedis && redis !== undefined ? { BENCH_REDIS_URL: redis.url } : {}),
+    },
     profileFlags,
   );
   try {

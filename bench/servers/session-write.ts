@@ -14,9 +14,10 @@ interface WriteSession {
   n: number;
 }
 
+const { store, release } = await storeFromEnv();
 const sessions = createSessions<WriteSession>({
   secret: randomBytes(32).toString("base64url"),
-  store: storeFromEnv(),
+  store,
 });
 let counter = 0;
 
@@ -32,4 +33,7 @@ const handler = withSessions(sessions, async (req, res, { session }) => {
   sendJson(res, 200, JSON.stringify({ username: s.get("username") }));
 });
 
-serve(handler, () => sessions.close());
+serve(handler, async () => {
+  await sessions.close();
+  await release();
+});

@@ -4,9 +4,32 @@ import { memoryStore } from "../../src/stores/memory.ts";
 import { sqliteStore } from "../../src/stores/sqlite.ts";
 import { requiredEnv } from "./serve.ts";
 
-export function storeFromEnv(): SessionStore {
+export interface BenchStore {
+  readonly store: SessionStore;
+  /**
+   * What the server releases after `sessions.close()` (which closes the store): for Redis, the
+   * client the store was given, and the keys this process wrote.
+   */
+  release(): Promise<void>;
+}
+
+export async function storeFromEnv(): Promise<BenchStore> {
   const kind = requiredEnv("BENCH_STORE");
-  if (kind === "memory") return memoryStore();
-  if (kind === "sqlite") return sqliteStore({ path: requiredEnv("BENCH_DB_PATH") });
-  throw new Error(`BENCH_STORE ${JSON.stringify(kind)} is not "memory" or "sqlite".`);
+  if (kind === "memory") return { store: memoryStore(), release: async () => {} };
+  if (kind === "sqlite") {
+    return { store: sqliteStore({ path: requiredEnv("BENCH_DB_PATH") }), release: async () => {} };
+  }
+  if (kind === "redis") {
+    // Loaded only here, so the other contenders never load a Redis client.
+    const [{ redisStore }, { cleanUpAndClose, connectRedis, KEY_PREFIX }] = await Promise.all([
+      import("../../src/stores/redis/index.ts"),
+      import("./redis-client.ts"),
+    ]);
+    const client = await connectRedis();
+    return {
+      store: redisStore({ client, prefix: KEY_PREFIX }),
+      release: () => cleanUpAndClose(client),
+    };
+  }
+  throw new Error(`BENCH_STORE ${JSON.stringify(kind)} is not "memory", "sqlite" or "redis".`);
 }

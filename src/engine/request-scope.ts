@@ -86,7 +86,7 @@ export class RequestScope<T extends SessionShape<T>> {
     this.#state = new SessionState(
       loaded,
       this.#options.permanent,
-      store.renameTarget === undefined ? undefined : (from, fresh) => store.renameTarget?.(from, fresh) ?? fresh,
+      store.renameTarget?.bind(store),
     );
     if (this.#finished) this.#state.sealed = true;
     return new Session<T>(this.#state);

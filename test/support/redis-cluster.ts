@@ -26,6 +26,11 @@ export interface RedisClusterHandle {
   readonly nodes: ClusterNode[];
   /** The port of the master currently serving `key`'s slot, as a live node sees it. */
   masterPortForKey(key: string): Promise<number>;
+  /**
+   * Resolves once every live replica has received everything its master had when this was
+   * called (replication is asynchronous: a write not yet replicated is lost when its master dies).
+   */
+  waitForReplicas(timeoutMs?: number): Promise<void>;
   /** SIGKILLs the node on `port` and resolves once it has exited. */
   killNode(port: number): Promise<void>;
   /**
@@ -229,6 +234,29 @@ export async function startRedisCluster(
       );
       if (!owner) throw new Error(`no master serves slot ${slot} (key ${JSON.stringify(key)})`);
       return owner.port;
+    },
+
+    async waitForReplicas(timeoutMs = 10_000) {
+      const targets = new Map<number, number>();
+      for (const node of nodes.filter((n) => n.role === "master" && n.process.running)) {
+        const info = String(await redisCommand(node.port, "INFO", "replication"));
+        targets.set(node.port, Number(infoField(info, "master_repl_offset")));
+      }
+      await poll("the replicas did not catch up", timeoutMs, async () => {
+        for (const [port, offset] of targets) {
+          const info = String(await redisCommand(port, "INFO", "replication"));
+          for (const line of info.matchAll(/^slave\d+:(.*)$/gm)) {
+            const fields = new Map(
+              (line[1] ?? "").split(",").map((pair) => pair.split("=") as [string, string]),
+            );
+            if (fields.get("state") !== "online")
+              return `a replica of ${port} is ${fields.get("state")}`;
+            if (Number(fields.get("offset")) < offset)
+              return `replica ${fields.get("port")} of ${port} is at offset ${fields.get("offset")} < ${offset}`;
+          }
+        }
+        return undefined;
+      });
     },
 
     async killNode(port) {
