@@ -46,7 +46,7 @@ interface NodeRedisClient extends Listenable {
 interface NodeRedisSentinel extends Listenable {
   readonly isOpen: boolean;
   readonly isReady: boolean;
-  getClientLease(): unknown;
+  getMasterNode(): unknown;
   sendCommand(isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
 }
 interface NodeRedisCluster extends Listenable {
@@ -88,7 +88,7 @@ export function connect(client: RedisClientLike): RedisConnection {
     if ("masters" in unknownClient && typeof unknownClient.nodeClient === "function") {
       return nodeRedisClusterConnection(client as NodeRedisCluster);
     }
-    if (typeof unknownClient.getClientLease === "function") {
+    if (typeof unknownClient.getMasterNode === "function") {
       return nodeRedisSentinelConnection(client as NodeRedisSentinel);
     }
     return nodeRedisConnection(client as NodeRedisClient);
