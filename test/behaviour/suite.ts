@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import fc from "fast-check";
+import { createClient, type RedisClientType } from "redis";
 import { Keyring } from "../../src/crypto/keyring.ts";
 import { newSessionId } from "../../src/crypto/session-id.ts";
 import { createSessions } from "../../src/engine/manager.ts";
@@ -11,9 +13,11 @@ import type { SessionOptions } from "../../src/engine/options.ts";
 import type { SessionValue } from "../../src/session/session.ts";
 import type { SessionStore } from "../../src/stores/contract.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
+import { redisStore } from "../../src/stores/redis/index.ts";
 import { sqliteStore } from "../../src/stores/sqlite.ts";
 import { type ClientResponse, CookieClient } from "../support/client.ts";
 import { CountingStore, FlakyStore, withLatency } from "../support/counting-store.ts";
+import { ensureRedis } from "../support/redis-server.ts";
 import type { AdapterHarness } from "./app.ts";
 
 export const SECRET = "behaviour-suite-secret-0123456789abcdef";
@@ -375,7 +379,7 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
 
     for (const [name, makeStore] of storeFactories()) {
       test(`50 concurrent requests changing different keys keep all 50 (${name})`, async () => {
-        const concurrent = await start(harness, {}, makeStore());
+        const concurrent = await start(harness, {}, await makeStore());
         try {
           await concurrent.client.post("/set?start=1");
           const keys = Array.from({ length: 50 }, (_, index) => `key${index}`);
@@ -557,7 +561,30 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
   });
 }
 
-function storeFactories(): Array<[string, () => SessionStore]> {
+/** One node-redis client for the suite's Redis runs, connected on first use, quit at the end. */
+let redisClient: Promise<RedisClientType> | undefined;
+const redisPrefixes: string[] = [];
+after(async () => {
+  if (redisClient === undefined) return;
+  const client = await redisClient;
+  // The sessions live 31 days: leave nothing behind in a shared Redis.
+  for (const prefix of redisPrefixes) {
+    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+      if (keys.length > 0) await client.del(keys);
+    }
+  }
+  await client.quit();
+});
+async function redisForTests(): Promise<SessionStore> {
+  redisClient ??= ensureRedis().then(
+    (url) => createClient({ url }).connect() as Promise<RedisClientType>,
+  );
+  const prefix = `tessera-behaviour:${randomBytes(6).toString("base64url")}:`;
+  redisPrefixes.push(prefix);
+  return redisStore({ client: await redisClient, prefix });
+}
+
+function storeFactories(): Array<[string, () => SessionStore | Promise<SessionStore>]> {
   const sqlite = () =>
     sqliteStore({ path: join(mkdtempSync(join(tmpdir(), "tessera-behaviour-")), "s.db") });
   return [
@@ -567,5 +594,6 @@ function storeFactories(): Array<[string, () => SessionStore]> {
     // requests never interleave between their read and their write.
     ["memory, with store latency", () => withLatency(memoryStore())],
     ["sqlite, with store latency", () => withLatency(sqlite())],
+    ["redis", redisForTests],
   ];
 }
