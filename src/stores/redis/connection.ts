@@ -51,7 +51,8 @@ interface NodeRedisSentinel extends Listenable {
 }
 interface NodeRedisCluster extends Listenable {
   readonly isOpen: boolean;
-  readonly isReady: boolean;
+  /** Absent on node-redis 5's cluster. */
+  readonly isReady?: boolean;
   readonly masters: readonly unknown[];
   nodeClient(node: unknown): Promise<NodeRedisClient> | NodeRedisClient;
   sendCommand(firstKey: string, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
@@ -84,7 +85,8 @@ export function connect(client: RedisClientLike): RedisConnection {
   if (typeof unknownClient.call === "function" && typeof unknownClient.status === "string") {
     return ioredisConnection(client as IoRedisClient);
   }
-  if (typeof unknownClient.sendCommand === "function" && "isReady" in unknownClient) {
+  if (typeof unknownClient.sendCommand === "function" && "isOpen" in unknownClient) {
+    // Checked first: node-redis 5's cluster has no isReady.
     if ("masters" in unknownClient && typeof unknownClient.nodeClient === "function") {
       return nodeRedisClusterConnection(client as NodeRedisCluster);
     }
@@ -118,11 +120,14 @@ function watchErrors(client: Listenable): { lastError(): string | undefined; rel
   };
 }
 
-function nodeRedisReadiness(client: { isOpen: boolean; isReady: boolean }): string | undefined {
+function nodeRedisReadiness(client: {
+  isOpen: boolean;
+  isReady?: boolean | undefined;
+}): string | undefined {
   if (!client.isOpen) {
     return "the node-redis client is not open: call `await client.connect()` before serving requests (or it was closed)";
   }
-  if (!client.isReady) return "the node-redis client is reconnecting to Redis";
+  if (client.isReady === false) return "the node-redis client is reconnecting to Redis";
   return undefined;
 }
 
