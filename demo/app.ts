@@ -16,15 +16,27 @@ export interface DemoOptions {
 
 const MAX_FORM_BYTES = 16 * 1024;
 
+/** A store that can end every session of one user (Redis, with its per-user index). */
+interface RevokingStore extends SessionStore {
+  revokeUser(userId: string): Promise<number>;
+}
+
+function canRevoke(store: SessionStore): store is RevokingStore {
+  return typeof (store as Partial<RevokingStore>).revokeUser === "function";
+}
+
 /**
  * The Flask cookie-and-session walkthrough on node:http: log in, greet, log out, and a page that
- * sets, reads and deletes a plain cookie.
+ * sets, reads and deletes a plain cookie. With a store that keeps a per-user index (Redis), a
+ * signed-in user can also log out everywhere.
  */
 export function createDemoApp(options: DemoOptions): {
   sessions: SessionManager<DemoSession>;
   handler: (req: IncomingMessage, res: ServerResponse) => void;
 } {
   const sessions = createSessions<DemoSession>({ secret: options.secret, store: options.store });
+  const store = options.store;
+  const everywhere = canRevoke(store);
 
   const handler = withSessions(sessions, async (req, res, { session, cookies }) => {
     const path = pathOf(req.url);
@@ -33,7 +45,7 @@ export function createDemoApp(options: DemoOptions): {
       case "GET /": {
         const current = await session();
         const flashes = current.consumeFlashes().map((flash) => flash.message);
-        return sendHtml(res, 200, homePage(current.get("username"), flashes));
+        return sendHtml(res, 200, homePage(current.get("username"), flashes, { everywhere }));
       }
       case "GET /login":
         return sendHtml(res, 200, loginPage());
@@ -52,6 +64,24 @@ export function createDemoApp(options: DemoOptions): {
         const current = await session();
         current.destroy();
         return redirect(res, "/login");
+      }
+      case "POST /logout-everywhere": {
+        if (!canRevoke(store)) {
+          return sendJson(res, 404, {
+            error: `Logging out everywhere needs a store that indexes sessions by user: SESSION_STORE=redis://HOST:PORT (this one is ${store.kind}).`,
+          });
+        }
+        const current = await session();
+        const username = current.get("username");
+        if (username === undefined) return redirect(res, "/login");
+        // Every session of this user on every machine, this one included; then this request's
+        // session ends here too, and goes on empty only to carry the message.
+        const ended = await store.revokeUser(username);
+        current.destroy();
+        current.flash(
+          `Logged out everywhere: ${ended} ${ended === 1 ? "session" : "sessions"} ended.`,
+        );
+        return redirect(res, "/");
       }
       case "GET /api/me": {
         const username = (await session()).get("username");

@@ -5,6 +5,7 @@ import { ConfigError } from "../src/errors.ts";
 import type { SessionStore } from "../src/stores/contract.ts";
 import { memoryStore } from "../src/stores/memory.ts";
 import { sqliteStore } from "../src/stores/sqlite.ts";
+import { isRedisSetting, openRedis } from "./redis.ts";
 
 export interface DemoConfig {
   readonly port: number;
@@ -13,11 +14,29 @@ export interface DemoConfig {
   readonly store: SessionStore;
   readonly storeDescription: string;
   readonly notices: readonly string[];
+  /**
+   * Makes the store ready to serve (connects to Redis; nothing for the embedded stores). The
+   * server awaits it before it listens; a store that does not answer rejects with a one-line
+   * TesseraError.
+   */
+  readonly connect: () => Promise<void>;
+  /** Closes what the setting opened besides the store (the Redis client), after the sessions. */
+  readonly disconnect: () => Promise<void>;
+}
+
+interface OpenedStore {
+  readonly store: SessionStore;
+  readonly description: string;
+  readonly connect?: () => Promise<void>;
+  readonly disconnect?: () => Promise<void>;
 }
 
 const SECRET_FILE = "data/secret-key";
 
-/** Reads the demo's settings from the environment, as documented in README.md. */
+/**
+ * Reads the demo's settings from the environment, as documented in README.md. It opens no
+ * connection: `connect()` does, so a setting that cannot work is found before any waiting.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
   const notices: string[] = [];
   const port = Number(env.PORT ?? 3000);
@@ -25,18 +44,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
     throw new ConfigError(`PORT must be a port number (0-65535); got ${JSON.stringify(env.PORT)}.`);
   }
   const secret = env.SECRET_KEY ?? readOrCreateSecret(notices);
-  const { store, description } = openStore(env.SESSION_STORE ?? "sqlite:data/sessions.db");
+  const opened = openStore(env.SESSION_STORE ?? "sqlite:data/sessions.db", env.SESSION_PREFIX);
   return {
     port,
     host: env.HOST ?? "127.0.0.1",
     secret,
-    store,
-    storeDescription: description,
+    store: opened.store,
+    storeDescription: opened.description,
     notices,
+    connect: opened.connect ?? (async () => {}),
+    disconnect: opened.disconnect ?? (async () => {}),
   };
 }
 
-function openStore(setting: string): { store: SessionStore; description: string } {
+function openStore(setting: string, prefix: string | undefined): OpenedStore {
+  if (isRedisSetting(setting)) {
+    if (prefix === "") {
+      throw new ConfigError(
+        'SESSION_PREFIX must not be empty: it is the start of every session key in Redis (default "session:").',
+      );
+    }
+    const redis = openRedis(setting, prefix ?? "session:");
+    return {
+      store: redis.store,
+      description: `redis at ${redis.where}`,
+      connect: () => redis.connect(),
+      disconnect: () => redis.close(),
+    };
+  }
+  if (prefix !== undefined) {
+    throw new ConfigError(
+      `SESSION_PREFIX only applies to a Redis store (SESSION_STORE=redis://HOST:PORT); SESSION_STORE here is ${JSON.stringify(setting)}.`,
+    );
+  }
   if (setting === "memory") {
     return { store: memoryStore(), description: "memory (sessions end when the process stops)" };
   }
@@ -50,7 +90,7 @@ function openStore(setting: string): { store: SessionStore; description: string 
     return { store: sqliteStore({ path }), description: `sqlite at ${path}` };
   }
   throw new ConfigError(
-    `SESSION_STORE ${JSON.stringify(setting)} is not known: use sqlite:PATH (default sqlite:data/sessions.db) or memory.`,
+    `SESSION_STORE ${JSON.stringify(setting)} is not known: use sqlite:PATH (default sqlite:data/sessions.db), memory, or redis://HOST:PORT (also redis://USER:PASSWORD@HOST:PORT/DB and rediss:// for TLS).`,
   );
 }
 

@@ -21,7 +21,11 @@ ${body}
 `;
 }
 
-export function homePage(username: string | undefined, flashes: readonly string[]): string {
+export function homePage(
+  username: string | undefined,
+  flashes: readonly string[],
+  options: { readonly everywhere?: boolean } = {},
+): string {
   if (username === undefined) {
     return layout(
       "Home",
@@ -29,10 +33,14 @@ export function homePage(username: string | undefined, flashes: readonly string[
       flashes,
     );
   }
+  // Only a store with a per-user index (Redis) can end a user's sessions on every machine.
+  const everywhere = options.everywhere
+    ? `\n<form method="post" action="/logout-everywhere"><button type="submit">Log out everywhere</button></form>`
+    : "";
   return layout(
     "Home",
     `<p>Hello, ${escapeHtml(username)}</p>
-<form method="post" action="/logout"><button type="submit">Log out</button></form>`,
+<form method="post" action="/logout"><button type="submit">Log out</button></form>${everywhere}`,
     flashes,
   );
 }

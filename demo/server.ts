@@ -1,15 +1,20 @@
 import { createServer } from "node:http";
 import { TesseraError } from "../src/errors.ts";
 import { createDemoApp } from "./app.ts";
-import { loadConfig } from "./config.ts";
+import { type DemoConfig, loadConfig } from "./config.ts";
 
-/** `npm start`: the demo site. Settings: PORT, HOST, SESSION_STORE, SECRET_KEY (see README). */
-function main(): void {
-  let config: ReturnType<typeof loadConfig>;
+/**
+ * `npm start`: the demo site. Settings: PORT, HOST, SESSION_STORE, SESSION_PREFIX, SECRET_KEY
+ * (see README).
+ */
+async function main(): Promise<void> {
+  let config: DemoConfig;
   let app: ReturnType<typeof createDemoApp>;
   try {
     config = loadConfig();
     app = createDemoApp(config);
+    // Only a store that answers is worth listening for: a dead Redis stops the start here.
+    await config.connect();
   } catch (error) {
     if (error instanceof TesseraError || error instanceof RangeError) {
       console.error(`tessera demo cannot start: ${error.message}`);
@@ -29,10 +34,14 @@ function main(): void {
   const stop = (): void => {
     server.close();
     server.closeAllConnections();
-    void app.sessions.close().finally(() => process.exit(0));
+    // The sessions first (the store lets go of the client), then the client they used.
+    void app.sessions
+      .close()
+      .finally(() => config.disconnect())
+      .finally(() => process.exit(0));
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }
 
-main();
+await main();

@@ -6,7 +6,8 @@ const SERVER = fileURLToPath(new URL("../../demo/server.ts", import.meta.url));
 export interface DemoProcess {
   readonly url: string;
   readonly output: () => string;
-  stop(): Promise<void>;
+  /** Sends SIGTERM and resolves to the exit code once the process has exited. */
+  stop(): Promise<number | null>;
 }
 
 /** Spawns `demo/server.ts` as `npm start` would, in `cwd`, collecting what it prints. */
@@ -68,10 +69,10 @@ export function runDemoExpectingExit(
   );
 }
 
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
+function stopProcess(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => {
-    child.once("exit", () => resolve());
+    child.once("exit", (code) => resolve(code));
     child.kill("SIGTERM");
   });
 }
@@ -79,7 +80,10 @@ function stopProcess(child: ChildProcess): Promise<void> {
 function withoutDemoSettings(env: NodeJS.ProcessEnv): Record<string, string> {
   const copy: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && !["PORT", "SECRET_KEY", "SESSION_STORE", "HOST"].includes(key))
+    if (
+      value !== undefined &&
+      !["PORT", "SECRET_KEY", "SESSION_STORE", "SESSION_PREFIX", "HOST"].includes(key)
+    )
       copy[key] = value;
   }
   return copy;
