@@ -1,0 +1,91 @@
+/**
+ * The peer to beat on Redis: Express 5 + express-session + connect-redis on the same node-redis
+ * client and Redis as tessera's Redis contenders, set up the way its READMEs recommend (resave
+ * false, saveUninitialized false, a secret, an httpOnly cookie that lasts as long as tessera's
+ * default lifetime). BENCH_WORKLOAD picks the routes:
+ *
+ * - read: POST /login stores the username in a regenerated session; GET /api/me answers it.
+ *   express-session then touches the record (an EXPIRE), as it does on every unmodified request.
+ * - write: GET /start creates the session; GET /write sets one key on every request.
+ *
+ * Express's ETag and X-Powered-By are off: the tessera servers send neither, and hashing every
+ * body would charge express-session for work that is not about sessions.
+ */
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { RedisStore } from "connect-redis";
+import express, { type Response } from "express";
+import session from "express-session";
+import { cleanUpAndClose, connectRedis, KEY_PREFIX, THIRTY_ONE_DAYS_MS } from "./redis-client.ts";
+import { requiredEnv, serve } from "./serve.ts";
+
+declare module "express-session" {
+  interface SessionData {
+    username: string;
+    n: number;
+  }
+}
+
+const workload = requiredEnv("BENCH_WORKLOAD");
+if (workload !== "read" && workload !== "write") {
+  throw new Error(`BENCH_WORKLOAD ${JSON.stringify(workload)} is not "read" or "write".`);
+}
+
+const client = await connectRedis();
+const app = express();
+app.set("etag", false);
+app.set("x-powered-by", false);
+app.use(
+  session({
+    store: new RedisStore({ client, prefix: KEY_PREFIX }),
+    secret: randomBytes(32).toString("base64url"),
+    resave: false,
+    saveUninitialized: false,
+    cookie: { httpOnly: true, sameSite: "lax", maxAge: THIRTY_ONE_DAYS_MS },
+  }),
+);
+
+function sendJson(res: Response, status: number, body: unknown): void {
+  res.status(status).set("Cache-Control", "no-store").type("application/json");
+  res.send(JSON.stringify(body));
+}
+
+if (workload === "read") {
+  app.post("/login", express.urlencoded({ extended: false }), (req, res, next) => {
+    const username = String((req.body as { username?: unknown }).username ?? "").trim();
+    if (username.length === 0) return sendJson(res, 400, { error: "Enter a username." });
+    // A new id on login, as the demo does.
+    req.session.regenerate((error) => {
+      if (error) return next(error);
+      req.session.username = username;
+      res.redirect(303, "/");
+    });
+  });
+  app.get("/api/me", (req, res) => {
+    const username = req.session.username;
+    if (username === undefined) {
+      return sendJson(res, 401, { error: "Not logged in: POST /login with a username first." });
+    }
+    sendJson(res, 200, { username });
+  });
+} else {
+  let counter = 0;
+  app.get("/start", (req, res) => {
+    req.session.username = "alice";
+    req.session.n = counter++;
+    sendJson(res, 200, { username: req.session.username });
+  });
+  app.get("/write", (req, res) => {
+    const username = req.session.username;
+    if (username === undefined) {
+      return sendJson(res, 401, { error: "no session: GET /start first" });
+    }
+    req.session.n = counter++;
+    sendJson(res, 200, { username });
+  });
+}
+
+serve(
+  (req: IncomingMessage, res: ServerResponse) => app(req, res),
+  () => cleanUpAndClose(client),
+);

@@ -1,0 +1,44 @@
+/**
+ * The Redis read floor: the one round trip a session read needs (a GET of the JSON record) and
+ * its JSON.parse, with nothing around it, on the same client the Redis contenders use.
+ */
+import {
+  cleanUpAndClose,
+  connectRedis,
+  FLOOR_SESSION_ID,
+  KEY_PREFIX,
+  THIRTY_ONE_DAYS_MS,
+} from "./redis-client.ts";
+import { sendJson, serve } from "./serve.ts";
+
+interface FloorRecord {
+  data: { username: string };
+  createdAt: number;
+  expiresAt: number;
+}
+
+const client = await connectRedis();
+const key = `${KEY_PREFIX}${FLOOR_SESSION_ID}`;
+const now = Date.now();
+const seed: FloorRecord = {
+  data: { username: "alice" },
+  createdAt: now,
+  expiresAt: now + THIRTY_ONE_DAYS_MS,
+};
+await client.set(key, JSON.stringify(seed), {
+  expiration: { type: "PX", value: THIRTY_ONE_DAYS_MS },
+});
+
+serve(
+  (_req, res) => {
+    client.get(key).then(
+      (json) => {
+        const record = JSON.parse(String(json)) as FloorRecord;
+        // Built from the record, as the app builds it from the session, so the read counts.
+        sendJson(res, 200, JSON.stringify({ username: record.data.username }));
+      },
+      (error: unknown) => sendJson(res, 500, JSON.stringify({ error: String(error) })),
+    );
+  },
+  () => cleanUpAndClose(client),
+);
