@@ -34,9 +34,9 @@ export interface RedisConnection {
 // The structural shapes the store relies on. They are deliberately loose: both libraries type
 // their clients with deep generics, and the store must accept every variant of them.
 interface Listenable {
-  on(event: "error", listener: (error: unknown) => void): unknown;
-  off?(event: "error", listener: (error: unknown) => void): unknown;
-  removeListener?(event: "error", listener: (error: unknown) => void): unknown;
+  on(event: "error" | "ready", listener: (error: unknown) => void): unknown;
+  off?(event: "error" | "ready", listener: (error: unknown) => void): unknown;
+  removeListener?(event: "error" | "ready", listener: (error: unknown) => void): unknown;
 }
 interface NodeRedisClient extends Listenable {
   readonly isOpen: boolean;
@@ -175,11 +175,25 @@ function nodeRedisClusterConnection(client: NodeRedisCluster): RedisConnection {
   };
 }
 
-// ioredis states in which a command is sent (or, while connecting, sent once connected).
-const IOREDIS_USABLE = new Set(["ready", "connect", "connecting", "wait"]);
+/**
+ * Whether an ioredis client in `status` takes commands now. "wait" (lazyConnect) and the first
+ * "connecting" are a client starting up: its commands go out once it connects. After it has
+ * been ready once, "connecting" is a reconnect during an outage, and a command then would sit
+ * in ioredis's offline queue until the deadline (and run whenever Redis comes back): it fails
+ * at once instead.
+ */
+function ioredisTakesCommands(status: string, everReady: boolean): boolean {
+  if (status === "ready" || status === "wait") return true;
+  return !everReady && (status === "connect" || status === "connecting");
+}
 
 function ioredisConnection(client: IoRedisClient): RedisConnection {
   const errors = watchErrors(client);
+  let everReady = client.status === "ready";
+  const onReady = (): void => {
+    everReady = true;
+  };
+  client.on("ready", onReady);
   const send = (target: IoRedisClient, args: readonly string[]) => {
     const [command, ...rest] = args;
     return target.call(command as string, ...rest) as Promise<Reply>;
@@ -194,13 +208,18 @@ function ioredisConnection(client: IoRedisClient): RedisConnection {
       for (const primary of primaries) await visit((args) => send(primary, args));
     },
     notReadyReason() {
-      if (IOREDIS_USABLE.has(client.status)) return undefined;
+      if (ioredisTakesCommands(client.status, everReady)) return undefined;
       if (client.status === "end") {
         return "the ioredis client was closed (quit or disconnect): create a new one";
       }
       return `the ioredis client is ${client.status} (not connected to Redis)`;
     },
-    ...errors,
+    lastError: errors.lastError,
+    release() {
+      errors.release();
+      if (typeof client.off === "function") client.off("ready", onReady);
+      else client.removeListener?.("ready", onReady);
+    },
   };
 }
 
