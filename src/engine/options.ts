@@ -5,6 +5,7 @@ import type { Secret } from "../crypto/secret.ts";
 import { ConfigError } from "../errors.ts";
 import type { SessionStore } from "../stores/contract.ts";
 import { sqliteStore } from "../stores/sqlite.ts";
+import { Deadlines } from "../util/deadlines.ts";
 import { type Duration, toMilliseconds } from "../util/duration.ts";
 
 export interface SessionCookieOptions {
@@ -64,6 +65,8 @@ export interface ResolvedOptions {
   readonly permanent: boolean;
   readonly trustProxy: boolean;
   readonly storeTimeoutMs: number;
+  /** The deadlines of this manager's store calls (one timer for all of them). */
+  readonly storeDeadlines: Deadlines;
 }
 
 const ONE_DAY_MS = 86_400_000;
@@ -151,5 +154,6 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     permanent: options.permanent ?? true,
     trustProxy: options.trustProxy ?? false,
     storeTimeoutMs,
+    storeDeadlines: new Deadlines(storeTimeoutMs),
   };
 }

@@ -213,8 +213,8 @@ export class RequestScope<T extends SessionShape<T>> {
   }
 
   #call<R>(operation: string, call: (store: SessionStore) => Promise<R>): Promise<R> {
-    const { store, storeTimeoutMs } = this.#options;
-    return withDeadline(operation, store.kind, storeTimeoutMs, () => call(store));
+    const { store, storeDeadlines } = this.#options;
+    return withDeadline(operation, store.kind, storeDeadlines, () => call(store));
   }
 }
 

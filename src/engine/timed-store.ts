@@ -1,4 +1,5 @@
 import { StoreUnavailableError } from "../errors.ts";
+import type { Deadlines } from "../util/deadlines.ts";
 
 /**
  * Runs one store call with a deadline. A store that fails or does not answer in time becomes a
@@ -7,29 +8,19 @@ import { StoreUnavailableError } from "../errors.ts";
 export function withDeadline<T>(
   operation: string,
   storeKind: string,
-  timeoutMs: number,
+  deadlines: Deadlines,
   call: () => Promise<T>,
 ): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(
+  return deadlines
+    .run(
+      call,
+      () =>
         new StoreUnavailableError(
           operation,
-          `The ${storeKind} session store did not answer ${operation} within ${timeoutMs} ms; check that it is running and reachable (the storeTimeout option sets this limit).`,
+          `The ${storeKind} session store did not answer ${operation} within ${deadlines.limitMs} ms; check that it is running and reachable (the storeTimeout option sets this limit).`,
         ),
-      );
-    }, timeoutMs);
-  });
-  let pending: Promise<T>;
-  try {
-    pending = call();
-  } catch (error) {
-    pending = Promise.reject(error);
-  }
-  const guarded = pending.then(
-    (value) => value,
-    (error: unknown) => {
+    )
+    .catch((error: unknown) => {
       // A value the store cannot encode is the application's bug, not an outage: it stays a
       // TypeError or RangeError (a 500 with the message pointing at the key), never a 503.
       if (
@@ -44,7 +35,5 @@ export function withDeadline<T>(
         `The ${storeKind} session store failed during ${operation}: ${error instanceof Error ? error.message : String(error)}`,
         { cause: error },
       );
-    },
-  );
-  return Promise.race([guarded, deadline]).finally(() => clearTimeout(timer));
+    });
 }

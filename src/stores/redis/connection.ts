@@ -38,16 +38,28 @@ interface Listenable {
   off?(event: "error" | "ready", listener: (error: unknown) => void): unknown;
   removeListener?(event: "error" | "ready", listener: (error: unknown) => void): unknown;
 }
+/**
+ * node-redis 6 speaks RESP3, where HGETALL's reply is a map that it would turn into a plain
+ * object, losing a field named "__proto__" (and the map's order). Asking for maps as flat
+ * arrays gives the same reply on every client and protocol. 37 is RESP3's map type ("%").
+ */
+const NODE_REDIS_REPLY_TYPES = Object.freeze({ typeMapping: Object.freeze({ 37: Array }) });
+type NodeRedisCommandOptions = typeof NODE_REDIS_REPLY_TYPES;
+
 interface NodeRedisClient extends Listenable {
   readonly isOpen: boolean;
   readonly isReady: boolean;
-  sendCommand(args: string[]): Promise<unknown>;
+  sendCommand(args: string[], options?: NodeRedisCommandOptions): Promise<unknown>;
 }
 interface NodeRedisSentinel extends Listenable {
   readonly isOpen: boolean;
   readonly isReady: boolean;
   getMasterNode(): unknown;
-  sendCommand(isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  sendCommand(
+    isReadonly: boolean | undefined,
+    args: string[],
+    options?: NodeRedisCommandOptions,
+  ): Promise<unknown>;
 }
 interface NodeRedisCluster extends Listenable {
   readonly isOpen: boolean;
@@ -55,7 +67,12 @@ interface NodeRedisCluster extends Listenable {
   readonly isReady?: boolean;
   readonly masters: readonly unknown[];
   nodeClient(node: unknown): Promise<NodeRedisClient> | NodeRedisClient;
-  sendCommand(firstKey: string, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  sendCommand(
+    firstKey: string,
+    isReadonly: boolean | undefined,
+    args: string[],
+    options?: NodeRedisCommandOptions,
+  ): Promise<unknown>;
 }
 interface IoRedisClient extends Listenable {
   readonly status: string;
@@ -133,7 +150,8 @@ function nodeRedisReadiness(client: {
 
 function nodeRedisConnection(client: NodeRedisClient): RedisConnection {
   const errors = watchErrors(client);
-  const send = (args: readonly string[]) => client.sendCommand(args as string[]) as Promise<Reply>;
+  const send = (args: readonly string[]) =>
+    client.sendCommand(args as string[], NODE_REDIS_REPLY_TYPES) as Promise<Reply>;
   return {
     library: "node-redis",
     cluster: false,
@@ -147,7 +165,7 @@ function nodeRedisConnection(client: NodeRedisClient): RedisConnection {
 function nodeRedisSentinelConnection(client: NodeRedisSentinel): RedisConnection {
   const errors = watchErrors(client);
   const send = (args: readonly string[]) =>
-    client.sendCommand(false, args as string[]) as Promise<Reply>;
+    client.sendCommand(false, args as string[], NODE_REDIS_REPLY_TYPES) as Promise<Reply>;
   return {
     library: "node-redis",
     cluster: false,
@@ -163,11 +181,14 @@ function nodeRedisClusterConnection(client: NodeRedisCluster): RedisConnection {
   return {
     library: "node-redis",
     cluster: true,
-    command: (key, args) => client.sendCommand(key, false, args as string[]) as Promise<Reply>,
+    command: (key, args) =>
+      client.sendCommand(key, false, args as string[], NODE_REDIS_REPLY_TYPES) as Promise<Reply>,
     async eachPrimary(visit) {
       for (const primary of [...client.masters]) {
         const node = await client.nodeClient(primary);
-        await visit((args) => node.sendCommand(args as string[]) as Promise<Reply>);
+        await visit(
+          (args) => node.sendCommand(args as string[], NODE_REDIS_REPLY_TYPES) as Promise<Reply>,
+        );
       }
     },
     notReadyReason: () => nodeRedisReadiness(client),

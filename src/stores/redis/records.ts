@@ -25,19 +25,28 @@ export function patchArguments(patch: SessionPatch): string[] {
   return [patch.clear ? "1" : "0", String(deletes.length), ...deletes, ...sets];
 }
 
+/** HGETALL on a key that holds something else (corrupt or foreign): no session, not an error. */
+export function noSessionOnWrongType(error: unknown): Reply {
+  if (error instanceof Error && error.message.startsWith("WRONGTYPE")) return null;
+  throw error;
+}
+
 /**
- * Reads the GET script's reply. A field that is not valid JSON (written by something else)
- * makes the whole record read as no session, so its user gets a fresh one instead of an error.
+ * Reads a session from its hash's fields (HGETALL, as a flat field/value list) and its
+ * remaining time (PTTL). A field that is not valid JSON (written by something else) makes the
+ * whole record read as no session, so its user gets a fresh one instead of an error page.
  */
-export function recordFromReply(reply: Reply, now: number): StoredSession | undefined {
-  if (!Array.isArray(reply) || reply.length === 0) return undefined;
-  const remaining = Number(reply[0]);
-  if (remaining === -2) return undefined;
-  const entries: [string, unknown][] = [];
+export function recordFromHash(
+  fields: Reply,
+  remaining: Reply,
+  now: number,
+): StoredSession | undefined {
+  if (!Array.isArray(fields) || fields.length === 0 || remaining === -2) return undefined;
   let createdAt = Number.NaN;
-  for (let index = 1; index + 1 < reply.length; index += 2) {
-    const field = reply[index];
-    const value = reply[index + 1];
+  const entries: [string, unknown][] = [];
+  for (let index = 0; index + 1 < fields.length; index += 2) {
+    const field = fields[index];
+    const value = fields[index + 1];
     if (typeof field !== "string" || typeof value !== "string") return undefined;
     if (field === CREATED_FIELD) {
       createdAt = Number(value);
@@ -55,6 +64,9 @@ export function recordFromReply(reply: Reply, now: number): StoredSession | unde
   // Object.fromEntries defines own properties, so a "__proto__" key stays an ordinary key.
   const data: SessionData = Object.fromEntries(entries);
   // -1: someone removed the TTL by hand (PERSIST); the record then lives until deleted.
-  const expiresAt = remaining === -1 ? Number.MAX_SAFE_INTEGER : now + remaining;
+  const expiresAt =
+    remaining === -1
+      ? Number.MAX_SAFE_INTEGER
+      : now + (typeof remaining === "number" ? remaining : Number(remaining));
   return { data, createdAt, expiresAt };
 }

@@ -43,14 +43,6 @@ local function expire_in(key, ttl)
 end
 `;
 
-/** KEYS[1] session. Returns nil, or { remaining ms (-1: no TTL), field, value, field, value… }. */
-export const GET = new Script(`
-if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return nil end
-local fields = redis.call('HGETALL', KEYS[1])
-table.insert(fields, 1, redis.call('PTTL', KEYS[1]))
-return fields
-`);
-
 /**
  * KEYS[1] session. ARGV: mustExist ('1'/'0'), ttl ms, createdAt, then the patch.
  * Returns 1 when written, 0 when mustExist was set and there was no session.
@@ -111,17 +103,17 @@ return 0
 `);
 
 /** Runs a script by its hash, loading it on a node that does not have it yet (or lost it on restart). */
-export async function runScript(
+export function runScript(
   send: (args: readonly string[]) => Promise<Reply>,
   script: Script,
   keys: readonly string[],
   args: readonly string[],
 ): Promise<Reply> {
-  const tail = [String(keys.length), ...keys, ...args];
-  try {
-    return await send(["EVALSHA", script.sha, ...tail]);
-  } catch (error) {
+  const command = ["EVALSHA", script.sha, String(keys.length), ...keys, ...args];
+  return send(command).catch((error: unknown) => {
     if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-    return send(["EVAL", script.source, ...tail]);
-  }
+    command[0] = "EVAL";
+    command[1] = script.source;
+    return send(command);
+  });
 }

@@ -5,6 +5,7 @@
  * 503) instead of a hung or crashed process.
  */
 import { ConfigError, StoreUnavailableError } from "../../errors.ts";
+import { Deadlines } from "../../util/deadlines.ts";
 import { type Duration, toMilliseconds } from "../../util/duration.ts";
 import type {
   ApplyOptions,
@@ -23,16 +24,8 @@ import {
   type RedisConnection,
 } from "./connection.ts";
 import { CREATED_FIELD, fieldOf, HASH_TAG_LENGTH, KeyLayout } from "./layout.ts";
-import { patchArguments, recordFromReply } from "./records.ts";
-import {
-  APPLY,
-  DESTROY_IF_OWNED,
-  GET,
-  OWNED_BY,
-  RENAME,
-  runScript,
-  type Script,
-} from "./scripts.ts";
+import { noSessionOnWrongType, patchArguments, recordFromHash } from "./records.ts";
+import { APPLY, DESTROY_IF_OWNED, OWNED_BY, RENAME, runScript, type Script } from "./scripts.ts";
 import { jsonSpellingsOf, type UserId, userIdOf } from "./user-ids.ts";
 
 export interface RedisStoreOptions {
@@ -92,6 +85,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   const clientPrefix = clientKeyPrefix(options.client);
   const userField = userKey === undefined ? "" : fieldOf(userKey);
 
+  const deadlines = new Deadlines(timeoutMs);
+
   /** Runs one operation with the store's deadline, failing fast while the client is down. */
   function guarded<R>(operation: string, call: () => Promise<R>): Promise<R> {
     const notReady = connection.notReadyReason();
@@ -103,27 +98,24 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
         ),
       );
     }
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(
+    return deadlines
+      .run(
+        call,
+        () =>
           new StoreUnavailableError(
             operation,
             `Redis did not answer ${operation} within ${timeoutMs} ms${describeLastError(connection)}; check that it is running and reachable (redisStore's timeout option sets this limit).`,
           ),
+      )
+      .catch((error: unknown) => {
+        if (error instanceof TypeError || error instanceof RangeError) throw error;
+        if (error instanceof StoreUnavailableError) throw error;
+        throw new StoreUnavailableError(
+          operation,
+          `Redis failed during ${operation}: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
         );
-      }, timeoutMs);
-    });
-    const work = call().catch((error: unknown) => {
-      if (error instanceof TypeError || error instanceof RangeError) throw error;
-      if (error instanceof StoreUnavailableError) throw error;
-      throw new StoreUnavailableError(
-        operation,
-        `Redis failed during ${operation}: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
-    });
-    return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+      });
   }
 
   function script(key: string, which: Script, keys: readonly string[], args: readonly string[]) {
@@ -196,9 +188,17 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     kind: "redis",
 
     get(id: string): Promise<StoredSession | undefined> {
-      return guarded("get", async () => {
+      return guarded("get", () => {
         const key = layout.sessionKey(id);
-        return recordFromReply(await script(key, GET, [key], []), Date.now());
+        // Two plain commands in one round trip (the client pipelines them): far cheaper for
+        // Redis than a script, and a key deleted between them reads as gone.
+        const fields = connection.command(key, ["HGETALL", key]).catch(noSessionOnWrongType);
+        const remaining = connection.command(key, ["PTTL", key]);
+        // Promise.all handles both rejections: a failed PTTL must not leave HGETALL's failure
+        // unhandled (an unhandled rejection ends a Node process by default).
+        return Promise.all([fields, remaining]).then(([hash, ttl]) =>
+          recordFromHash(hash, ttl, Date.now()),
+        );
       });
     },
 
@@ -211,13 +211,13 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
           String(options.createdAt),
           ...patchArguments(patch),
         ];
-        // Both commands go out together: one round trip. An index entry for a write that
-        // turned out not to happen is harmless, as every index read checks the session.
-        const [written] = await Promise.all([
-          script(key, APPLY, [key], args),
-          indexUser(id, patch),
-        ]);
-        return written === 1;
+        const written = script(key, APPLY, [key], args);
+        // Both go out together: one round trip. An index entry for a write that turned out
+        // not to happen is harmless, as every index read checks the session.
+        const indexed = indexUser(id, patch);
+        if (indexed === undefined) return (await written) === 1;
+        const [reply] = await Promise.all([written, indexed]);
+        return reply === 1;
       });
     },
 

@@ -1,0 +1,94 @@
+/**
+ * Time limits for many calls that share one limit, without a timer per call. Calls that share
+ * a limit reach their deadlines in the order they started, so one timer, set for the oldest
+ * call still pending, serves them all: a busy server pays for a queue entry per call instead of
+ * a setTimeout, a clearTimeout and a Promise.race.
+ */
+
+interface Pending {
+  readonly expiresAt: number;
+  settled: boolean;
+  readonly reject: (error: unknown) => void;
+  readonly timeoutError: () => Error;
+}
+
+export class Deadlines {
+  readonly limitMs: number;
+  #queue: Pending[] = [];
+  /** Index of the oldest entry not yet removed; the array is compacted now and then. */
+  #head = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(limitMs: number) {
+    this.limitMs = limitMs;
+  }
+
+  /**
+   * Settles like `call()`, unless `limitMs` passes first: then it rejects with
+   * `timeoutError()` and whatever the call does later is ignored.
+   */
+  run<T>(call: () => Promise<T>, timeoutError: () => Error): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const entry: Pending = {
+        expiresAt: Date.now() + this.limitMs,
+        settled: false,
+        reject,
+        timeoutError,
+      };
+      this.#queue.push(entry);
+      if (this.#timer === undefined) this.#schedule(this.limitMs);
+      let pending: Promise<T>;
+      try {
+        pending = call();
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
+      pending.then(
+        (value) => {
+          if (entry.settled) return;
+          entry.settled = true;
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (entry.settled) return;
+          entry.settled = true;
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #schedule(delayMs: number): void {
+    this.#timer = setTimeout(() => this.#expire(), Math.max(1, delayMs));
+    // Pending calls keep the process alive by their own I/O; a deadline alone must not.
+    this.#timer.unref();
+  }
+
+  #expire(): void {
+    this.#timer = undefined;
+    const now = Date.now();
+    const queue = this.#queue;
+    let head = this.#head;
+    while (head < queue.length) {
+      const entry = queue[head] as Pending;
+      if (!entry.settled) {
+        if (entry.expiresAt > now) break;
+        entry.settled = true;
+        entry.reject(entry.timeoutError());
+      }
+      head += 1;
+    }
+    if (head === queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+      return;
+    }
+    // Drop the finished prefix once it is the larger part, so the array stays small.
+    if (head > queue.length / 2) {
+      this.#queue = queue.slice(head);
+      head = 0;
+    }
+    this.#head = head;
+    this.#schedule((this.#queue[head] as Pending).expiresAt - now);
+  }
+}

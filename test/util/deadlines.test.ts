@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Deadlines } from "../../src/util/deadlines.ts";
+
+const timeout = () => new Error("timed out");
+
+test("a call that settles in time settles the run the same way", async () => {
+  const deadlines = new Deadlines(200);
+  assert.equal(await deadlines.run(async () => 7, timeout), 7);
+  await assert.rejects(
+    deadlines.run(() => Promise.reject(new TypeError("bad")), timeout),
+    TypeError,
+  );
+  await assert.rejects(
+    deadlines.run(() => {
+      throw new RangeError("thrown synchronously");
+    }, timeout),
+    RangeError,
+  );
+});
+
+test("a call that outlasts the limit rejects with the timeout error, and its late result is ignored", async () => {
+  const deadlines = new Deadlines(50);
+  const started = performance.now();
+  await assert.rejects(
+    deadlines.run(() => sleep(300).then(() => "late"), timeout),
+    /timed out/,
+  );
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed >= 45 && elapsed < 250, `rejected after ${elapsed} ms`);
+});
+
+test("many overlapping calls each get their own deadline from one timer", async () => {
+  const deadlines = new Deadlines(80);
+  const outcomes: Promise<string>[] = [];
+  for (let index = 0; index < 300; index += 1) {
+    // Every third call hangs; the rest finish at various times inside the limit.
+    const hangs = index % 3 === 0;
+    outcomes.push(
+      deadlines
+        .run(
+          () => (hangs ? new Promise<string>(() => {}) : sleep(index % 40).then(() => "ok")),
+          timeout,
+        )
+        .catch((error: Error) => error.message),
+    );
+    if (index % 50 === 0) await sleep(10);
+  }
+  const results = await Promise.all(outcomes);
+  results.forEach((result, index) => {
+    assert.equal(result, index % 3 === 0 ? "timed out" : "ok", `call ${index}`);
+  });
+  // Calls after a quiet spell start a fresh timer.
+  await sleep(100);
+  await assert.rejects(
+    deadlines.run(() => new Promise(() => {}), timeout),
+    /timed out/,
+  );
+});
