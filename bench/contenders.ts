@@ -43,6 +43,11 @@ async function demoLoggedIn(origin: string): Promise<LoadTarget> {
   return get("/api/me", { Cookie: cookie });
 }
 
+async function readSessionStarted(origin: string): Promise<LoadTarget> {
+  const cookie = await cookieFrom(origin, "/start", { expectStatus: 200, cookieName: "session" });
+  return get("/read", { Cookie: cookie });
+}
+
 async function writeSessionStarted(origin: string): Promise<LoadTarget> {
   const cookie = await cookieFrom(origin, "/start", { expectStatus: 200, cookieName: "session" });
   return get("/write", { Cookie: cookie });
@@ -147,6 +152,17 @@ export const CONTENDERS: readonly Contender[] = [
     compareWith: [...REDIS_READ_FLOORS, "express-session-redis-read"],
     usesRedis: true,
     prepare: demoLoggedIn,
+  },
+  {
+    name: "session-read-redis",
+    kind: "read",
+    description:
+      "createSessions + withSessions, s.get() on every request, redisStore (node-redis 6)",
+    server: "session-read.ts",
+    env: { BENCH_STORE: "redis" },
+    compareWith: [...REDIS_READ_FLOORS, "express-session-redis-read"],
+    usesRedis: true,
+    prepare: readSessionStarted,
   },
   {
     name: "session-write-sqlite",

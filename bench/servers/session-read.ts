@@ -1,0 +1,32 @@
+/**
+ * A session read on every request: the smallest tessera app that reads its session. GET /start
+ * creates the session (the parent reads its Set-Cookie); any other request loads it and answers
+ * the usual JSON built from it. The demo-* contenders measure the same read inside a whole app.
+ */
+import { randomBytes } from "node:crypto";
+import { withSessions } from "../../src/adapters/node.ts";
+import { createSessions } from "../../src/engine/manager.ts";
+import { sendJson, serve } from "./serve.ts";
+import { storeFromEnv } from "./store-from-env.ts";
+
+const { store, release } = await storeFromEnv();
+const sessions = createSessions<{ username: string }>({
+  secret: randomBytes(32).toString("base64url"),
+  store,
+});
+
+const handler = withSessions(sessions, async (req, res, { session }) => {
+  const s = await session();
+  if (req.url === "/start") s.set("username", "alice");
+  const username = s.get("username");
+  // Without this a lost cookie would show up as a fast 200 instead of as an error.
+  if (username === undefined) {
+    return sendJson(res, 401, JSON.stringify({ error: "no session: GET /start first" }));
+  }
+  sendJson(res, 200, JSON.stringify({ username }));
+});
+
+serve(handler, async () => {
+  await sessions.close();
+  await release();
+});
