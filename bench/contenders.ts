@@ -154,6 +154,16 @@ export const CONTENDERS: readonly Contender[] = [
     prepare: demoLoggedIn,
   },
   {
+    name: "session-read-memory",
+    kind: "read",
+    description:
+      "createSessions + withSessions, s.get() on every request, memoryStore: the engine's own cost",
+    server: "session-read.ts",
+    env: { BENCH_STORE: "memory" },
+    compareWith: ["floor-bare"],
+    prepare: readSessionStarted,
+  },
+  {
     name: "session-read-redis",
     kind: "read",
     description:

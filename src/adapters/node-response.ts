@@ -200,14 +200,22 @@ function mergeIntoObject(
   headers: ResponseHeaders,
 ): OutgoingHttpHeaders {
   const merged: OutgoingHttpHeaders = { ...given };
-  const keyOf = (name: string) => Object.keys(merged).find((key) => key.toLowerCase() === name);
+  // One pass finds both names in whatever case the application wrote them.
+  let cookieKey: string | undefined;
+  let varyKey: string | undefined;
+  for (const key in merged) {
+    if (key.length === 10 && key.toLowerCase() === "set-cookie") cookieKey = key;
+    else if (key.length === 4 && key.toLowerCase() === "vary") varyKey = key;
+  }
   if (headers.setCookie.length > 0) {
-    const key = keyOf("set-cookie") ?? "Set-Cookie";
-    merged[key] = [...toList(merged[key]), ...headers.setCookie];
+    merged[cookieKey ?? "Set-Cookie"] =
+      cookieKey === undefined
+        ? (headers.setCookie as string[])
+        : [...toList(merged[cookieKey]), ...headers.setCookie];
   }
   if (headers.varyCookie) {
-    const key = keyOf("vary") ?? "Vary";
-    merged[key] = withCookie(toList(merged[key]).join(", "));
+    if (varyKey === undefined) merged.Vary = "Cookie";
+    else merged[varyKey] = withCookie(toList(merged[varyKey]).join(", "));
   }
   return merged;
 }

@@ -13,7 +13,16 @@ const NOTHING_OUTGOING: readonly string[] = Object.freeze([]);
 export interface CookieWriter {
   set(name: string, value: string, options?: CookieOptions): void;
   delete(name: string, options?: DeletionOptions): void;
+  /**
+   * Queues a Set-Cookie header built elsewhere from options that were checked when they were
+   * configured (the engine's own session cookie), so a busy server does not check and build
+   * the same attributes on every write. `scope` is the cookie's path and domain.
+   */
+  setSerialized(name: string, scope: CookieScope, header: string): void;
 }
+
+/** What identifies a cookie besides its name (RFC 6265 §5.3 step 11). */
+export type CookieScope = Pick<DeletionOptions, "path" | "domain">;
 
 /** What a Cookies jar needs to know about its request. */
 export interface CookiesContext {
@@ -48,6 +57,9 @@ export class Cookies {
     },
     delete: (name, options = {}) => {
       this.#queue(name, options, serializeDeletion(name, options, this.#requestIsSecure));
+    },
+    setSerialized: (name, scope, header) => {
+      this.#queue(name, scope, header);
     },
   };
 
@@ -158,7 +170,7 @@ export class Cookies {
     return this.#incoming;
   }
 
-  #queue(name: string, options: DeletionOptions, header: string): void {
+  #queue(name: string, options: CookieScope, header: string): void {
     // RFC 6265 §5.3 step 11: a cookie is identified by name, path and domain. Domains compare
     // case-insensitively and without a leading dot (§5.2.3).
     const domain = options.domain?.toLowerCase().replace(/^\./, "") ?? "";

@@ -1,5 +1,6 @@
 import type { Cookies, CookieWriter } from "../cookies/jar.ts";
 import type { CookieOptions } from "../cookies/options.ts";
+import { serializeSetCookie } from "../cookies/serialize.ts";
 import type { Keyring } from "../crypto/keyring.ts";
 import { isWellFormedSessionId } from "../crypto/session-id.ts";
 import type { ResolvedOptions } from "../engine/options.ts";
@@ -13,6 +14,13 @@ const PURPOSE = "session-id";
  * on every request, so verifying (and signing) each value once per process saves the most.
  */
 const CACHE_SIZE = 4_096;
+
+interface AttributeText {
+  readonly maxAgeSeconds: number | undefined;
+  readonly valueLength: number;
+  readonly second: number;
+  readonly text: string;
+}
 
 export interface CookieId {
   readonly id: string;
@@ -35,6 +43,8 @@ export class IdCookieTransport {
   readonly #verified = new Map<string, CookieId>();
   /** Signed cookie values by id: a session re-sends its cookie on writes, with the same value. */
   readonly #signed = new Map<string, string>();
+  /** The latest attribute text for plain-HTTP requests [0] and HTTPS ones [1]. */
+  readonly #attributeTexts: (AttributeText | undefined)[] = [undefined, undefined];
 
   constructor(options: Pick<ResolvedOptions, "keyring" | "cookie">) {
     this.#keyring = options.keyring;
@@ -70,10 +80,44 @@ export class IdCookieTransport {
     maxAgeSeconds: number | undefined,
     requestIsSecure: boolean,
   ): void {
-    cookies.set(this.#cookie.name, this.#sign(id), {
-      ...this.#attributes(requestIsSecure),
-      ...(maxAgeSeconds === undefined ? {} : { maxAge: maxAgeSeconds }),
-    });
+    const value = this.#sign(id);
+    const name = this.#cookie.name;
+    const header = `${name}=${value}${this.#attributesText(value.length, maxAgeSeconds, requestIsSecure)}`;
+    cookies.setSerialized(name, this.#cookie, header);
+  }
+
+  /**
+   * Everything after `name=value` in the Set-Cookie header, as the cookie layer writes it (and
+   * checks it: size included). The text changes only with Secure, Max-Age and the second that
+   * Expires falls on, so it is built once per second per kind of request, not per write.
+   */
+  #attributesText(valueLength: number, maxAgeSeconds: number | undefined, secure: boolean): string {
+    const second = Math.floor(Date.now() / 1_000);
+    const slot = secure ? 1 : 0;
+    const cached = this.#attributeTexts[slot];
+    if (
+      cached !== undefined &&
+      cached.maxAgeSeconds === maxAgeSeconds &&
+      cached.valueLength === valueLength &&
+      (maxAgeSeconds === undefined || cached.second === second)
+    ) {
+      return cached.text;
+    }
+    // A stand-in of the same length: the cookie layer then checks the real header's size.
+    const placeholder = "x".repeat(valueLength);
+    const name = this.#cookie.name;
+    const header = serializeSetCookie(
+      name,
+      placeholder,
+      {
+        ...this.#attributes(secure),
+        ...(maxAgeSeconds === undefined ? {} : { maxAge: maxAgeSeconds }),
+      },
+      secure,
+    );
+    const text = header.slice(name.length + 1 + valueLength);
+    this.#attributeTexts[slot] = { maxAgeSeconds, valueLength, second, text };
+    return text;
   }
 
   /** Tells the browser to drop the cookie, with the attributes it was set with. */

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Cookies } from "../../src/cookies/jar.ts";
+import { serializeSetCookie } from "../../src/cookies/serialize.ts";
 import { Keyring } from "../../src/crypto/keyring.ts";
 import { newSessionId } from "../../src/crypto/session-id.ts";
 import { resolveOptions } from "../../src/engine/options.ts";
@@ -23,7 +25,7 @@ describe("signed id cookie", () => {
     const ids = transport(NEW);
     const id = newSessionId();
     const out = new Cookies(undefined, { requestIsSecure: false });
-    ids.write(out, id, 60, false);
+    ids.write(out.seal(), id, 60, false);
     const value = (out.outgoing[0] ?? "").split(";")[0]?.slice("session=".length) ?? "";
     // Twice: the second read is served by the verified-value cache and must agree.
     assert.deepEqual(ids.read(request(value)), [{ id, rotated: false }]);
@@ -57,6 +59,62 @@ describe("signed id cookie", () => {
     for (const id of ["abc", "A".repeat(42), "A".repeat(44), `${"A".repeat(42)}!`]) {
       const signed = `${id}.${ring.sign("session-id", id)}`;
       assert.deepEqual(ids.read(request(signed)), [], `signed ${JSON.stringify(id)}`);
+    }
+  });
+});
+
+describe("the session cookie's Set-Cookie header", () => {
+  /** What the cookie layer writes for the same cookie, built in full. */
+  function fullHeader(value: string, maxAge: number | undefined, secure: boolean): string {
+    return serializeSetCookie(
+      "session",
+      value,
+      {
+        path: "/",
+        httpOnly: true,
+        sameSite: "lax",
+        secure,
+        ...(maxAge === undefined ? {} : { maxAge }),
+      },
+      secure,
+    );
+  }
+
+  function written(
+    ids: IdCookieTransport,
+    id: string,
+    maxAge: number | undefined,
+    secure: boolean,
+  ) {
+    const out = new Cookies(undefined, { requestIsSecure: secure });
+    ids.write(out.seal(), id, maxAge, secure);
+    return out.outgoing[0] ?? "";
+  }
+
+  test("is what the cookie layer builds, whatever the request, the Max-Age and the second", async () => {
+    const ids = transport(NEW);
+    const cases: [number | undefined, boolean][] = [
+      [60, false],
+      [60, true],
+      [61, false],
+      [undefined, false],
+      [undefined, true],
+      [2_678_400, true],
+      [60, false],
+    ];
+    for (let round = 0; round < 2; round += 1) {
+      for (const [maxAge, secure] of cases) {
+        const id = newSessionId();
+        const second = Math.floor(Date.now() / 1_000);
+        const header = written(ids, id, maxAge, secure);
+        const value = header.split(";")[0]?.slice("session=".length) ?? "";
+        const expected = fullHeader(value, maxAge, secure);
+        // Expires is to the second: only a comparison within one second is meaningful.
+        if (Math.floor(Date.now() / 1_000) !== second) continue;
+        assert.equal(header, expected, `${maxAge} ${secure}`);
+      }
+      // Into the next second, where Expires changes and a cached text would be stale.
+      await sleep(1_000 - (Date.now() % 1_000) + 5);
     }
   });
 });
