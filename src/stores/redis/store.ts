@@ -59,6 +59,8 @@ export interface RedisStore extends SessionStore {
 }
 
 const SCAN_BATCH = "500";
+/** An index with more entries than this is tidied after the next login of its user. */
+const INDEX_TIDY_AT = 64;
 
 export function redisStore(options: RedisStoreOptions): RedisStore {
   if (options === null || typeof options !== "object" || options.client === undefined) {
@@ -122,13 +124,38 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     return runScript((command) => connection.command(key, command), which, keys, args);
   }
 
-  /** Adds a session to its user's index when this write names the user. */
+  /**
+   * Adds a session to its user's index when this write names the user. Entries of sessions
+   * that ended are dropped whenever the index is read; an index that has grown past
+   * INDEX_TIDY_AT entries is also tidied after a login, so a user who signs in every day for
+   * years without anyone listing their sessions does not grow it without end.
+   */
   function indexUser(id: string, patch: SessionPatch): Promise<unknown> | undefined {
     if (userKey === undefined || !patch.set.has(userKey)) return undefined;
     const user = userIdOf(patch.set.get(userKey));
     if (user === undefined) return undefined;
     const indexKey = layout.userKey(user);
-    return connection.command(indexKey, ["ZADD", indexKey, String(Date.now()), id]);
+    const added = connection.command(indexKey, ["ZADD", indexKey, String(Date.now()), id]);
+    const size = connection.command(indexKey, ["ZCARD", indexKey]);
+    size.then(
+      (count) => {
+        if (typeof count === "number" && count > INDEX_TIDY_AT) {
+          // Housekeeping after the response: a failure here changes nothing anyone relies on.
+          tidyIndex(indexKey, jsonSpellingsOf(user)).catch(() => {});
+        }
+      },
+      () => {},
+    );
+    return added;
+  }
+
+  /** The live sessions in one user's index; drops the entries of every other. */
+  async function tidyIndex(indexKey: string, spellings: readonly string[]) {
+    const ids = await indexedIds(indexKey);
+    const found = await Promise.all(ids.map((id) => ownedSummary(id, spellings)));
+    const gone = ids.filter((_, index) => found[index] === undefined);
+    if (gone.length > 0) await connection.command(indexKey, ["ZREM", indexKey, ...gone]);
+    return found.filter((summary) => summary !== undefined);
   }
 
   async function* scanKeys(type: "hash" | "zset", match: string): AsyncIterable<string> {
@@ -301,13 +328,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       const canonical = requireUserId(user);
       const indexKey = layout.userKey(canonical);
       const spellings = jsonSpellingsOf(canonical);
-      const summaries = await guarded("listByUser", async () => {
-        const ids = await indexedIds(indexKey);
-        const found = await Promise.all(ids.map((id) => ownedSummary(id, spellings)));
-        const gone = ids.filter((_, index) => found[index] === undefined);
-        if (gone.length > 0) await connection.command(indexKey, ["ZREM", indexKey, ...gone]);
-        return found.filter((summary) => summary !== undefined);
-      });
+      const summaries = await guarded("listByUser", () => tidyIndex(indexKey, spellings));
       yield* summaries;
     },
 
@@ -340,16 +361,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
         for await (const key of scanKeys("zset", pattern)) indexKeys.push(key);
       });
       for (const indexKey of indexKeys) {
-        await guarded("purgeExpired", async () => {
-          const ids = await indexedIds(indexKey);
-          const alive = await Promise.all(
-            ids.map((id) =>
-              connection.command(layout.sessionKey(id), ["EXISTS", layout.sessionKey(id)]),
-            ),
-          );
-          const gone = ids.filter((_, index) => alive[index] !== 1);
-          if (gone.length > 0) await connection.command(indexKey, ["ZREM", indexKey, ...gone]);
-        });
+        const user = indexKey.slice(layout.userPrefix.length);
+        await guarded("purgeExpired", () => tidyIndex(indexKey, jsonSpellingsOf(user)));
       }
       return 0;
     },
