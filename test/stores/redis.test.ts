@@ -190,6 +190,20 @@ describe("redis: the layout users inspect with redis-cli", () => {
     assert.deepEqual(record?.data, { "@created": "forged", "@@x": 1 });
   });
 
+  eachClient(
+    "a value JSON cannot hold (undefined, a function) deletes its key, as JSON.stringify drops it",
+    async (store) => {
+      const id = newId();
+      const times = { createdAt: Date.now(), expiresAt: Date.now() + MINUTE };
+      await store.apply(id, setPatch({ a: 1, b: 2, c: 3 }), { ...times, mustExist: false });
+      await store.apply(id, setPatch({ a: undefined, b: () => 1, d: 4 }, ["c"]), {
+        ...times,
+        mustExist: true,
+      });
+      assert.deepEqual((await store.get(id))?.data, { d: 4 });
+    },
+  );
+
   eachClient("a patch of thousands of keys is applied whole (Lua unpack limits)", async (store) => {
     const id = newId();
     const many = Object.fromEntries(Array.from({ length: 2_500 }, (_, i) => [`k${i}`, i]));

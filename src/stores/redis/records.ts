@@ -8,21 +8,24 @@ import type { Reply } from "./connection.ts";
 import { CREATED_FIELD, fieldOf, sessionKeyOf } from "./layout.ts";
 
 /**
- * The patch as script arguments: clear flag, delete count, deleted fields, field/value pairs.
- * Every value is encoded here, before anything is sent, so a value that cannot be stored
- * rejects the call with nothing changed in Redis.
+ * Appends the patch to `args` as script arguments: clear flag, delete count, deleted fields,
+ * field/value pairs. Every value is encoded here, before anything is sent, so a value that
+ * cannot be stored rejects the call with nothing changed in Redis.
  */
-export function patchArguments(patch: SessionPatch): string[] {
-  const deletes: string[] = [];
+export function appendPatchArguments(args: string[], patch: SessionPatch): string[] {
   const sets: string[] = [];
-  for (const key of patch.delete) deletes.push(fieldOf(key));
+  // An undefined value (which JSON cannot hold) deletes its key, as JSON.stringify drops it.
+  const dropped: string[] = [];
   for (const [key, value] of patch.set) {
     const json = serializeSessionValue(key, value);
-    // JSON has no undefined: the key is dropped, as JSON.stringify drops it from an object.
-    if (json === undefined) deletes.push(fieldOf(key));
+    if (json === undefined) dropped.push(fieldOf(key));
     else sets.push(fieldOf(key), json);
   }
-  return [patch.clear ? "1" : "0", String(deletes.length), ...deletes, ...sets];
+  args.push(patch.clear ? "1" : "0", String(patch.delete.size + dropped.length));
+  for (const key of patch.delete) args.push(fieldOf(key));
+  for (const field of dropped) args.push(field);
+  for (const part of sets) args.push(part);
+  return args;
 }
 
 /** HGETALL on a key that holds something else (corrupt or foreign): no session, not an error. */

@@ -102,18 +102,27 @@ end
 return 0
 `);
 
-/** Runs a script by its hash, loading it on a node that does not have it yet (or lost it on restart). */
+/** The start of a script call, `EVALSHA sha numkeys key…`; the caller appends the arguments. */
+export function scriptCall(script: Script, keys: readonly string[]): string[] {
+  const command = ["EVALSHA", script.sha, String(keys.length)];
+  for (const key of keys) command.push(key);
+  return command;
+}
+
+/**
+ * Sends a script call made by `scriptCall`, loading the script on a node that does not have it
+ * yet (or lost it on a restart or failover): the same call again as EVAL with the source.
+ */
 export function runScript(
   send: (args: readonly string[]) => Promise<Reply>,
   script: Script,
-  keys: readonly string[],
-  args: readonly string[],
+  command: string[],
 ): Promise<Reply> {
-  const command = ["EVALSHA", script.sha, String(keys.length), ...keys, ...args];
   return send(command).catch((error: unknown) => {
     if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-    command[0] = "EVAL";
-    command[1] = script.source;
-    return send(command);
+    const withSource = [...command];
+    withSource[0] = "EVAL";
+    withSource[1] = script.source;
+    return send(withSource);
   });
 }

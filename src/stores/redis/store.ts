@@ -24,8 +24,16 @@ import {
   type RedisConnection,
 } from "./connection.ts";
 import { CREATED_FIELD, fieldOf, HASH_TAG_LENGTH, KeyLayout } from "./layout.ts";
-import { noSessionOnWrongType, patchArguments, recordFromHash } from "./records.ts";
-import { APPLY, DESTROY_IF_OWNED, OWNED_BY, RENAME, runScript, type Script } from "./scripts.ts";
+import { appendPatchArguments, noSessionOnWrongType, recordFromHash } from "./records.ts";
+import {
+  APPLY,
+  DESTROY_IF_OWNED,
+  OWNED_BY,
+  RENAME,
+  runScript,
+  type Script,
+  scriptCall,
+} from "./scripts.ts";
 import { jsonSpellingsOf, type UserId, userIdOf } from "./user-ids.ts";
 
 export interface RedisStoreOptions {
@@ -120,8 +128,16 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       });
   }
 
-  function script(key: string, which: Script, keys: readonly string[], args: readonly string[]) {
-    return runScript((command) => connection.command(key, command), which, keys, args);
+  /** Runs `which` on KEYS `keys` (routed by the first) with ARGV `args`. */
+  function script(which: Script, keys: readonly string[], args: readonly string[]) {
+    const command = scriptCall(which, keys);
+    for (const arg of args) command.push(arg);
+    return send(which, keys, command);
+  }
+
+  function send(which: Script, keys: readonly string[], command: string[]) {
+    const route = keys[0] as string;
+    return runScript((args) => connection.command(route, args), which, command);
   }
 
   /**
@@ -187,7 +203,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 
   async function ownedSummary(id: string, spellings: readonly string[]) {
     const key = layout.sessionKey(id);
-    const reply = await script(key, OWNED_BY, [key], [userField, ...spellings]);
+    const reply = await script(OWNED_BY, [key], [userField, ...spellings]);
     if (!Array.isArray(reply) || reply.length !== 2) return undefined;
     const remaining = Number(reply[1]);
     if (remaining === -2) return undefined;
@@ -232,13 +248,14 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     apply(id: string, patch: SessionPatch, options: ApplyOptions): Promise<boolean> {
       return guarded("apply", async () => {
         const key = layout.sessionKey(id);
-        const args = [
+        const keys = [key];
+        const command = scriptCall(APPLY, keys);
+        command.push(
           options.mustExist ? "1" : "0",
           String(options.expiresAt - Date.now()),
           String(options.createdAt),
-          ...patchArguments(patch),
-        ];
-        const written = script(key, APPLY, [key], args);
+        );
+        const written = send(APPLY, keys, appendPatchArguments(command, patch));
         // Both go out together: one round trip. An index entry for a write that turned out
         // not to happen is harmless, as every index read checks the session.
         const indexed = indexUser(id, patch);
@@ -267,12 +284,10 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       return guarded("rename", async () => {
         const fromKey = layout.sessionKey(fromId);
         const toKey = layout.sessionKey(toId);
-        const args = [
-          String(options.expiresAt - Date.now()),
-          userField,
-          ...patchArguments(options.patch),
-        ];
-        const reply = await script(fromKey, RENAME, [fromKey, toKey], args);
+        const keys = [fromKey, toKey];
+        const command = scriptCall(RENAME, keys);
+        command.push(String(options.expiresAt - Date.now()), userField);
+        const reply = await send(RENAME, keys, appendPatchArguments(command, options.patch));
         if (reply === 0) return false;
         if (typeof reply === "string") {
           const user = userIdOf(parseJson(reply));
@@ -342,7 +357,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
         const ended = await Promise.all(
           ids.map((id) => {
             const key = layout.sessionKey(id);
-            return script(key, DESTROY_IF_OWNED, [key], [userField, ...spellings]);
+            return script(DESTROY_IF_OWNED, [key], [userField, ...spellings]);
           }),
         );
         // Only the ids read here leave the index: a login that lands meanwhile keeps its entry.
