@@ -175,6 +175,16 @@ export const CONTENDERS: readonly Contender[] = [
     prepare: readSessionStarted,
   },
   {
+    name: "session-write-memory",
+    kind: "write",
+    description:
+      "createSessions + withSessions, s.set() on every request, memoryStore: the engine's own cost",
+    server: "session-write.ts",
+    env: { BENCH_STORE: "memory" },
+    compareWith: ["floor-bare"],
+    prepare: writeSessionStarted,
+  },
+  {
     name: "session-write-sqlite",
     kind: "write",
     description: "createSessions + withSessions, s.set() on every request, sqliteStore",

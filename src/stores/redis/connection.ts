@@ -39,11 +39,18 @@ interface Listenable {
   removeListener?(event: "error" | "ready", listener: (error: unknown) => void): unknown;
 }
 /**
- * node-redis 6 speaks RESP3, where HGETALL's reply is a map that it would turn into a plain
- * object, losing a field named "__proto__" (and the map's order). Asking for maps as flat
- * arrays gives the same reply on every client and protocol. 37 is RESP3's map type ("%").
+ * Per-command options for node-redis:
+ * - node-redis 6 speaks RESP3, where HGETALL's reply is a map that it would turn into a plain
+ *   object, losing a field named "__proto__". Maps come back as flat arrays instead, the same
+ *   reply on every client and protocol (37 is RESP3's map type, "%").
+ * - node-redis 6 arms a 5 s AbortSignal timer per command; the store bounds every call with its
+ *   own deadline (one timer for all calls), so `timeout: 0` leaves that second timer out: it
+ *   cost a sixth of a session read's CPU.
  */
-const NODE_REDIS_REPLY_TYPES = Object.freeze({ typeMapping: Object.freeze({ 37: Array }) });
+const NODE_REDIS_REPLY_TYPES = Object.freeze({
+  typeMapping: Object.freeze({ 37: Array }),
+  timeout: 0,
+});
 type NodeRedisCommandOptions = typeof NODE_REDIS_REPLY_TYPES;
 
 interface NodeRedisClient extends Listenable {

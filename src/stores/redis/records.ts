@@ -46,7 +46,7 @@ export function recordFromHash(
 ): StoredSession | undefined {
   if (!Array.isArray(fields) || fields.length === 0 || remaining === -2) return undefined;
   let createdAt = Number.NaN;
-  const entries: [string, unknown][] = [];
+  const data: SessionData = {};
   for (let index = 0; index + 1 < fields.length; index += 2) {
     const field = fields[index];
     const value = fields[index + 1];
@@ -57,15 +57,23 @@ export function recordFromHash(
     }
     const key = sessionKeyOf(field);
     if (key === undefined) continue;
+    let parsed: unknown;
     try {
-      entries.push([key, JSON.parse(value)]);
+      parsed = JSON.parse(value);
     } catch {
       return undefined;
     }
+    // Assigning "__proto__" would change the object's prototype; defining it keeps it a key.
+    if (key === "__proto__") {
+      Object.defineProperty(data, key, {
+        value: parsed,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else data[key] = parsed;
   }
   if (!Number.isFinite(createdAt)) return undefined;
-  // Object.fromEntries defines own properties, so a "__proto__" key stays an ordinary key.
-  const data: SessionData = Object.fromEntries(entries);
   // -1: someone removed the TTL by hand (PERSIST); the record then lives until deleted.
   const expiresAt =
     remaining === -1
