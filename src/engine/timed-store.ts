@@ -1,6 +1,14 @@
 import { StoreUnavailableError } from "../errors.ts";
 import type { Deadlines } from "../util/deadlines.ts";
 
+interface Outcomes {
+  readonly timedOut: () => Error;
+  readonly failed: (error: unknown) => unknown;
+}
+
+/** The errors each operation ends in, per manager: made once, not on every call. */
+const outcomesByDeadlines = new WeakMap<Deadlines, Map<string, Outcomes>>();
+
 /**
  * Runs one store call with a deadline. A store that fails or does not answer in time becomes a
  * StoreUnavailableError (adapters answer 503) instead of a hung request or a crashed process.
@@ -11,29 +19,43 @@ export function withDeadline<T>(
   deadlines: Deadlines,
   call: () => Promise<T>,
 ): Promise<T> {
-  return deadlines
-    .run(
-      call,
-      () =>
+  const outcomes = outcomesOf(operation, storeKind, deadlines);
+  return deadlines.run(call, outcomes.timedOut, outcomes.failed);
+}
+
+function outcomesOf(operation: string, storeKind: string, deadlines: Deadlines): Outcomes {
+  let byOperation = outcomesByDeadlines.get(deadlines);
+  if (byOperation === undefined) {
+    byOperation = new Map();
+    outcomesByDeadlines.set(deadlines, byOperation);
+  }
+  const key = `${storeKind}\n${operation}`;
+  let outcomes = byOperation.get(key);
+  if (outcomes === undefined) {
+    outcomes = {
+      timedOut: () =>
         new StoreUnavailableError(
           operation,
           `The ${storeKind} session store did not answer ${operation} within ${deadlines.limitMs} ms; check that it is running and reachable (the storeTimeout option sets this limit).`,
         ),
-    )
-    .catch((error: unknown) => {
-      // A value the store cannot encode is the application's bug, not an outage: it stays a
-      // TypeError or RangeError (a 500 with the message pointing at the key), never a 503.
-      if (
-        error instanceof StoreUnavailableError ||
-        error instanceof TypeError ||
-        error instanceof RangeError
-      ) {
-        throw error;
-      }
-      throw new StoreUnavailableError(
-        operation,
-        `The ${storeKind} session store failed during ${operation}: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
-    });
+      failed: (error) => {
+        // A value the store cannot encode is the application's bug, not an outage: it stays a
+        // TypeError or RangeError (a 500 with the message pointing at the key), never a 503.
+        if (
+          error instanceof StoreUnavailableError ||
+          error instanceof TypeError ||
+          error instanceof RangeError
+        ) {
+          return error;
+        }
+        return new StoreUnavailableError(
+          operation,
+          `The ${storeKind} session store failed during ${operation}: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      },
+    };
+    byOperation.set(key, outcomes);
+  }
+  return outcomes;
 }

@@ -54,6 +54,11 @@ export interface RedisStoreOptions {
   readonly timeout?: Duration;
 }
 
+interface Outcomes {
+  readonly timedOut: () => Error;
+  readonly failed: (error: unknown) => unknown;
+}
+
 /** A SessionStore with the per-user operations Redis supports. */
 export interface RedisStore extends SessionStore {
   readonly kind: "redis";
@@ -108,24 +113,35 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
         ),
       );
     }
-    return deadlines
-      .run(
-        call,
-        () =>
+    const outcomes = outcomesOf(operation);
+    return deadlines.run(call, outcomes.timedOut, outcomes.failed);
+  }
+
+  /** The errors an operation ends in, made once per operation name rather than per call. */
+  const outcomesByOperation = new Map<string, Outcomes>();
+  function outcomesOf(operation: string): Outcomes {
+    let outcomes = outcomesByOperation.get(operation);
+    if (outcomes === undefined) {
+      outcomes = {
+        timedOut: () =>
           new StoreUnavailableError(
             operation,
             `Redis did not answer ${operation} within ${timeoutMs} ms${describeLastError(connection)}; check that it is running and reachable (redisStore's timeout option sets this limit).`,
           ),
-      )
-      .catch((error: unknown) => {
-        if (error instanceof TypeError || error instanceof RangeError) throw error;
-        if (error instanceof StoreUnavailableError) throw error;
-        throw new StoreUnavailableError(
-          operation,
-          `Redis failed during ${operation}: ${error instanceof Error ? error.message : String(error)}`,
-          { cause: error },
-        );
-      });
+        failed: (error) => {
+          // A value that cannot be stored is the application's bug (a 500 naming the key).
+          if (error instanceof TypeError || error instanceof RangeError) return error;
+          if (error instanceof StoreUnavailableError) return error;
+          return new StoreUnavailableError(
+            operation,
+            `Redis failed during ${operation}: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          );
+        },
+      };
+      outcomesByOperation.set(operation, outcomes);
+    }
+    return outcomes;
   }
 
   /** Runs `which` on KEYS `keys` (routed by the first) with ARGV `args`. */
