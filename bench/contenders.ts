@@ -73,6 +73,16 @@ async function expressWriteStarted(origin: string): Promise<LoadTarget> {
   return get("/write", { Cookie: cookie });
 }
 
+function expressBareStarted(path: string): (origin: string) => Promise<LoadTarget> {
+  return async (origin) => {
+    const cookie = await cookieFrom(origin, "/start", {
+      expectStatus: 200,
+      cookieName: "connect.sid",
+    });
+    return get(path, { Cookie: cookie });
+  };
+}
+
 async function noSetup(): Promise<LoadTarget> {
   return get("/");
 }
@@ -170,7 +180,7 @@ export const CONTENDERS: readonly Contender[] = [
       "createSessions + withSessions, s.get() on every request, redisStore (node-redis 6)",
     server: "session-read.ts",
     env: { BENCH_STORE: "redis" },
-    compareWith: [...REDIS_READ_FLOORS, "express-session-redis-read"],
+    compareWith: [...REDIS_READ_FLOORS, "express-session-redis-read", "express-session-bare-read"],
     usesRedis: true,
     prepare: readSessionStarted,
   },
@@ -200,7 +210,11 @@ export const CONTENDERS: readonly Contender[] = [
       "createSessions + withSessions, s.set() on every request, redisStore (node-redis 6)",
     server: "session-write.ts",
     env: { BENCH_STORE: "redis" },
-    compareWith: [...REDIS_WRITE_FLOORS, "express-session-redis-write"],
+    compareWith: [
+      ...REDIS_WRITE_FLOORS,
+      "express-session-redis-write",
+      "express-session-bare-write",
+    ],
     usesRedis: true,
     prepare: writeSessionStarted,
   },
@@ -223,6 +237,28 @@ export const CONTENDERS: readonly Contender[] = [
     compareWith: REDIS_WRITE_FLOORS,
     usesRedis: true,
     prepare: expressWriteStarted,
+  },
+  {
+    name: "express-session-bare-read",
+    kind: "read",
+    description:
+      "peer without Express: express-session + connect-redis called from node:http, a read",
+    server: "express-session-redis-bare.ts",
+    env: { BENCH_WORKLOAD: "read" },
+    compareWith: REDIS_READ_FLOORS,
+    usesRedis: true,
+    prepare: expressBareStarted("/read"),
+  },
+  {
+    name: "express-session-bare-write",
+    kind: "write",
+    description:
+      "peer without Express: express-session + connect-redis called from node:http, a write",
+    server: "express-session-redis-bare.ts",
+    env: { BENCH_WORKLOAD: "write" },
+    compareWith: REDIS_WRITE_FLOORS,
+    usesRedis: true,
+    prepare: expressBareStarted("/write"),
   },
 ];
 
