@@ -7,33 +7,15 @@
  * - read: GET /start logs alice in (a regenerated session); any other path answers her name.
  * - write: GET /start creates the session; any other path sets one key on every request.
  */
-import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { RedisStore } from "connect-redis";
-import session from "express-session";
-import { cleanUpAndClose, connectRedis, KEY_PREFIX, THIRTY_ONE_DAYS_MS } from "./redis-client.ts";
-import { requiredEnv, sendJson, serve } from "./serve.ts";
+import type session from "express-session";
+import { benchWorkload, expressSession } from "./express-session-setup.ts";
+import { cleanUpAndClose, connectRedis } from "./redis-client.ts";
+import { sendJson, serve } from "./serve.ts";
 
-declare module "express-session" {
-  interface SessionData {
-    username: string;
-    n: number;
-  }
-}
-
-const workload = requiredEnv("BENCH_WORKLOAD");
-if (workload !== "read" && workload !== "write") {
-  throw new Error(`BENCH_WORKLOAD ${JSON.stringify(workload)} is not "read" or "write".`);
-}
-
+const workload = benchWorkload();
 const client = await connectRedis();
-const middleware = session({
-  store: new RedisStore({ client, prefix: KEY_PREFIX }),
-  secret: randomBytes(32).toString("base64url"),
-  resave: false,
-  saveUninitialized: false,
-  cookie: { httpOnly: true, sameSite: "lax", maxAge: THIRTY_ONE_DAYS_MS },
-});
+const middleware = expressSession(client);
 
 type SessionRequest = IncomingMessage & { session: session.Session & Partial<session.SessionData> };
 let counter = 0;

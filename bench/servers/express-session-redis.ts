@@ -11,39 +11,18 @@
  * Express's ETag and X-Powered-By are off: the tessera servers send neither, and hashing every
  * body would charge express-session for work that is not about sessions.
  */
-import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { RedisStore } from "connect-redis";
 import express, { type Response } from "express";
-import session from "express-session";
-import { cleanUpAndClose, connectRedis, KEY_PREFIX, THIRTY_ONE_DAYS_MS } from "./redis-client.ts";
-import { requiredEnv, serve } from "./serve.ts";
+import { benchWorkload, expressSession } from "./express-session-setup.ts";
+import { cleanUpAndClose, connectRedis } from "./redis-client.ts";
+import { serve } from "./serve.ts";
 
-declare module "express-session" {
-  interface SessionData {
-    username: string;
-    n: number;
-  }
-}
-
-const workload = requiredEnv("BENCH_WORKLOAD");
-if (workload !== "read" && workload !== "write") {
-  throw new Error(`BENCH_WORKLOAD ${JSON.stringify(workload)} is not "read" or "write".`);
-}
-
+const workload = benchWorkload();
 const client = await connectRedis();
 const app = express();
 app.set("etag", false);
 app.set("x-powered-by", false);
-app.use(
-  session({
-    store: new RedisStore({ client, prefix: KEY_PREFIX }),
-    secret: randomBytes(32).toString("base64url"),
-    resave: false,
-    saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: "lax", maxAge: THIRTY_ONE_DAYS_MS },
-  }),
-);
+app.use(expressSession(client));
 
 function sendJson(res: Response, status: number, body: unknown): void {
   res.status(status).set("Cache-Control", "no-store").type("application/json");

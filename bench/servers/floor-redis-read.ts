@@ -5,29 +5,13 @@
 import {
   cleanUpAndClose,
   connectRedis,
-  FLOOR_SESSION_ID,
-  KEY_PREFIX,
-  THIRTY_ONE_DAYS_MS,
+  type FloorRecord,
+  seedFloorRecord,
 } from "./redis-client.ts";
 import { sendJson, serve } from "./serve.ts";
 
-interface FloorRecord {
-  data: { username: string };
-  createdAt: number;
-  expiresAt: number;
-}
-
 const client = await connectRedis();
-const key = `${KEY_PREFIX}${FLOOR_SESSION_ID}`;
-const now = Date.now();
-const seed: FloorRecord = {
-  data: { username: "alice" },
-  createdAt: now,
-  expiresAt: now + THIRTY_ONE_DAYS_MS,
-};
-await client.set(key, JSON.stringify(seed), {
-  expiration: { type: "PX", value: THIRTY_ONE_DAYS_MS },
-});
+const key = await seedFloorRecord(client);
 
 serve(
   (_req, res) => {

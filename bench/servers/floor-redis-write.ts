@@ -6,29 +6,14 @@
 import {
   cleanUpAndClose,
   connectRedis,
-  FLOOR_SESSION_ID,
-  KEY_PREFIX,
+  type FloorRecord,
+  seedFloorRecord,
   THIRTY_ONE_DAYS_MS,
 } from "./redis-client.ts";
 import { sendJson, serve } from "./serve.ts";
 
-interface FloorRecord {
-  data: { username: string; n?: number };
-  createdAt: number;
-  expiresAt: number;
-}
-
 const client = await connectRedis();
-const key = `${KEY_PREFIX}${FLOOR_SESSION_ID}`;
-const start = Date.now();
-const seed: FloorRecord = {
-  data: { username: "alice" },
-  createdAt: start,
-  expiresAt: start + THIRTY_ONE_DAYS_MS,
-};
-await client.set(key, JSON.stringify(seed), {
-  expiration: { type: "PX", value: THIRTY_ONE_DAYS_MS },
-});
+const key = await seedFloorRecord(client);
 let counter = 0;
 
 async function readModifyWrite(): Promise<string> {

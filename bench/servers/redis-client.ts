@@ -41,3 +41,25 @@ export async function cleanUpAndClose(client: BenchRedisClient): Promise<void> {
     await client.close();
   }
 }
+
+/** The record the Redis floors read and write, shaped like a session: data plus its times. */
+export interface FloorRecord {
+  data: { username: string; n?: number };
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Writes alice's floor record under this process's prefix; resolves to its key. */
+export async function seedFloorRecord(client: BenchRedisClient): Promise<string> {
+  const key = `${KEY_PREFIX}${FLOOR_SESSION_ID}`;
+  const now = Date.now();
+  const seed: FloorRecord = {
+    data: { username: "alice" },
+    createdAt: now,
+    expiresAt: now + THIRTY_ONE_DAYS_MS,
+  };
+  await client.set(key, JSON.stringify(seed), {
+    expiration: { type: "PX", value: THIRTY_ONE_DAYS_MS },
+  });
+  return key;
+}

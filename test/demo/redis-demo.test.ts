@@ -15,6 +15,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CookieClient } from "../support/client.ts";
 import { type DemoProcess, runDemoExpectingExit, startDemo } from "../support/demo-process.ts";
 import {
+  deleteKeysUnder as deleteKeysUnderAt,
   ensureRedis,
   freePort,
   type RedisAddress,
@@ -36,21 +37,8 @@ function workdir(): string {
   return mkdtempSync(join(tmpdir(), "tessera-redis-demo-"));
 }
 
-async function deleteKeysUnder(prefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const reply = (await redisCommand(
-      address,
-      "SCAN",
-      cursor,
-      "MATCH",
-      `${prefix}*`,
-      "COUNT",
-      1000,
-    )) as [string, string[]];
-    cursor = reply[0];
-    if (reply[1].length > 0) await redisCommand(address, "DEL", ...reply[1]);
-  } while (cursor !== "0");
+function deleteKeysUnder(prefix: string): Promise<void> {
+  return deleteKeysUnderAt(address, prefix);
 }
 
 /** A username no other test (or run) uses. */

@@ -22,6 +22,7 @@ import type { SessionPatch } from "../../src/stores/contract.ts";
 import type { RedisClientLike } from "../../src/stores/redis/connection.ts";
 import { type RedisStore, redisStore } from "../../src/stores/redis/index.ts";
 import {
+  deleteKeysUnder as deleteKeysUnderAt,
   ensureRedis,
   type RedisServerProcess,
   redisCommand,
@@ -44,21 +45,8 @@ function setPatch(data: Record<string, unknown>, deleted: string[] = []): Sessio
   return { clear: false, set: new Map(Object.entries(data)), delete: new Set(deleted) };
 }
 
-async function deleteKeysUnder(prefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const reply = (await redisCommand(
-      address,
-      "SCAN",
-      cursor,
-      "MATCH",
-      `${prefix}*`,
-      "COUNT",
-      1000,
-    )) as [string, string[]];
-    cursor = reply[0];
-    if (reply[1].length > 0) await redisCommand(address, "DEL", ...reply[1]);
-  } while (cursor !== "0");
+function deleteKeysUnder(prefix: string): Promise<void> {
+  return deleteKeysUnderAt(address, prefix);
 }
 
 const nodeRedis6 = await createClient({ url }).connect();

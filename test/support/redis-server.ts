@@ -508,3 +508,21 @@ export async function startRedisServer(
     log: readLog,
   };
 }
+
+/** Deletes every key under `prefix` on the server at `address` (SCAN + DEL): test clean-up. */
+export async function deleteKeysUnder(address: RedisAddress, prefix: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const reply = (await redisCommand(
+      address,
+      "SCAN",
+      cursor,
+      "MATCH",
+      `${prefix}*`,
+      "COUNT",
+      1000,
+    )) as [string, string[]];
+    cursor = reply[0];
+    if (reply[1].length > 0) await redisCommand(address, "DEL", ...reply[1]);
+  } while (cursor !== "0");
+}

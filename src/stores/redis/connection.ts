@@ -156,23 +156,26 @@ function nodeRedisReadiness(client: {
 }
 
 function nodeRedisConnection(client: NodeRedisClient): RedisConnection {
-  const errors = watchErrors(client);
-  const send = (args: readonly string[]) =>
-    client.sendCommand(args as string[], NODE_REDIS_REPLY_TYPES) as Promise<Reply>;
-  return {
-    library: "node-redis",
-    cluster: false,
-    command: (_key, args) => send(args),
-    eachPrimary: (visit) => visit(send),
-    notReadyReason: () => nodeRedisReadiness(client),
-    ...errors,
-  };
+  return singleNodeRedisConnection(
+    client,
+    (args) => client.sendCommand(args as string[], NODE_REDIS_REPLY_TYPES) as Promise<Reply>,
+  );
 }
 
 function nodeRedisSentinelConnection(client: NodeRedisSentinel): RedisConnection {
+  // A sentinel client takes "is it read-only" first; false sends every command to the primary.
+  return singleNodeRedisConnection(
+    client,
+    (args) => client.sendCommand(false, args as string[], NODE_REDIS_REPLY_TYPES) as Promise<Reply>,
+  );
+}
+
+/** A node-redis client whose commands all go to one primary (a plain client or a sentinel). */
+function singleNodeRedisConnection(
+  client: Listenable & { isOpen: boolean; isReady: boolean },
+  send: (args: readonly string[]) => Promise<Reply>,
+): RedisConnection {
   const errors = watchErrors(client);
-  const send = (args: readonly string[]) =>
-    client.sendCommand(false, args as string[], NODE_REDIS_REPLY_TYPES) as Promise<Reply>;
   return {
     library: "node-redis",
     cluster: false,
