@@ -160,7 +160,7 @@ function argumentsWithSessionHeaders(
   headers: ResponseHeaders,
 ): unknown[] {
   if (name === "writeHead") {
-    const merged = withSessionHeaders(args, headers);
+    const merged = withSessionHeaders(res, args, headers);
     if (merged !== args) return merged;
   }
   addSessionHeaders(res, headers);
@@ -170,18 +170,27 @@ function argumentsWithSessionHeaders(
 /** Adds Set-Cookie and Vary to the response's own headers (no writeHead headers to merge into). */
 function addSessionHeaders(res: ServerResponse, headers: ResponseHeaders): void {
   if (headers.setCookie.length > 0) res.appendHeader("Set-Cookie", headers.setCookie as string[]);
-  if (headers.varyCookie) {
-    const vary = res.getHeader("Vary");
-    res.setHeader("Vary", vary === undefined ? "Cookie" : withCookie(toList(vary).join(", ")));
-  }
+  if (headers.varyCookie) addVaryCookie(res);
+}
+
+/** Adds Cookie to the response's own Vary header, keeping what the application put there. */
+function addVaryCookie(res: ServerResponse): void {
+  const vary = res.getHeader("Vary");
+  res.setHeader("Vary", vary === undefined ? "Cookie" : withCookie(toList(vary).join(", ")));
 }
 
 /**
  * writeHead's own headers win over setHeader's (and its raw-array form removes them), so the
- * session's headers are merged into a copy of them; the caller's object is never changed (it
- * may be a constant shared by every request).
+ * session's headers are merged into a copy of them where it names Set-Cookie or Vary itself;
+ * where it does not, they go to the response's own headers, merging with what setHeader put
+ * there (an object naming Set-Cookie would replace the application's own cookies). The caller's
+ * object is never changed (it may be a constant shared by every request).
  */
-function withSessionHeaders(args: unknown[], headers: ResponseHeaders): unknown[] {
+function withSessionHeaders(
+  res: ServerResponse,
+  args: unknown[],
+  headers: ResponseHeaders,
+): unknown[] {
   if (headers.setCookie.length === 0 && !headers.varyCookie) return args;
   const index = args.findIndex(
     (arg, position) => position > 0 && typeof arg === "object" && arg !== null,
@@ -191,11 +200,12 @@ function withSessionHeaders(args: unknown[], headers: ResponseHeaders): unknown[
   const given = args[index];
   copy[index] = Array.isArray(given)
     ? mergeIntoRawArray(given, headers)
-    : mergeIntoObject(given as OutgoingHttpHeaders, headers);
+    : mergeIntoObject(res, given as OutgoingHttpHeaders, headers);
   return copy;
 }
 
 function mergeIntoObject(
+  res: ServerResponse,
   given: OutgoingHttpHeaders,
   headers: ResponseHeaders,
 ): OutgoingHttpHeaders {
@@ -208,13 +218,11 @@ function mergeIntoObject(
     else if (key.length === 4 && key.toLowerCase() === "vary") varyKey = key;
   }
   if (headers.setCookie.length > 0) {
-    merged[cookieKey ?? "Set-Cookie"] =
-      cookieKey === undefined
-        ? (headers.setCookie as string[])
-        : [...toList(merged[cookieKey]), ...headers.setCookie];
+    if (cookieKey === undefined) res.appendHeader("Set-Cookie", headers.setCookie as string[]);
+    else merged[cookieKey] = [...toList(merged[cookieKey]), ...headers.setCookie];
   }
   if (headers.varyCookie) {
-    if (varyKey === undefined) merged.Vary = "Cookie";
+    if (varyKey === undefined) addVaryCookie(res);
     else merged[varyKey] = withCookie(toList(merged[varyKey]).join(", "));
   }
   return merged;

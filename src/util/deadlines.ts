@@ -2,7 +2,8 @@
  * Time limits for many calls that share one limit, without a timer per call. Calls that share
  * a limit reach their deadlines in the order they started, so one timer, set for the oldest
  * call still pending, serves them all: a busy server pays for a queue entry per call instead of
- * a setTimeout, a clearTimeout and a Promise.race.
+ * a setTimeout, a clearTimeout and a Promise.race. Times are monotonic (performance.now), so a
+ * wall-clock step (an NTP correction) can neither hold a deadline back nor fire one early.
  */
 
 interface Pending {
@@ -35,7 +36,7 @@ export class Deadlines {
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const entry: Pending = {
-        expiresAt: Date.now() + this.limitMs,
+        expiresAt: performance.now() + this.limitMs,
         settled: false,
         reject,
         timeoutError,
@@ -72,7 +73,7 @@ export class Deadlines {
 
   #expire(): void {
     this.#timer = undefined;
-    const now = Date.now();
+    const now = performance.now();
     const queue = this.#queue;
     let head = this.#head;
     while (head < queue.length) {

@@ -21,6 +21,13 @@ const ROUTES: Record<string, (req: IncomingMessage, res: ServerResponse) => void
       res.writeHead(200, SHARED_HEADERS);
       res.end("ok");
     },
+    "/set-header-then-write-head": (_req, res) => {
+      // The application's own cookie and Vary, set before writeHead gets an object without them.
+      res.setHeader("Set-Cookie", "theme=dark; Path=/");
+      res.setHeader("Vary", "Accept-Encoding");
+      res.writeHead(200, { "Content-Type": "text/plain" });
+      res.end("ok");
+    },
     "/raw-array": (_req, res) => {
       res.writeHead(200, ["Content-Type", "text/plain", "Vary", "Accept-Encoding"]);
       res.end("ok");
@@ -130,6 +137,14 @@ describe("node:http response hook", () => {
     assert.equal(bob.setCookies.length, 2);
     assert.notEqual(alice.setCookies[1], bob.setCookies[1], "each user gets their own session");
     assert.match(bob.headers.get("vary") ?? "", /Cookie/);
+  });
+
+  test("headers set before writeHead(status, object) are kept next to the session's", async () => {
+    const response = await new CookieClient(url).get("/set-header-then-write-head");
+    assert.equal(response.status, 200);
+    assert.ok(response.setCookies.includes("theme=dark; Path=/"), String(response.setCookies));
+    assert.ok(response.setCookies.some((cookie) => cookie.startsWith("session=")));
+    assert.equal(response.headers.get("vary"), "Accept-Encoding, Cookie");
   });
 
   test("a raw header array keeps the session cookie and Vary: Cookie", async () => {

@@ -92,6 +92,13 @@ runStoreConformance(
   { selfExpiring: true, expiryTolerance: 50 },
 );
 
+test("a prefix with a brace is refused on a cluster, where it would break regenerate's slot", () => {
+  for (const client of [nodeRedis, ioredis]) {
+    assert.throws(() => redisStore({ client, prefix: "app{}:" }), /contains "\{"/);
+    assert.throws(() => redisStore({ client, prefix: "{tenant}:session:" }), /without braces/);
+  }
+});
+
 describe("redis cluster: sessions spread over every shard", () => {
   for (const [library, client] of CLIENTS) {
     test(`list, listByUser and revokeUser reach every master (${library})`, async () => {

@@ -251,6 +251,9 @@ describe("redis: one round trip per operation", () => {
       const destroyed = await seen(() => store.destroy(toId));
       assert.deepEqual(destroyed, [`"DEL" "${prefix}${toId}"`], "destroy is one DEL");
     },
+    // Without userKey: with it, a regenerate whose patch does not name the user first reads
+    // the stored one (HGET) to index the new id before the move.
+    {},
   );
 
   eachClient(
@@ -319,6 +322,17 @@ describe("redis: the per-user index", () => {
     });
     return id;
   }
+  /**
+   * Makes every entry of a user's index look an hour old. An entry younger than a minute whose
+   * session is missing is kept (its write may still be on its way); an old one is dropped.
+   */
+  async function ageIndex(prefix: string, user: string): Promise<void> {
+    const key = `${prefix}user:${user}`;
+    const members = (await redisCommand(address, "ZRANGE", key, 0, -1)) as string[];
+    for (const member of members) {
+      await redisCommand(address, "ZADD", key, "XX", Date.now() - 3_600_000, member);
+    }
+  }
   async function idsOf(store: RedisStore, user: string | number): Promise<string[]> {
     const ids: string[] = [];
     for await (const summary of store.listByUser(user)) ids.push(summary.id);
@@ -361,7 +375,9 @@ describe("redis: the per-user index", () => {
       });
       assert.deepEqual(await idsOf(store, "ada"), [kept]);
       assert.deepEqual(await idsOf(store, "bob"), [reassigned]);
-      // Listing dropped the dead entries from the index itself.
+      // Once the entries are past their grace minute, listing drops the dead ones from the index.
+      await ageIndex(prefix, "ada");
+      assert.deepEqual(await idsOf(store, "ada"), [kept]);
       assert.deepEqual(await redisCommand(address, "ZRANGE", `${prefix}user:ada`, 0, -1), [kept]);
     },
   );
@@ -393,6 +409,40 @@ describe("redis: the per-user index", () => {
     assert.equal(await store.revokeUser("ada"), 0);
   });
 
+  eachClient(
+    "a regenerate without the user key in its patch indexes the new id from the stored one",
+    async (store) => {
+      const id = await login(store, "ada", { cart: 1 });
+      const toId = store.renameTarget?.(id, newId()) ?? newId();
+      await store.rename(id, toId, {
+        patch: setPatch({ cart: 2 }),
+        expiresAt: Date.now() + MINUTE,
+      });
+      assert.equal(await store.revokeUser("ada"), 1, "log out everywhere reaches the new id");
+      assert.equal(await store.get(toId), undefined);
+    },
+  );
+
+  eachClient(
+    "the index entry is written before the session, so a login cannot escape revokeUser",
+    async (store, prefix) => {
+      const id = newId();
+      const seen = await commandsDuring(
+        () =>
+          store.apply(id, setPatch({ userId: "ada" }), {
+            createdAt: Date.now(),
+            expiresAt: Date.now() + MINUTE,
+            mustExist: false,
+          }),
+        `marker-${randomBytes(4).toString("hex")}`,
+        prefix,
+      );
+      const zadd = seen.findIndex((line) => line.startsWith('"ZADD"'));
+      const write = seen.findIndex((line) => /^"EVAL(SHA)?"/.test(line));
+      assert.ok(zadd !== -1 && write !== -1 && zadd < write, seen.join("\n"));
+    },
+  );
+
   eachClient("numeric and string spellings of one user id are the same user", async (store) => {
     const asNumber = await login(store, 42);
     const asString = await login(store, "42");
@@ -405,7 +455,13 @@ describe("redis: the per-user index", () => {
     async (store, prefix) => {
       const gone = await login(store, "ada");
       await store.destroy(gone);
-      assert.equal(await redisCommand(address, "EXISTS", `${prefix}user:ada`), 1);
+      assert.equal(await store.purgeExpired(), 0);
+      assert.equal(
+        await redisCommand(address, "EXISTS", `${prefix}user:ada`),
+        1,
+        "a young entry is kept: its session's write may still be on its way",
+      );
+      await ageIndex(prefix, "ada");
       assert.equal(await store.purgeExpired(), 0);
       assert.equal(await redisCommand(address, "EXISTS", `${prefix}user:ada`), 0);
     },

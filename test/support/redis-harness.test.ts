@@ -50,6 +50,8 @@ describe("redis test harness", () => {
       assert.equal(cluster.nodes.filter((n) => n.role === "replica").length, 3);
       assert.equal(cluster.rootNodes.length, 6);
 
+      // Replicas still taking their first full copy could miss the write below.
+      await cluster.waitForReplicas();
       const key = "harness:{tag}";
       const owner = await cluster.masterPortForKey(key);
       assert.equal(await redisCommand(owner, "SET", key, "before"), "OK");

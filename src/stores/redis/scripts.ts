@@ -61,19 +61,14 @@ return 1
 `);
 
 /**
- * KEYS[1] source, KEYS[2] target (same slot). ARGV: ttl ms, user field ('' for none), then the
- * patch. Returns 0 when there was no source; otherwise 1, or the target's user field when one
- * was named and is set (so the caller can index the new id).
+ * KEYS[1] source, KEYS[2] target (same slot). ARGV: ttl ms, then the patch. Returns 0 when
+ * there was no source (nothing changes), else 1.
  */
 export const RENAME = new Script(`${APPLY_PATCH}
 if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return 0 end
 redis.call('RENAME', KEYS[1], KEYS[2])
-apply_patch(KEYS[2], 3)
+apply_patch(KEYS[2], 2)
 expire_in(KEYS[2], tonumber(ARGV[1]))
-if ARGV[2] ~= '' then
-  local user = redis.call('HGET', KEYS[2], ARGV[2])
-  if user then return user end
-end
 return 1
 `);
 

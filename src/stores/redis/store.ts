@@ -74,6 +74,12 @@ export interface RedisStore extends SessionStore {
 const SCAN_BATCH = "500";
 /** An index with more entries than this is tidied after the next login of its user. */
 const INDEX_TIDY_AT = 64;
+/**
+ * How long an index entry whose session is not (yet) there is kept: the entry is written just
+ * before the session, and a write can take up to the store's timeout, and longer on a hung
+ * server; a minute is far beyond both.
+ */
+const INDEX_GRACE_MS = 60_000;
 
 export function redisStore(options: RedisStoreOptions): RedisStore {
   if (options === null || typeof options !== "object" || options.client === undefined) {
@@ -98,6 +104,11 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   const connection = connect(options.client);
   const layout = new KeyLayout(prefix, connection.cluster);
   const clientPrefix = clientKeyPrefix(options.client);
+  if (connection.cluster && (clientPrefix + prefix).includes("{")) {
+    throw new ConfigError(
+      `redisStore prefix ${JSON.stringify(clientPrefix + prefix)} contains "{". On Redis Cluster the store puts a hash tag of its own in every session key, so that a session and its regenerated id share a slot; a "{" before it would be taken as the hash tag instead and break regenerate. Use a prefix without braces, such as "session:".`,
+    );
+  }
   const userField = userKey === undefined ? "" : fieldOf(userKey);
 
   const deadlines = new Deadlines(timeoutMs);
@@ -156,36 +167,61 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     return runScript((args) => connection.command(route, args), which, command);
   }
 
-  /**
-   * Adds a session to its user's index when this write names the user. Entries of sessions
-   * that ended are dropped whenever the index is read; an index that has grown past
-   * INDEX_TIDY_AT entries is also tidied after a login, so a user who signs in every day for
-   * years without anyone listing their sessions does not grow it without end.
-   */
-  function indexUser(id: string, patch: SessionPatch): Promise<unknown> | undefined {
+  /** The user a renamed session will hold: the patch's, else the one stored under `fromKey`. */
+  async function userAfterRename(
+    fromKey: string,
+    patch: SessionPatch,
+  ): Promise<string | undefined> {
+    if (userKey === undefined) return undefined;
+    if (patch.set.has(userKey)) return userIdOf(patch.set.get(userKey));
+    if (patch.clear || patch.delete.has(userKey)) return undefined;
+    const stored = await connection
+      .command(fromKey, ["HGET", fromKey, userField])
+      .catch(noSessionOnWrongType);
+    return typeof stored === "string" ? userIdOf(parseJson(stored)) : undefined;
+  }
+
+  /** The user a write names, when the store keeps an index and the patch sets the user key. */
+  function userNamedBy(patch: SessionPatch): string | undefined {
     if (userKey === undefined || !patch.set.has(userKey)) return undefined;
-    const user = userIdOf(patch.set.get(userKey));
-    if (user === undefined) return undefined;
+    return userIdOf(patch.set.get(userKey));
+  }
+
+  /**
+   * Adds a session to its user's index. It runs before the write that stores the user id, so
+   * a failure here fails the request with nothing stored, and an entry whose write then fails
+   * is harmless: every index read checks the session itself. An index past INDEX_TIDY_AT
+   * entries is also tidied, after the response, so a user who signs in every day for years
+   * without anyone listing their sessions does not grow it without end.
+   */
+  async function indexUser(user: string, id: string): Promise<void> {
     const indexKey = layout.userKey(user);
     const added = connection.command(indexKey, ["ZADD", indexKey, String(Date.now()), id]);
     const size = connection.command(indexKey, ["ZCARD", indexKey]);
     size.then(
       (count) => {
         if (typeof count === "number" && count > INDEX_TIDY_AT) {
-          // Housekeeping after the response: a failure here changes nothing anyone relies on.
+          // Housekeeping: a failure here changes nothing anyone relies on.
           tidyIndex(indexKey, jsonSpellingsOf(user)).catch(() => {});
         }
       },
       () => {},
     );
-    return added;
+    await added;
   }
 
-  /** The live sessions in one user's index; drops the entries of every other. */
+  /**
+   * The live sessions in one user's index; drops the entries of every other. An entry younger
+   * than INDEX_GRACE_MS whose session is not there is kept: its write may still be on its way
+   * (the index entry goes first).
+   */
   async function tidyIndex(indexKey: string, spellings: readonly string[]) {
-    const ids = await indexedIds(indexKey);
-    const found = await Promise.all(ids.map((id) => ownedSummary(id, spellings)));
-    const gone = ids.filter((_, index) => found[index] === undefined);
+    const entries = await indexEntries(indexKey);
+    const found = await Promise.all(entries.map(({ id }) => ownedSummary(id, spellings)));
+    const settledBefore = Date.now() - INDEX_GRACE_MS;
+    const gone = entries
+      .filter(({ indexedAt }, index) => found[index] === undefined && indexedAt < settledBefore)
+      .map(({ id }) => id);
     if (gone.length > 0) await connection.command(indexKey, ["ZREM", indexKey, ...gone]);
     return found.filter((summary) => summary !== undefined);
   }
@@ -230,9 +266,18 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     };
   }
 
-  async function indexedIds(indexKey: string): Promise<string[]> {
-    const reply = await connection.command(indexKey, ["ZRANGE", indexKey, "0", "-1"]);
-    return Array.isArray(reply) ? reply.filter((id) => typeof id === "string") : [];
+  /** One user's index: session ids with the time each was indexed. */
+  async function indexEntries(indexKey: string): Promise<{ id: string; indexedAt: number }[]> {
+    const reply = await connection.command(indexKey, ["ZRANGE", indexKey, "0", "-1", "WITHSCORES"]);
+    const entries: { id: string; indexedAt: number }[] = [];
+    if (!Array.isArray(reply)) return entries;
+    // RESP2 gives a flat [member, score, …] list; RESP3 clients may give [member, score] pairs.
+    const flat = reply.flat();
+    for (let index = 0; index + 1 < flat.length; index += 2) {
+      const id = flat[index];
+      if (typeof id === "string") entries.push({ id, indexedAt: Number(flat[index + 1]) });
+    }
+    return entries;
   }
 
   function requireUserKey(operation: string): void {
@@ -271,13 +316,11 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
           String(options.expiresAt - Date.now()),
           String(options.createdAt),
         );
-        const written = send(APPLY, keys, appendPatchArguments(command, patch));
-        // Both go out together: one round trip. An index entry for a write that turned out
-        // not to happen is harmless, as every index read checks the session.
-        const indexed = indexUser(id, patch);
-        if (indexed === undefined) return (await written) === 1;
-        const [reply] = await Promise.all([written, indexed]);
-        return reply === 1;
+        // Values are encoded first: one that cannot be stored rejects with nothing sent.
+        appendPatchArguments(command, patch);
+        const user = userNamedBy(patch);
+        if (user !== undefined) await indexUser(user, id);
+        return (await send(APPLY, keys, command)) === 1;
       });
     },
 
@@ -302,17 +345,12 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
         const toKey = layout.sessionKey(toId);
         const keys = [fromKey, toKey];
         const command = scriptCall(RENAME, keys);
-        command.push(String(options.expiresAt - Date.now()), userField);
-        const reply = await send(RENAME, keys, appendPatchArguments(command, options.patch));
-        if (reply === 0) return false;
-        if (typeof reply === "string") {
-          const user = userIdOf(parseJson(reply));
-          if (user !== undefined) {
-            const indexKey = layout.userKey(user);
-            await connection.command(indexKey, ["ZADD", indexKey, String(Date.now()), toId]);
-          }
-        }
-        return true;
+        command.push(String(options.expiresAt - Date.now()));
+        appendPatchArguments(command, options.patch);
+        // The new id goes into its user's index before the record moves (see indexUser).
+        const user = await userAfterRename(fromKey, options.patch);
+        if (user !== undefined) await indexUser(user, toId);
+        return (await send(RENAME, keys, command)) === 1;
       });
     },
 
@@ -369,15 +407,20 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       const indexKey = layout.userKey(canonical);
       const spellings = jsonSpellingsOf(canonical);
       return guarded("revokeUser", async () => {
-        const ids = await indexedIds(indexKey);
+        const entries = await indexEntries(indexKey);
         const ended = await Promise.all(
-          ids.map((id) => {
+          entries.map(({ id }) => {
             const key = layout.sessionKey(id);
             return script(DESTROY_IF_OWNED, [key], [userField, ...spellings]);
           }),
         );
-        // Only the ids read here leave the index: a login that lands meanwhile keeps its entry.
-        if (ids.length > 0) await connection.command(indexKey, ["ZREM", indexKey, ...ids]);
+        // Entries read here leave the index, but for a young one whose session is not there
+        // yet (its write may be on its way): a login that lands meanwhile keeps its entry.
+        const settledBefore = Date.now() - INDEX_GRACE_MS;
+        const done = entries
+          .filter(({ indexedAt }, index) => ended[index] === 1 || indexedAt < settledBefore)
+          .map(({ id }) => id);
+        if (done.length > 0) await connection.command(indexKey, ["ZREM", indexKey, ...done]);
         return ended.filter((deleted) => deleted === 1).length;
       });
     },
