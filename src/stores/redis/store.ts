@@ -105,6 +105,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   const layout = new KeyLayout(prefix, connection.cluster);
   const clientPrefix = clientKeyPrefix(options.client);
   if (connection.cluster && (clientPrefix + prefix).includes("{")) {
+    connection.release();
     throw new ConfigError(
       `redisStore prefix ${JSON.stringify(clientPrefix + prefix)} contains "{". On Redis Cluster the store puts a hash tag of its own in every session key, so that a session and its regenerated id share a slot; a "{" before it would be taken as the hash tag instead and break regenerate. Use a prefix without braces, such as "session:".`,
     );
