@@ -133,7 +133,7 @@ export class Session<T extends SessionShape<T> = Record<string, SessionValue>> {
   }
 
   set<K extends Key<T>>(key: K, value: Exclude<T[K], undefined>): this {
-    this.#assertOpen(`set(${JSON.stringify(key)}, …)`);
+    if (this.#state.sealed) this.#assertOpen(`set(${JSON.stringify(key)}, …)`);
     assertStorable(key, value);
     this.#state.data.set(key, value);
     this.#state.changes.recordSet(key, value);
@@ -141,7 +141,7 @@ export class Session<T extends SessionShape<T> = Record<string, SessionValue>> {
   }
 
   delete(key: Key<T>): this {
-    this.#assertOpen(`delete(${JSON.stringify(key)})`);
+    if (this.#state.sealed) this.#assertOpen(`delete(${JSON.stringify(key)})`);
     if (this.#state.data.delete(key)) {
       this.#state.changes.recordDelete(key);
     }
@@ -163,7 +163,7 @@ export class Session<T extends SessionShape<T> = Record<string, SessionValue>> {
    * which the session cannot see by itself, as Flask's `session.modified = True`.
    */
   markModified(key: Key<T>): this {
-    this.#assertOpen(`markModified(${JSON.stringify(key)})`);
+    if (this.#state.sealed) this.#assertOpen(`markModified(${JSON.stringify(key)})`);
     if (this.#state.data.has(key)) {
       this.#state.changes.recordSet(key, this.#state.data.get(key));
     }
@@ -263,6 +263,8 @@ export class Session<T extends SessionShape<T> = Record<string, SessionValue>> {
     }));
   }
 
+  /** Throws once the commit has started. Callers that name a key check `sealed` first, so the
+   * message is built only when it is thrown, not on every call. */
   #assertOpen(call: string): void {
     if (this.#state.sealed) {
       throw new Error(
