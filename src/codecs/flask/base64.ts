@@ -1,0 +1,44 @@
+/**
+ * itsdangerous's base64 (encoding.py): URL-safe alphabet, padding stripped, and the big-endian
+ * integer encoding it uses for timestamps (`int_to_bytes`: 8 bytes with leading zeros removed).
+ *
+ * Decoding is stricter than Python's: only the canonical spelling of some bytes is accepted (no
+ * padding, no characters outside the alphabet, no stray bits in the last character), so no two
+ * different strings decode to the same bytes. Everything itsdangerous writes is canonical.
+ */
+
+const CANONICAL = /^[A-Za-z0-9_-]*$/;
+
+export function base64Encode(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
+}
+
+/** The bytes of a canonical unpadded URL-safe base64 string, or undefined. */
+export function base64Decode(text: string): Buffer | undefined {
+  if (text.length % 4 === 1 || !CANONICAL.test(text)) return undefined;
+  const bytes = Buffer.from(text, "base64url");
+  return bytes.toString("base64url") === text ? bytes : undefined;
+}
+
+/** `int_to_bytes`: a non-negative integer below 2^64 as big-endian bytes, no leading zeros. */
+export function intToBytes(value: number): Buffer {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`expected a non-negative safe integer, got ${value}`);
+  }
+  const eight = Buffer.alloc(8);
+  eight.writeBigUInt64BE(BigInt(value));
+  let start = 0;
+  while (start < 8 && eight[start] === 0) start++;
+  return eight.subarray(start);
+}
+
+/**
+ * `bytes_to_int` for the canonical form `intToBytes` writes: at most 8 bytes, no leading zero
+ * byte, and within JavaScript's safe integers; anything else is undefined.
+ */
+export function bytesToInt(bytes: Uint8Array): number | undefined {
+  if (bytes.length > 8 || bytes[0] === 0) return undefined;
+  let value = 0n;
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : undefined;
+}

@@ -1,0 +1,76 @@
+/**
+ * Flask's cookie session format (`SecureCookieSessionInterface`), as a pure codec: the cookie a
+ * Flask 2.x app sets is read here, and the cookie written here is read by Flask, byte-identical to
+ * the one Flask would write for the same data at the same second.
+ *
+ * Flask's settings: itsdangerous `URLSafeTimedSerializer`, salt `cookie-session`, key derivation
+ * `hmac`, digest SHA-1, Flask's tagged JSON. `session.permanent` is the `_permanent` key inside
+ * the data, as in Flask; the max age to check is Flask's `PERMANENT_SESSION_LIFETIME` in seconds
+ * (Flask checks it for every session cookie, permanent or not).
+ */
+import type { Secret } from "../../crypto/secret.ts";
+import { URLSafeTimedSerializer } from "./serializer.ts";
+import type { FlaskValue } from "./tagged-json.ts";
+
+export { FlaskFloat, FlaskTuple, FlaskUUID, type FlaskValue, Markup } from "./tagged-json.ts";
+
+export type FlaskSessionData = { readonly [key: string]: FlaskValue };
+
+export interface FlaskCodecOptions {
+  /**
+   * One secret, or a list newest first: the newest signs, all verify. Flask 2.3+'s
+   * `[SECRET_KEY, *reversed(SECRET_KEY_FALLBACKS)]`; with Flask 2.2, just `SECRET_KEY`.
+   */
+  readonly secrets: Secret | readonly Secret[];
+  /** The clock in milliseconds, `Date.now` by default; the cookie holds whole seconds. */
+  readonly now?: () => number;
+}
+
+export interface DecodeFlaskSessionOptions extends FlaskCodecOptions {
+  /** `PERMANENT_SESSION_LIFETIME` in seconds: older cookies (or ones from the future) fail. */
+  readonly maxAgeSeconds: number;
+}
+
+export interface DecodedFlaskSession {
+  readonly data: FlaskSessionData;
+  /** When the cookie was signed, Unix seconds. */
+  readonly timestamp: number;
+  /** An older secret verified it: re-issue with the newest. */
+  readonly rotated: boolean;
+}
+
+export const FLASK_SALT = "cookie-session";
+
+function serializer(options: FlaskCodecOptions): URLSafeTimedSerializer {
+  return new URLSafeTimedSerializer({
+    secrets: options.secrets,
+    salt: FLASK_SALT,
+    keyDerivation: "hmac",
+    digest: "sha1",
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+}
+
+/** The cookie value Flask's `save_session` would set. Throws a TypeError on unstorable data. */
+export function encodeFlaskSession(data: FlaskSessionData, options: FlaskCodecOptions): string {
+  return serializer(options).dumps(data);
+}
+
+/** The session in a Flask cookie, or undefined when it is not valid for any reason. */
+export function decodeFlaskSession(
+  cookie: string,
+  options: DecodeFlaskSessionOptions,
+): DecodedFlaskSession | undefined {
+  const loaded = serializer(options).loads(cookie, options.maxAgeSeconds);
+  if (loaded === undefined) return undefined;
+  const { value } = loaded;
+  // Flask's session is a dict; a cookie holding anything else is not a session.
+  if (
+    value === null ||
+    typeof value !== "object" ||
+    Object.getPrototypeOf(value) !== Object.prototype
+  ) {
+    return undefined;
+  }
+  return { data: value as FlaskSessionData, timestamp: loaded.timestamp, rotated: loaded.rotated };
+}

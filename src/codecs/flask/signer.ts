@@ -1,0 +1,153 @@
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { type Secret, secretBytes } from "../../crypto/secret.ts";
+import { ConfigError } from "../../errors.ts";
+import { base64Decode, base64Encode, bytesToInt, intToBytes } from "./base64.ts";
+
+/**
+ * itsdangerous's `Signer` and `TimestampSigner` (signer.py, timed.py), byte for byte.
+ *
+ * Secrets: tessera lists secrets newest first; itsdangerous 2.x takes a list oldest to newest
+ * (`secret_keys[-1]` signs, `reversed(secret_keys)` verifies). So tessera's `[newest, older]` is
+ * itsdangerous's `[older, newest]`: the same key signs and the same keys verify, in the same
+ * order. Flask 2.2 gives the serializer only `SECRET_KEY` (one key); Flask 2.3+ adds
+ * `SECRET_KEY_FALLBACKS`, passed as `[*fallbacks, SECRET_KEY]`.
+ */
+
+/** How the HMAC key is derived from a secret and the salt (`key_derivation`). */
+export type KeyDerivation = "hmac" | "django-concat" | "concat" | "none";
+
+export interface SignerOptions {
+  /** One secret, or a list newest first: the first signs, every one verifies. */
+  readonly secrets: Secret | readonly Secret[];
+  /** Default `itsdangerous.Signer`, as in itsdangerous. */
+  readonly salt?: string;
+  /** Default `django-concat`, as in itsdangerous; Flask's sessions use `hmac`. */
+  readonly keyDerivation?: KeyDerivation;
+  /** A `node:crypto` hash name; default `sha1`, as in itsdangerous. */
+  readonly digest?: string;
+}
+
+export interface Unsigned {
+  readonly value: string;
+  /** An older secret matched: re-issue with the newest. */
+  readonly rotated: boolean;
+}
+
+export class Signer {
+  /** Derived HMAC keys, newest first. */
+  readonly #keys: readonly Buffer[];
+  readonly #digest: string;
+  readonly #size: number;
+
+  constructor(options: SignerOptions) {
+    const list: readonly Secret[] = Array.isArray(options.secrets)
+      ? options.secrets
+      : [options.secrets as Secret];
+    if (list.length === 0) throw new ConfigError("The signer needs at least one secret.");
+    const salt = Buffer.from(options.salt ?? "itsdangerous.Signer", "utf8");
+    const derivation = options.keyDerivation ?? "django-concat";
+    this.#digest = options.digest ?? "sha1";
+    this.#keys = list.map((secret) =>
+      deriveKey(secretBytes(secret), salt, derivation, this.#digest),
+    );
+    this.#size = createHash(this.#digest).digest().length;
+  }
+
+  /** `value.signature`. */
+  sign(value: string): string {
+    return `${value}.${this.signature(value)}`;
+  }
+
+  /** The base64 signature of `value` with the newest key (`get_signature`). */
+  signature(value: string): string {
+    return base64Encode(this.#mac(this.#keys[0] as Buffer, value));
+  }
+
+  /** Checks the signature after the last `.` against every key, in constant time per key. */
+  unsign(signed: string): Unsigned | undefined {
+    const dot = signed.lastIndexOf(".");
+    if (dot < 0) return undefined;
+    const value = signed.slice(0, dot);
+    const given = base64Decode(signed.slice(dot + 1));
+    if (given === undefined || given.length !== this.#size) return undefined;
+    for (let index = 0; index < this.#keys.length; index++) {
+      if (timingSafeEqual(this.#mac(this.#keys[index] as Buffer, value), given)) {
+        return { value, rotated: index > 0 };
+      }
+    }
+    return undefined;
+  }
+
+  #mac(key: Buffer, value: string): Buffer {
+    return createHmac(this.#digest, key).update(value, "utf8").digest();
+  }
+}
+
+function deriveKey(
+  secret: Buffer,
+  salt: Buffer,
+  derivation: KeyDerivation,
+  digest: string,
+): Buffer {
+  switch (derivation) {
+    case "hmac":
+      return createHmac(digest, secret).update(salt).digest();
+    case "django-concat":
+      return createHash(digest).update(salt).update("signer").update(secret).digest();
+    case "concat":
+      return createHash(digest).update(salt).update(secret).digest();
+    case "none":
+      return secret;
+    default:
+      throw new ConfigError(`Unknown key derivation ${JSON.stringify(derivation)}.`);
+  }
+}
+
+export interface TimestampSignerOptions extends SignerOptions {
+  /** The clock, in milliseconds like `Date.now` (the default); timestamps are whole seconds. */
+  readonly now?: () => number;
+}
+
+export interface TimestampUnsigned extends Unsigned {
+  /** When it was signed, in Unix seconds. */
+  readonly timestamp: number;
+}
+
+/** `value.timestamp.signature`, the signature covering `value.timestamp`. */
+export class TimestampSigner {
+  readonly #signer: Signer;
+  readonly #now: () => number;
+
+  constructor(options: TimestampSignerOptions) {
+    this.#signer = new Signer(options);
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Now, in whole Unix seconds (`int(time.time())`). */
+  timestamp(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+
+  sign(value: string, timestamp: number = this.timestamp()): string {
+    return this.#signer.sign(`${value}.${base64Encode(intToBytes(timestamp))}`);
+  }
+
+  /**
+   * The value if the signature matches any key and, when `maxAgeSeconds` is given, its age is
+   * between 0 and `maxAgeSeconds` inclusive (itsdangerous: `age > max_age` or `age < 0` expire).
+   */
+  unsign(signed: string, maxAgeSeconds?: number): TimestampUnsigned | undefined {
+    const unsigned = this.#signer.unsign(signed);
+    if (unsigned === undefined) return undefined;
+    const dot = unsigned.value.lastIndexOf(".");
+    if (dot < 0) return undefined;
+    const stamp = base64Decode(unsigned.value.slice(dot + 1));
+    const timestamp = stamp === undefined ? undefined : bytesToInt(stamp);
+    if (timestamp === undefined) return undefined;
+    if (maxAgeSeconds !== undefined) {
+      const age = this.timestamp() - timestamp;
+      if (age > maxAgeSeconds || age < 0) return undefined;
+    }
+    return { value: unsigned.value.slice(0, dot), timestamp, rotated: unsigned.rotated };
+  }
+}

@@ -1,0 +1,334 @@
+/**
+ * Flask's `TaggedJSONSerializer` (flask/json/tag.py) with the JSON spelling Flask's default JSON
+ * provider gives it: `json.dumps(tagged, separators=(",", ":"), sort_keys=True,
+ * ensure_ascii=True)`. The output is byte-identical to Flask's for the same value.
+ *
+ * JavaScript ↔ Python:
+ * - `null`, booleans, strings, arrays, plain objects ↔ `None`, `bool`, `str`, `list`, `dict`
+ * - integers (safe) and `bigint` ↔ `int`; other numbers and `FlaskFloat` ↔ `float`, spelt as
+ *   Python's `repr` (`1.5`, `1e+16`, `1e-05`). An integral float such as Python's `1.0` decodes
+ *   to the number `1` (and so would be written back as the int `1`); wrap a number in
+ *   `FlaskFloat` to write `1.0`. Integers beyond 2^53 decode to `bigint`, exactly.
+ * - `FlaskTuple` ↔ `tuple` (tag ` t`), `Uint8Array`/`Buffer` ↔ `bytes` (` b`, decodes to a
+ *   Buffer), `Date` ↔ `datetime` (` d`, HTTP date, whole seconds, UTC), `FlaskUUID` ↔ `UUID`
+ *   (` u`), `Markup` ↔ `markupsafe.Markup` (` m`); a one-key dict whose key is a tag is escaped
+ *   with ` di`, as Flask does.
+ * - NaN and ±Infinity are refused (they are not JSON); so is anything else (undefined,
+ *   functions, Map, class instances), with a TypeError naming where it was.
+ */
+
+/** A Python tuple: written as a tagged list, read back as a FlaskTuple. */
+export class FlaskTuple {
+  readonly items: readonly FlaskValue[];
+  constructor(items: Iterable<FlaskValue>) {
+    this.items = Object.freeze([...items]);
+  }
+}
+
+/** `markupsafe.Markup`: HTML that is already safe. */
+export class Markup {
+  readonly html: string;
+  constructor(html: string) {
+    this.html = html;
+  }
+  toString(): string {
+    return this.html;
+  }
+}
+
+/** A Python `uuid.UUID`; `toString()` is the hyphenated lowercase form, `hex` what Flask stores. */
+export class FlaskUUID {
+  readonly hex: string;
+  /** Accepts what Python's `UUID(hex)` accepts: 32 hex digits, hyphens, braces, `urn:uuid:`. */
+  constructor(text: string) {
+    const hex = text
+      .replace(/^urn:/, "")
+      .replace(/^uuid:/, "")
+      .replace(/^\{|\}$/g, "")
+      .replaceAll("-", "")
+      .toLowerCase();
+    if (!/^[0-9a-f]{32}$/.test(hex)) throw new TypeError(`not a UUID: ${JSON.stringify(text)}`);
+    this.hex = hex;
+  }
+  toString(): string {
+    const h = this.hex;
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+}
+
+/** A number to be written as a Python float even when it is integral (`1.0`). */
+export class FlaskFloat {
+  readonly value: number;
+  constructor(value: number) {
+    this.value = value;
+  }
+  valueOf(): number {
+    return this.value;
+  }
+}
+
+export type FlaskValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | FlaskTuple
+  | Uint8Array
+  | Date
+  | FlaskUUID
+  | Markup
+  | FlaskFloat
+  | readonly FlaskValue[]
+  | { readonly [key: string]: FlaskValue };
+
+const TAGS = new Set([" di", " t", " b", " m", " u", " d"]);
+
+/** Flask's `session_json_serializer.dumps(value)`, the same bytes. */
+export function dumpTaggedJson(value: FlaskValue): string {
+  const out: string[] = [];
+  write(value, out, "value");
+  return out.join("");
+}
+
+function write(value: FlaskValue, out: string[], path: string): void {
+  if (value === null) {
+    out.push("null");
+  } else if (typeof value === "boolean") {
+    out.push(value ? "true" : "false");
+  } else if (typeof value === "string") {
+    out.push(quote(value));
+  } else if (typeof value === "number") {
+    out.push(pythonNumber(value, path));
+  } else if (typeof value === "bigint") {
+    out.push(value.toString());
+  } else if (Array.isArray(value)) {
+    writeList(value, out, path);
+  } else if (typeof value !== "object") {
+    throw new TypeError(`${path}: a ${typeof value} cannot be stored in a Flask session`);
+  } else if (isPlainObject(value)) {
+    const keys = Object.keys(value);
+    const [only] = keys;
+    if (keys.length === 1 && only !== undefined && TAGS.has(only)) {
+      // TagDict: {" di": {"<tag>__": tagged value}}
+      out.push(`{" di":{${quote(`${only}__`)}:`);
+      write(value[only] as FlaskValue, out, `${path}[${JSON.stringify(only)}]`);
+      out.push("}}");
+      return;
+    }
+    keys.sort(compareCodePoints);
+    out.push("{");
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index] as string;
+      if (index > 0) out.push(",");
+      out.push(quote(key), ":");
+      write(value[key] as FlaskValue, out, `${path}[${JSON.stringify(key)}]`);
+    }
+    out.push("}");
+  } else if (value instanceof FlaskTuple) {
+    out.push('{" t":');
+    writeList(value.items, out, path);
+    out.push("}");
+  } else if (value instanceof Uint8Array) {
+    const base64 = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
+    out.push(`{" b":"${base64}"}`);
+  } else if (value instanceof Markup) {
+    out.push('{" m":', quote(value.html), "}");
+  } else if (value instanceof FlaskUUID) {
+    out.push(`{" u":"${value.hex}"}`);
+  } else if (value instanceof Date) {
+    out.push(`{" d":"${httpDate(value, path)}"}`);
+  } else if (value instanceof FlaskFloat) {
+    out.push(pythonFloat(value.value, path));
+  } else {
+    const name = (value as object).constructor?.name ?? "object";
+    throw new TypeError(`${path}: a ${name} cannot be stored in a Flask session`);
+  }
+}
+
+function writeList(items: readonly FlaskValue[], out: string[], path: string): void {
+  out.push("[");
+  for (let index = 0; index < items.length; index++) {
+    if (index > 0) out.push(",");
+    if (!(index in items)) throw new TypeError(`${path}[${index}]: a hole in an array`);
+    write(items[index] as FlaskValue, out, `${path}[${index}]`);
+  }
+  out.push("]");
+}
+
+function isPlainObject(value: object): value is { readonly [key: string]: FlaskValue } {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Python's string order: by code point (JavaScript's `<` compares UTF-16 code units). */
+export function compareCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let index = 0; index < length; index++) {
+    const x = a.charCodeAt(index);
+    const y = b.charCodeAt(index);
+    if (x === y) continue;
+    if (x < 0xd800 || y < 0xd800) return x - y;
+    // Both at or above the surrogates: a code point from a surrogate pair is above U+FFFF.
+    const cx = a.codePointAt(index) as number;
+    const cy = b.codePointAt(index) as number;
+    return cx - cy;
+  }
+  return a.length - b.length;
+}
+
+const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const SHORT: Record<number, string> = {
+  34: '\\"',
+  92: "\\\\",
+  10: "\\n",
+  13: "\\r",
+  9: "\\t",
+  8: "\\b",
+  12: "\\f",
+};
+
+/** `json.dumps(text, ensure_ascii=True)`: `\uXXXX` (lowercase) outside printable ASCII. */
+function quote(text: string): string {
+  if (PLAIN_ASCII.test(text)) return `"${text}"`;
+  let result = '"';
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 0x20 && code <= 0x7e && code !== 0x22 && code !== 0x5c) {
+      result += text[index];
+    } else {
+      result += SHORT[code] ?? `\\u${code.toString(16).padStart(4, "0")}`;
+    }
+  }
+  return `${result}"`;
+}
+
+function pythonNumber(value: number, path: string): string {
+  if (Number.isSafeInteger(value)) return Object.is(value, -0) ? "0" : String(value);
+  return pythonFloat(value, path);
+}
+
+/** `repr(float)`: shortest round-trip digits, scientific below 1e-4 and from 1e16. */
+export function pythonFloat(value: number, path = "value"): string {
+  if (!Number.isFinite(value)) {
+    throw new TypeError(`${path}: ${value} is not JSON and cannot be stored in a Flask session`);
+  }
+  const sign = value < 0 || Object.is(value, -0) ? "-" : "";
+  const [mantissa = "0", exp = "0"] = Math.abs(value).toExponential().split("e");
+  const digits = mantissa.replace(".", "");
+  const exponent = Number(exp);
+  if (exponent < -4 || exponent >= 16) {
+    const fraction = digits.length > 1 ? `.${digits.slice(1)}` : "";
+    const magnitude = String(Math.abs(exponent)).padStart(2, "0");
+    return `${sign}${digits[0]}${fraction}e${exponent < 0 ? "-" : "+"}${magnitude}`;
+  }
+  if (exponent < 0) return `${sign}0.${"0".repeat(-exponent - 1)}${digits}`;
+  const whole = digits.slice(0, exponent + 1).padEnd(exponent + 1, "0");
+  const fraction = digits.slice(exponent + 1);
+  return `${sign}${whole}.${fraction === "" ? "0" : fraction}`;
+}
+
+/** werkzeug's `http_date`: `Wed, 21 Oct 2015 07:28:00 GMT`, whole seconds, UTC. */
+function httpDate(date: Date, path: string): string {
+  const year = date.getUTCFullYear();
+  if (Number.isNaN(date.getTime()) || year < 1 || year > 9999) {
+    throw new TypeError(`${path}: the date is invalid or outside Python's years 1 to 9999`);
+  }
+  return date.toUTCString();
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const HTTP_DATE =
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+
+function parseHttpDate(text: string): Date {
+  const match = HTTP_DATE.exec(text);
+  if (match === null) throw new TypeError("bad date");
+  const [, day, month, year, hour, minute, second] = match;
+  const date = new Date(0);
+  date.setUTCFullYear(Number(year), MONTHS.indexOf(month as string), Number(day));
+  date.setUTCHours(Number(hour), Number(minute), Number(second), 0);
+  // Reject dates that do not exist (31 Feb) and a weekday that does not match.
+  if (date.toUTCString() !== text) throw new TypeError("bad date");
+  // As werkzeug's parse_date (email.utils.parsedate_tz): years 0..99 are two-digit years,
+  // 69..99 → 19xx and 0..68 → 20xx, so Flask reads its own "0099" as 1999; so does tessera.
+  const y = date.getUTCFullYear();
+  if (y < 100) date.setUTCFullYear(y + (y > 68 ? 1900 : 2000));
+  return date;
+}
+
+const STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function untag(tag: string, value: unknown): FlaskValue {
+  switch (tag) {
+    case " t":
+      if (!Array.isArray(value)) throw new TypeError("bad tuple");
+      return new FlaskTuple(value as FlaskValue[]);
+    case " b": {
+      if (typeof value !== "string" || !STANDARD_BASE64.test(value))
+        throw new TypeError("bad bytes");
+      const bytes = Buffer.from(value, "base64");
+      if (bytes.toString("base64") !== value) throw new TypeError("bad bytes");
+      return bytes;
+    }
+    case " m":
+      if (typeof value !== "string") throw new TypeError("bad markup");
+      return new Markup(value);
+    case " u":
+      if (typeof value !== "string") throw new TypeError("bad uuid");
+      return new FlaskUUID(value);
+    case " d":
+      if (typeof value !== "string") throw new TypeError("bad date");
+      return parseHttpDate(value);
+    default: {
+      // " di": {"<key>__": value} → {"<key>": value}
+      if (value === null || typeof value !== "object" || !isPlainObject(value)) {
+        throw new TypeError("bad dict");
+      }
+      const keys = Object.keys(value);
+      const [key] = keys;
+      if (keys.length !== 1 || key === undefined || !key.endsWith("__")) {
+        throw new TypeError("bad dict");
+      }
+      const result: Record<string, FlaskValue> = {};
+      Object.defineProperty(result, key.slice(0, -2), {
+        value: value[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      return result;
+    }
+  }
+}
+
+const INTEGER = /^-?\d+$/;
+
+/**
+ * Flask's `session_json_serializer.loads(text)`; throws on anything that is not JSON or holds a
+ * malformed tag. Integers beyond 2^53 come back as bigint.
+ */
+export function parseTaggedJson(text: string): FlaskValue {
+  return JSON.parse(text, function revive(
+    this: unknown,
+    _key: string,
+    value: unknown,
+    context?: { source?: string },
+  ) {
+    if (typeof value === "number") {
+      const source = context?.source;
+      if (!Number.isSafeInteger(value) && source !== undefined && INTEGER.test(source)) {
+        return BigInt(source);
+      }
+      return value;
+    }
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      const keys = Object.keys(value);
+      const [only] = keys;
+      if (keys.length === 1 && only !== undefined && TAGS.has(only)) {
+        return untag(only, (value as Record<string, unknown>)[only]);
+      }
+    }
+    return value;
+  } as (key: string, value: unknown) => unknown) as FlaskValue;
+}
