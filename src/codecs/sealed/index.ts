@@ -1,0 +1,109 @@
+/**
+ * Sealed cookie sessions, as a pure codec: the whole session in the cookie, encrypted and
+ * authenticated with AES-256-GCM.
+ *
+ * Cookie value: `v1.<keyId>.<base64url(iv(12) | ciphertext | tag(16))>`. The plaintext is JSON
+ * `{"e":<expiry, Unix seconds>,"d":<data>}`, so the expiry is authenticated with the data; the
+ * associated data is `v1.<keyId>`, so neither the version nor the key id can be swapped. Each seal
+ * draws a fresh random 96-bit IV. Keys come from {@link SealKeys}: the newest seals, all open, and
+ * a cookie opened with an older key comes back `rotated` so the caller re-seals it with the newest.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { MAX_SET_COOKIE_BYTES } from "../../cookies/size.ts";
+import { CookieError } from "../../errors.ts";
+import type { SealKeys } from "./keys.ts";
+import { decodePayload, encodePayload, type SealedSessionData } from "./payload.ts";
+import { formatToken, IV_BYTES, parseToken, TAG_BYTES, tokenHeader } from "./token.ts";
+
+export { SEAL_HKDF_SALT, SEAL_KEY_ID_INFO, SEAL_KEY_INFO, type SealKey, SealKeys } from "./keys.ts";
+export type { JsonValue, SealedSessionData } from "./payload.ts";
+export { SEAL_VERSION } from "./token.ts";
+
+export interface SealOptions {
+  readonly keys: SealKeys;
+  /** When the session ends, in milliseconds since the epoch (or a Date); kept as whole seconds. */
+  readonly expiresAt: number | Date;
+  /**
+   * The longest cookie value allowed, in bytes. 4096 by default, the whole Set-Cookie limit;
+   * the engine passes 4096 minus the bytes its cookie name and attributes take.
+   */
+  readonly maxLength?: number;
+}
+
+export interface UnsealOptions {
+  readonly keys: SealKeys;
+  /** The clock in milliseconds, `Date.now` by default. */
+  readonly now?: () => number;
+}
+
+export interface UnsealedSession {
+  readonly data: SealedSessionData;
+  /** When the session ends, in milliseconds since the epoch (a whole second). */
+  readonly expiresAt: number;
+  /** An older key opened it: re-seal with the newest. */
+  readonly rotated: boolean;
+}
+
+/**
+ * The cookie value holding `data` until `expiresAt`. Throws a TypeError for data JSON would not
+ * keep, and a CookieError naming both sizes when the value would be longer than `maxLength`.
+ */
+export function sealSession(data: SealedSessionData, options: SealOptions): string {
+  const expiresAtMs =
+    options.expiresAt instanceof Date ? options.expiresAt.getTime() : options.expiresAt;
+  if (typeof expiresAtMs !== "number" || !Number.isFinite(expiresAtMs)) {
+    throw new TypeError(
+      `sealSession needs expiresAt as a Date or milliseconds since the epoch; got ${String(options.expiresAt)}.`,
+    );
+  }
+  const maxLength = options.maxLength ?? MAX_SET_COOKIE_BYTES;
+  if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
+    throw new TypeError(`sealSession needs maxLength as a positive integer; got ${maxLength}.`);
+  }
+  const plaintext = encodePayload(data, Math.floor(expiresAtMs / 1000));
+  const { id, key } = options.keys.newest;
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(Buffer.from(tokenHeader(id), "ascii"));
+  const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  const token = formatToken(id, iv, ciphertext, cipher.getAuthTag());
+  // The token is ASCII, so its length is its size in bytes.
+  if (token.length > maxLength) {
+    throw new CookieError(
+      `The sealed session cookie value would be ${token.length} bytes, over the limit of ${maxLength} bytes (the whole Set-Cookie header must stay within ${MAX_SET_COOKIE_BYTES} bytes, or the browser silently drops it). The session data is ${Buffer.byteLength(plaintext, "utf8")} bytes of JSON; keep less in the session, or keep it server-side with a session store and put only an id in the cookie.`,
+    );
+  }
+  return token;
+}
+
+/**
+ * The session in a sealed cookie value, or undefined when it is not one that opens now: unknown
+ * version or key id, bad base64, wrong length, failed authentication, bad JSON, data that is not
+ * an object, or expired. Never throws on bad input.
+ */
+export function unsealSession(value: string, options: UnsealOptions): UnsealedSession | undefined {
+  const token = parseToken(value);
+  if (token === undefined) return undefined;
+  const aad = Buffer.from(token.header, "ascii");
+  for (const { key, index } of options.keys.withId(token.keyId)) {
+    let plaintext: string;
+    try {
+      const decipher = createDecipheriv("aes-256-gcm", key, token.iv, {
+        authTagLength: TAG_BYTES,
+      });
+      decipher.setAAD(aad);
+      decipher.setAuthTag(token.tag);
+      const bytes = Buffer.concat([decipher.update(token.ciphertext), decipher.final()]);
+      plaintext = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      continue;
+    }
+    const payload = decodePayload(plaintext);
+    if (payload === undefined) return undefined;
+    const expiresAt = payload.expiresAtSeconds * 1000;
+    const now = (options.now ?? Date.now)();
+    if (!(now < expiresAt)) return undefined;
+    return { data: payload.data, expiresAt, rotated: index !== 0 };
+  }
+  return undefined;
+}

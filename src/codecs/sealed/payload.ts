@@ -1,0 +1,99 @@
+/**
+ * The sealed plaintext: JSON `{"e":<expiry, Unix seconds>,"d":<session data>}`. The expiry is
+ * inside the encryption, so it is authenticated with the data and cannot be extended.
+ */
+
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly JsonValue[]
+  | { readonly [key: string]: JsonValue };
+
+export type SealedSessionData = { readonly [key: string]: JsonValue };
+
+export interface Payload {
+  readonly expiresAtSeconds: number;
+  readonly data: SealedSessionData;
+}
+
+/** The plaintext for `data`; a TypeError naming the path for a value JSON would not keep. */
+export function encodePayload(data: SealedSessionData, expiresAtSeconds: number): string {
+  if (!isPlainObject(data)) {
+    throw new TypeError(`Sealed session data must be a plain object; got ${describe(data)}.`);
+  }
+  checkJson(data, "data", new Set());
+  return JSON.stringify({ e: expiresAtSeconds, d: data });
+}
+
+/** The payload in a plaintext, or undefined when it is not one (never throws). */
+export function decodePayload(plaintext: string): Payload | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(plaintext);
+  } catch {
+    return undefined;
+  }
+  if (!isPlainObject(parsed)) return undefined;
+  const keys = Object.keys(parsed);
+  if (keys.length !== 2 || !Object.hasOwn(parsed, "e") || !Object.hasOwn(parsed, "d")) {
+    return undefined;
+  }
+  const { e, d } = parsed as { e: unknown; d: unknown };
+  if (typeof e !== "number" || !Number.isSafeInteger(e) || !isPlainObject(d)) return undefined;
+  return { expiresAtSeconds: e, data: d as SealedSessionData };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object") return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function checkJson(value: unknown, path: string, ancestors: Set<object>): void {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return;
+    case "number":
+      if (Number.isFinite(value)) return;
+      throw new TypeError(`Sealed session data at ${path} is ${value}, which JSON cannot hold.`);
+    case "object": {
+      if (value === null) return;
+      if (ancestors.has(value)) {
+        throw new TypeError(`Sealed session data at ${path} refers back to itself (a cycle).`);
+      }
+      ancestors.add(value);
+      if (Array.isArray(value)) {
+        value.forEach((item, index) => {
+          checkJson(item, `${path}[${index}]`, ancestors);
+        });
+      } else if (isPlainObject(value)) {
+        for (const [key, item] of Object.entries(value)) {
+          checkJson(item, `${path}[${JSON.stringify(key)}]`, ancestors);
+        }
+      } else {
+        throw new TypeError(
+          `Sealed session data at ${path} is ${describe(value)}; only JSON values (plain objects, arrays, strings, finite numbers, booleans, null) are kept. Convert it first (a Date with toISOString(), for example).`,
+        );
+      }
+      ancestors.delete(value);
+      return;
+    }
+    default:
+      throw new TypeError(
+        `Sealed session data at ${path} is ${describe(value)}, which JSON cannot hold.`,
+      );
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value !== "object")
+    return typeof value === "undefined" ? "undefined" : `a ${typeof value}`;
+  if (Array.isArray(value)) return "an array";
+  const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)
+    ?.constructor?.name;
+  return typeof name === "string" && name !== "" ? `a ${name}` : "an object";
+}

@@ -1,0 +1,53 @@
+/**
+ * The sealed cookie's spelling: `v1.<keyId>.<base64url(iv | ciphertext | tag)>`. Only base64url
+ * characters and dots, so it needs no cookie encoding. `v1.<keyId>` is the AEAD's associated data.
+ */
+
+export const SEAL_VERSION = "v1";
+export const IV_BYTES = 12;
+export const TAG_BYTES = 16;
+
+export interface SealedToken {
+  /** `v1.<keyId>`: authenticated as associated data. */
+  readonly header: string;
+  readonly keyId: string;
+  readonly iv: Buffer;
+  readonly ciphertext: Buffer;
+  readonly tag: Buffer;
+}
+
+// The key id is 8 base64url characters (6 bytes); the body at least iv + tag + 2 bytes of JSON.
+const TOKEN = /^v1\.([A-Za-z0-9_-]{8})\.([A-Za-z0-9_-]+)$/;
+
+/** Above any real cookie: longer input is refused before any decoding work. */
+const MAX_TOKEN_LENGTH = 8192;
+
+export function formatToken(keyId: string, iv: Buffer, ciphertext: Buffer, tag: Buffer): string {
+  const body = Buffer.concat([iv, ciphertext, tag]).toString("base64url");
+  return `${tokenHeader(keyId)}.${body}`;
+}
+
+export function tokenHeader(keyId: string): string {
+  return `${SEAL_VERSION}.${keyId}`;
+}
+
+/** The parts of a token, or undefined when it is not one (never throws). */
+export function parseToken(value: unknown): SealedToken | undefined {
+  if (typeof value !== "string" || value.length > MAX_TOKEN_LENGTH) return undefined;
+  const match = TOKEN.exec(value);
+  if (match === null) return undefined;
+  const keyId = match[1] as string;
+  const encoded = match[2] as string;
+  const body = Buffer.from(encoded, "base64url");
+  // The round trip rejects non-canonical spellings (unused low bits in the last character, or a
+  // length no base64 has), so exactly one string spells each token.
+  if (body.toString("base64url") !== encoded) return undefined;
+  if (body.length < IV_BYTES + TAG_BYTES + 1) return undefined;
+  return {
+    header: tokenHeader(keyId),
+    keyId,
+    iv: body.subarray(0, IV_BYTES),
+    ciphertext: body.subarray(IV_BYTES, body.length - TAG_BYTES),
+    tag: body.subarray(body.length - TAG_BYTES),
+  };
+}
