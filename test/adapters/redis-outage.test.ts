@@ -292,7 +292,13 @@ describe("a Redis outage under load, through the node:http adapter", () => {
     [
       "ioredis",
       async () => {
-        const client = new Redis(redis.url, { lazyConnect: true });
+        // As README recommends for session stores: without this, ioredis re-sends the commands
+        // that were in flight at the kill once it reconnects, so a logout that answered 503 can
+        // take effect seconds later, in the middle of the browser's next login.
+        const client = new Redis(redis.url, {
+          lazyConnect: true,
+          autoResendUnfulfilledCommands: false,
+        });
         await client.connect();
         return { client, close: () => client.disconnect() };
       },
