@@ -1,0 +1,134 @@
+/**
+ * What a session cookie holds, for debugging (`tessera decode`): which of tessera's formats it
+ * is, what can be read without the secret, and, given the secrets, whether it verifies. A Flask
+ * cookie's payload is only signed, so it reads without the secret (as in Flask); a sealed
+ * cookie's payload is encrypted, so only its key id shows without one; a session id cookie is
+ * `<id>.<HMAC>`, and only the secret can tell whether the HMAC is right.
+ */
+import { Keyring } from "../crypto/keyring.ts";
+import type { Secret } from "../crypto/secret.ts";
+import { base64Decode, bytesToInt } from "./flask/base64.ts";
+import { decodeFlaskSession } from "./flask/index.ts";
+import { loadPayload } from "./flask/serializer.ts";
+import type { FlaskValue } from "./flask/tagged-json.ts";
+import { SealKeys, unsealSession } from "./sealed/index.ts";
+import { parseToken } from "./sealed/token.ts";
+
+export type CookieDescription =
+  | {
+      readonly format: "flask";
+      /** The session data (readable without the secret: Flask cookies are signed, not sealed). */
+      readonly payload: FlaskValue | undefined;
+      /** When Flask (or tessera) signed it, Unix seconds. */
+      readonly timestamp: number | undefined;
+      readonly compressed: boolean;
+      /** Undefined without secrets; true when one of them verifies the signature. */
+      readonly verified: boolean | undefined;
+      readonly rotated?: boolean;
+    }
+  | {
+      readonly format: "sealed";
+      readonly keyId: string;
+      /** Only with the secret that sealed it. */
+      readonly payload?: unknown;
+      readonly expiresAt?: number;
+      readonly verified: boolean | undefined;
+      readonly rotated?: boolean;
+    }
+  | {
+      readonly format: "session-id";
+      readonly id: string;
+      readonly verified: boolean | undefined;
+      readonly rotated?: boolean;
+    }
+  | { readonly format: "unknown"; readonly reason: string };
+
+export interface DescribeOptions {
+  /** The app's secrets, newest first; without them nothing is verified. */
+  readonly secrets?: Secret | readonly Secret[];
+  /** Flask's max age to verify against; by default any age is accepted. */
+  readonly maxAgeSeconds?: number;
+}
+
+const SESSION_ID_COOKIE = /^([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
+
+/** A debugging tool reads the cookies of apps whose secret it cannot choose (a short Flask key). */
+const ANY_SECRET_LENGTH = { dangerouslyAllowShortSecretToShareSessionsWithAnExistingApp: true };
+
+export function describeCookie(value: string, options: DescribeOptions = {}): CookieDescription {
+  const cookie = value.trim();
+  if (parseToken(cookie) !== undefined) return describeSealed(cookie, options);
+  const idCookie = SESSION_ID_COOKIE.exec(cookie);
+  if (idCookie !== null)
+    return describeSessionId(idCookie[1] as string, idCookie[2] as string, options);
+  const lastDot = cookie.lastIndexOf(".");
+  const timestampDot = cookie.lastIndexOf(".", lastDot - 1);
+  if (lastDot <= 0 || timestampDot <= 0) {
+    return {
+      format: "unknown",
+      reason: "not <payload>.<timestamp>.<signature>, v1.<key id>.<sealed>, nor <id>.<signature>",
+    };
+  }
+  const payload = loadPayload(cookie.slice(0, timestampDot));
+  const timestampBytes = base64Decode(cookie.slice(timestampDot + 1, lastDot));
+  const timestamp = timestampBytes === undefined ? undefined : bytesToInt(timestampBytes);
+  if (payload === undefined && timestamp === undefined) {
+    return {
+      format: "unknown",
+      reason: "the payload and timestamp are not Flask's base64 and tagged JSON",
+    };
+  }
+  let verified: boolean | undefined;
+  let rotated: boolean | undefined;
+  if (options.secrets !== undefined) {
+    const decoded = decodeFlaskSession(cookie, {
+      secrets: options.secrets,
+      maxAgeSeconds: options.maxAgeSeconds ?? Number.MAX_SAFE_INTEGER,
+    });
+    verified = decoded !== undefined;
+    rotated = decoded?.rotated;
+  }
+  return {
+    format: "flask",
+    payload: payload?.value,
+    timestamp,
+    compressed: cookie.startsWith("."),
+    verified,
+    ...(rotated === undefined ? {} : { rotated }),
+  };
+}
+
+function describeSealed(cookie: string, options: DescribeOptions): CookieDescription {
+  const token = parseToken(cookie);
+  const keyId = token?.keyId ?? "";
+  if (options.secrets === undefined) return { format: "sealed", keyId, verified: undefined };
+  const opened = unsealSession(cookie, { keys: new SealKeys(options.secrets, ANY_SECRET_LENGTH) });
+  if (opened === undefined) return { format: "sealed", keyId, verified: false };
+  return {
+    format: "sealed",
+    keyId,
+    payload: opened.data,
+    expiresAt: opened.expiresAt,
+    verified: true,
+    rotated: opened.rotated,
+  };
+}
+
+function describeSessionId(
+  id: string,
+  signature: string,
+  options: DescribeOptions,
+): CookieDescription {
+  if (options.secrets === undefined) return { format: "session-id", id, verified: undefined };
+  const verification = new Keyring(options.secrets, ANY_SECRET_LENGTH).verify(
+    "session-id",
+    id,
+    signature,
+  );
+  return {
+    format: "session-id",
+    id,
+    verified: verification.valid,
+    ...(verification.valid ? { rotated: verification.rotated } : {}),
+  };
+}
