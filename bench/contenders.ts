@@ -31,57 +31,36 @@ const WRITE_FLOORS = ["floor-bare", "floor-sqlite-write"] as const;
 const REDIS_READ_FLOORS = ["floor-bare", "floor-redis-read"] as const;
 const REDIS_WRITE_FLOORS = ["floor-bare", "floor-redis-write"] as const;
 
-/** Logs in to the demo app as alice and loads the JSON account endpoint with her cookie. */
-async function demoLoggedIn(origin: string): Promise<LoadTarget> {
-  const cookie = await cookieFrom(origin, "/login", {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: "username=alice",
-    expectStatus: 303,
-    cookieName: "session",
-  });
-  return get("/api/me", { Cookie: cookie });
-}
-
-async function readSessionStarted(origin: string): Promise<LoadTarget> {
-  const cookie = await cookieFrom(origin, "/start", { expectStatus: 200, cookieName: "session" });
-  return get("/read", { Cookie: cookie });
-}
-
-async function writeSessionStarted(origin: string): Promise<LoadTarget> {
-  const cookie = await cookieFrom(origin, "/start", { expectStatus: 200, cookieName: "session" });
-  return get("/write", { Cookie: cookie });
-}
-
-/** The express-session peer's read: log in once, then load GET /api/me with that cookie. */
-async function expressLoggedIn(origin: string): Promise<LoadTarget> {
-  const cookie = await cookieFrom(origin, "/login", {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: "username=alice",
-    expectStatus: 303,
-    cookieName: "connect.sid",
-  });
-  return get("/api/me", { Cookie: cookie });
-}
-
-async function expressWriteStarted(origin: string): Promise<LoadTarget> {
-  const cookie = await cookieFrom(origin, "/start", {
-    expectStatus: 200,
-    cookieName: "connect.sid",
-  });
-  return get("/write", { Cookie: cookie });
-}
-
-function expressBareStarted(path: string): (origin: string) => Promise<LoadTarget> {
+/**
+ * Logs in as alice through the login form (POST /login, 303) and loads GET /api/me with the
+ * session cookie `cookieName`: the demo's read, and the express-session peer's.
+ */
+function loggedIn(cookieName: string): (origin: string) => Promise<LoadTarget> {
   return async (origin) => {
-    const cookie = await cookieFrom(origin, "/start", {
-      expectStatus: 200,
-      cookieName: "connect.sid",
+    const cookie = await cookieFrom(origin, "/login", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "username=alice",
+      expectStatus: 303,
+      cookieName,
     });
+    return get("/api/me", { Cookie: cookie });
+  };
+}
+
+/** Creates the session with GET /start, then loads `path` with its cookie `cookieName`. */
+function started(path: string, cookieName = "session"): (origin: string) => Promise<LoadTarget> {
+  return async (origin) => {
+    const cookie = await cookieFrom(origin, "/start", { expectStatus: 200, cookieName });
     return get(path, { Cookie: cookie });
   };
 }
+
+const demoLoggedIn = loggedIn("session");
+const readSessionStarted = started("/read");
+const writeSessionStarted = started("/write");
+const expressLoggedIn = loggedIn("connect.sid");
+const expressWriteStarted = started("/write", "connect.sid");
 
 async function noSetup(): Promise<LoadTarget> {
   return get("/");
@@ -247,7 +226,7 @@ export const CONTENDERS: readonly Contender[] = [
     env: { BENCH_WORKLOAD: "read" },
     compareWith: REDIS_READ_FLOORS,
     usesRedis: true,
-    prepare: expressBareStarted("/read"),
+    prepare: started("/read", "connect.sid"),
   },
   {
     name: "express-session-bare-write",
@@ -258,7 +237,7 @@ export const CONTENDERS: readonly Contender[] = [
     env: { BENCH_WORKLOAD: "write" },
     compareWith: REDIS_WRITE_FLOORS,
     usesRedis: true,
-    prepare: expressBareStarted("/write"),
+    prepare: started("/write", "connect.sid"),
   },
 ];
 

@@ -6,7 +6,10 @@ interface Outcomes {
   readonly failed: (error: unknown) => unknown;
 }
 
-/** The errors each operation ends in, per manager: made once, not on every call. */
+/**
+ * The errors each operation ends in, per manager (one Deadlines each, and one store): made
+ * once, not on every call.
+ */
 const outcomesByDeadlines = new WeakMap<Deadlines, Map<string, Outcomes>>();
 
 /**
@@ -29,8 +32,7 @@ function outcomesOf(operation: string, storeKind: string, deadlines: Deadlines):
     byOperation = new Map();
     outcomesByDeadlines.set(deadlines, byOperation);
   }
-  const key = `${storeKind}\n${operation}`;
-  let outcomes = byOperation.get(key);
+  let outcomes = byOperation.get(operation);
   if (outcomes === undefined) {
     outcomes = {
       timedOut: () =>
@@ -55,7 +57,7 @@ function outcomesOf(operation: string, storeKind: string, deadlines: Deadlines):
         );
       },
     };
-    byOperation.set(key, outcomes);
+    byOperation.set(operation, outcomes);
   }
   return outcomes;
 }

@@ -16,8 +16,12 @@ export class CountingStore implements SessionStore {
     rename: 0,
   };
 
+  /** The wrapped store's choice of regenerated ids (a sharded store needs it kept). */
+  readonly renameTarget?: (fromId: string, freshId: string) => string;
+
   constructor(inner: SessionStore) {
     this.inner = inner;
+    if (inner.renameTarget !== undefined) this.renameTarget = inner.renameTarget.bind(inner);
   }
 
   get kind(): string {
@@ -101,6 +105,7 @@ export function withLatency(
     touch: (id, expiresAt) => later(() => inner.touch(id, expiresAt)),
     destroy: (id) => later(() => inner.destroy(id)),
     rename: (from, to, options) => later(() => inner.rename(from, to, options)),
+    ...(inner.renameTarget === undefined ? {} : { renameTarget: inner.renameTarget.bind(inner) }),
     list: (options) => inner.list(options),
     purgeExpired: () => inner.purgeExpired(),
     close: () => inner.close(),
