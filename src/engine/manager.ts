@@ -1,7 +1,14 @@
+import { ConfigError } from "../errors.ts";
 import type { SessionShape, SessionValue } from "../session/session.ts";
+import type { SessionStore } from "../stores/contract.ts";
+import { FlaskCookieCodec } from "../transport/flask-cookie.ts";
 import { IdCookieTransport } from "../transport/id-cookie.ts";
+import { SealedCookieCodec } from "../transport/sealed-cookie.ts";
+import { CookieSessions } from "./cookie-sessions.ts";
 import { type ResolvedOptions, resolveOptions, type SessionOptions } from "./options.ts";
 import { type RequestInfo, RequestScope } from "./request-scope.ts";
+import type { SessionFlow } from "./session-flow.ts";
+import { StoreSessions } from "./store-sessions.ts";
 
 /**
  * The application's session configuration, made once at startup: options are validated and
@@ -9,24 +16,48 @@ import { type RequestInfo, RequestScope } from "./request-scope.ts";
  */
 export class SessionManager<T extends SessionShape<T> = Record<string, SessionValue>> {
   readonly options: ResolvedOptions;
-  readonly #transport: IdCookieTransport;
+  readonly #flow: SessionFlow;
 
   constructor(options: SessionOptions) {
     this.options = resolveOptions(options);
-    this.#transport = new IdCookieTransport(this.options);
+    this.#flow = flowFor(this.options);
   }
 
-  get store(): ResolvedOptions["store"] {
-    return this.options.store;
+  /** The store of server-side sessions (for listing, revoking, purging). */
+  get store(): SessionStore {
+    const { store, format } = this.options;
+    if (store === undefined) {
+      throw new ConfigError(
+        `These sessions (format "${format}") travel whole in their cookie and have no store to list, revoke or purge.`,
+      );
+    }
+    return store;
   }
 
   begin(request: RequestInfo): RequestScope<T> {
-    return new RequestScope<T>(request, this.options, this.#transport);
+    return new RequestScope<T>(request, this.options, this.#flow);
   }
 
-  /** Closes the store (its timers and connections). */
+  /** Closes the store (its timers and connections); nothing to close for cookie sessions. */
   close(): Promise<void> {
-    return this.options.store.close();
+    return this.#flow.close();
+  }
+}
+
+function flowFor(options: ResolvedOptions): SessionFlow {
+  switch (options.format) {
+    case "flask":
+      return new CookieSessions(options, new FlaskCookieCodec(options.keyring, options.lifetimeMs));
+    case "sealed":
+      return new CookieSessions(options, new SealedCookieCodec(options.keyring));
+    case "id":
+    case "flask-session":
+      // resolveOptions gives every server-side format a store.
+      return new StoreSessions(
+        options,
+        options.store as SessionStore,
+        new IdCookieTransport(options),
+      );
   }
 }
 

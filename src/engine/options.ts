@@ -23,14 +23,23 @@ export interface SessionCookieOptions {
   readonly priority?: "low" | "medium" | "high";
 }
 
-export interface SessionOptions extends KeyringOptions {
+/**
+ * How a session travels:
+ * - `"id"` (default): the cookie holds a signed id (HMAC-SHA256), the data lives in the store.
+ * - `"flask-session"`: the same, with the id signed as Flask-Session signs it (itsdangerous,
+ *   salt "flask-session"), so a Flask app with Flask-Session on the same store shares the login.
+ * - `"flask"`: no store; the whole session in the cookie, byte for byte as Flask's default
+ *   session (signed, readable by the client), so a Flask app with the same secret shares it.
+ * - `"sealed"`: no store; the whole session in the cookie, encrypted and authenticated
+ *   (AES-256-GCM), so the client can neither read nor change it.
+ */
+export type SessionFormat = "id" | "flask-session" | "flask" | "sealed";
+
+const FORMATS: readonly SessionFormat[] = ["id", "flask-session", "flask", "sealed"];
+
+interface CommonSessionOptions extends KeyringOptions {
   /** The signing secret, or a list newest first to rotate. At least 24 bytes each. */
   readonly secret: Secret | readonly Secret[];
-  /**
-   * Where sessions are kept. Default: `sqliteStore()`, the embedded store, in
-   * data/sessions.db under the working directory.
-   */
-  readonly store?: SessionStore;
   readonly cookie?: SessionCookieOptions;
   /** Idle lifetime: a session unused this long expires. Default "31d", as Flask. */
   readonly lifetime?: Duration;
@@ -48,14 +57,38 @@ export interface SessionOptions extends KeyringOptions {
   readonly permanent?: boolean;
   /** Believe X-Forwarded-Proto from the proxy in front of the app for `secure: "auto"`. */
   readonly trustProxy?: boolean;
+}
+
+/** Server-side sessions: an id in the cookie, the data in a store. */
+export interface StoreSessionOptions extends CommonSessionOptions {
+  /** `"id"` (default) or `"flask-session"`; see {@link SessionFormat}. */
+  readonly format?: "id" | "flask-session";
+  /**
+   * Where sessions are kept. Default: `sqliteStore()`, the embedded store, in
+   * data/sessions.db under the working directory.
+   */
+  readonly store?: SessionStore;
   /** Give up on a store call after this long and answer 503. Default "1s". */
   readonly storeTimeout?: Duration;
 }
 
+/** Cookie sessions: the whole session in the cookie, no store. */
+export interface CookieSessionOptions extends CommonSessionOptions {
+  /** `"flask"` or `"sealed"`; see {@link SessionFormat}. */
+  readonly format: "flask" | "sealed";
+  /** Cookie sessions keep no store: the data is in the cookie. */
+  readonly store?: never;
+  readonly storeTimeout?: never;
+}
+
+export type SessionOptions = StoreSessionOptions | CookieSessionOptions;
+
 /** The options after validation and conversion, as the engine uses them on every request. */
 export interface ResolvedOptions {
+  readonly format: SessionFormat;
   readonly keyring: Keyring;
-  readonly store: SessionStore;
+  /** The store of server-side sessions; undefined for cookie sessions. */
+  readonly store: SessionStore | undefined;
   readonly cookie: Required<Omit<SessionCookieOptions, "domain" | "priority">> &
     Pick<SessionCookieOptions, "domain" | "priority">;
   readonly lifetimeMs: number;
@@ -75,8 +108,23 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (options === null || typeof options !== "object") {
     throw new ConfigError("Session options are required: { secret, store, ... }.");
   }
-  const store = options.store ?? sqliteStore();
-  if (typeof store?.get !== "function" || typeof store?.apply !== "function") {
+  const format = options.format ?? "id";
+  if (!FORMATS.includes(format)) {
+    throw new ConfigError(
+      `format must be one of ${FORMATS.map((name) => JSON.stringify(name)).join(", ")}; got ${JSON.stringify(format)}.`,
+    );
+  }
+  const inCookie = format === "flask" || format === "sealed";
+  if (inCookie && options.store !== undefined) {
+    throw new ConfigError(
+      `format "${format}" keeps the whole session in the cookie, so it takes no store. Remove \`store\`, or use format "id" (or "flask-session") to keep sessions in the store.`,
+    );
+  }
+  const store = inCookie ? undefined : (options.store ?? sqliteStore());
+  if (
+    store !== undefined &&
+    (typeof store?.get !== "function" || typeof store?.apply !== "function")
+  ) {
     throw new ConfigError(
       "`store` must be a session store such as sqliteStore() from tessera/sqlite or memoryStore() from tessera/memory; leave it out for the embedded SQLite store.",
     );
@@ -92,6 +140,11 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (absoluteLifetimeMs !== undefined && absoluteLifetimeMs < 1_000) {
     throw new ConfigError(
       `absoluteLifetime must be at least one second; got ${String(options.absoluteLifetime)}.`,
+    );
+  }
+  if (absoluteLifetimeMs !== undefined && format === "flask") {
+    throw new ConfigError(
+      `absoluteLifetime cannot be kept with format "flask": Flask's cookie records when it was last signed, not when the session began. Use format "sealed" (which records it), or a store.`,
     );
   }
   const touchAfterMs =
@@ -135,6 +188,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     );
   }
   return {
+    format,
     keyring: new Keyring(options.secret, options),
     store,
     cookie: {

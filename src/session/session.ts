@@ -1,4 +1,5 @@
 import { newSessionId } from "../crypto/session-id.ts";
+import { TesseraError } from "../errors.ts";
 import type { SessionData } from "../stores/contract.ts";
 import { ChangeSet } from "./changes.ts";
 import { FLASHES_KEY, type Flash, readFlashes } from "./flash.ts";
@@ -13,16 +14,44 @@ type ReservedKey = typeof PERMANENT_KEY | typeof FLASHES_KEY;
 /** What happens to the record the request loaded, decided by regenerate() and destroy(). */
 export type OriginalFate = "keep" | "rename" | "destroy";
 
+/** The session a request's cookie led to, as the engine found it. */
+export interface LoadedSession {
+  /** The store record's id; cookie sessions have none. */
+  readonly id?: string;
+  readonly data: SessionData;
+  /** When the session began; unknown for a Flask cookie, which does not record it. */
+  readonly createdAt: number | undefined;
+  readonly expiresAt: number;
+}
+
+export interface SessionStateOptions {
+  /** Whether a session without a stored `_permanent` flag is permanent. */
+  readonly defaultPermanent: boolean;
+  /** The store's choice of id for a regenerated session (see SessionStore.renameTarget). */
+  readonly renameTarget?: ((fromId: string, freshId: string) => string) | undefined;
+  /**
+   * The session travels whole in its cookie (format "flask" or "sealed"): there is no id, and
+   * asking for one is a mistake worth a clear error rather than a random string.
+   */
+  readonly idless?: boolean;
+  /** The cookie was signed or sealed with an older secret: send it again with the newest. */
+  readonly cookieRotated?: boolean;
+}
+
 /**
  * Everything the engine needs to commit a session; the public `Session` is a thin typed view
  * over it, so the bookkeeping stays out of the user's autocomplete.
  */
 export class SessionState {
+  /** Whether the request's cookie led to a live session. */
+  readonly loaded: boolean;
   /** The id of the record this request loaded, if one was found. */
   readonly loadedId: string | undefined;
   readonly loadedCreatedAt: number | undefined;
   readonly loadedExpiresAt: number | undefined;
   readonly defaultPermanent: boolean;
+  readonly idless: boolean;
+  readonly cookieRotated: boolean;
   data: Map<string, unknown>;
   changes = new ChangeSet();
   fate: OriginalFate = "keep";
@@ -32,43 +61,48 @@ export class SessionState {
 
   readonly #renameTarget: ((fromId: string, freshId: string) => string) | undefined;
 
-  constructor(
-    loaded: { id: string; data: SessionData; createdAt: number; expiresAt: number } | undefined,
-    defaultPermanent: boolean,
-    /** The store's choice of id for a regenerated session (see SessionStore.renameTarget). */
-    renameTarget?: (fromId: string, freshId: string) => string,
-  ) {
-    this.#renameTarget = renameTarget;
+  constructor(loaded: LoadedSession | undefined, options: SessionStateOptions) {
+    this.#renameTarget = options.renameTarget;
+    this.loaded = loaded !== undefined;
     this.loadedId = loaded?.id;
     this.loadedCreatedAt = loaded?.createdAt;
     this.loadedExpiresAt = loaded?.expiresAt;
     this.#id = loaded?.id;
     this.data = new Map(loaded ? Object.entries(loaded.data) : []);
-    this.defaultPermanent = defaultPermanent;
+    this.defaultPermanent = options.defaultPermanent;
+    this.idless = options.idless ?? false;
+    this.cookieRotated = options.cookieRotated ?? false;
   }
 
   /** The id the client holds after this response; a new session draws one on first need. */
   get id(): string {
+    if (this.idless) {
+      throw new TesseraError(
+        "TESSERA_NO_SESSION_ID",
+        'This session travels whole in its cookie (format "flask" or "sealed"), so it has no id. Keep your own identifier in the session (session.set("uid", ...)), or use a session store, whose sessions have ids.',
+      );
+    }
     this.#id ??= newSessionId();
     return this.#id;
   }
 
-  /** Starts over with a new id; `keepData` distinguishes regenerate from destroy. */
+  /** Starts over (a new id, for stored sessions); `keepData` distinguishes regenerate from destroy. */
   replaceId(keepData: boolean): void {
-    if (this.loadedId !== undefined) {
+    if (this.loaded) {
       // Destroy wins over an earlier regenerate: renaming would carry the old data along.
       if (!keepData) this.fate = "destroy";
       else if (this.fate === "keep") this.fate = "rename";
     }
+    if (!keepData) {
+      this.data = new Map();
+      this.changes = new ChangeSet();
+    }
+    if (this.idless) return;
     const fresh = newSessionId();
     this.#id =
       this.fate === "rename" && this.loadedId !== undefined && this.#renameTarget !== undefined
         ? this.#renameTarget(this.loadedId, fresh)
         : fresh;
-    if (!keepData) {
-      this.data = new Map();
-      this.changes = new ChangeSet();
-    }
   }
 
   /** Whether the cookie outlives the browser: the stored flag, else the configured default. */
@@ -108,14 +142,17 @@ export class Session<T extends SessionShape<T> = Record<string, SessionValue>> {
     this.#state = state;
   }
 
-  /** The id the client will hold after this response. */
+  /**
+   * The id the client will hold after this response. Cookie sessions (format "flask" or
+   * "sealed") carry their data instead of an id, and throw here.
+   */
   get id(): string {
     return this.#state.id;
   }
 
   /** True until the session has been stored: no record was found for this request. */
   get isNew(): boolean {
-    return this.#state.loadedId === undefined || this.#state.fate === "destroy";
+    return !this.#state.loaded || this.#state.fate === "destroy";
   }
 
   /** When the stored record was created (for the absolute lifetime); undefined while new. */
@@ -151,7 +188,7 @@ export class Session<T extends SessionShape<T> = Record<string, SessionValue>> {
   /** Removes every key, as Flask's `session.clear()`; the id and the record stay. */
   clear(): this {
     this.#assertOpen("clear()");
-    if (this.#state.data.size > 0 || this.#state.loadedId !== undefined) {
+    if (this.#state.data.size > 0 || this.#state.loaded) {
       this.#state.data.clear();
       this.#state.changes.recordClear();
     }

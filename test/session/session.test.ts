@@ -3,7 +3,10 @@ import { describe, test } from "node:test";
 import { Session, SessionState } from "../../src/session/session.ts";
 
 function loaded(data: Record<string, unknown>): SessionState {
-  return new SessionState({ id: "A".repeat(43), data, createdAt: 1, expiresAt: 2 }, true);
+  return new SessionState(
+    { id: "A".repeat(43), data, createdAt: 1, expiresAt: 2 },
+    { defaultPermanent: true },
+  );
 }
 
 describe("Session", () => {
@@ -187,7 +190,7 @@ describe("Session", () => {
   });
 
   test("a new session's id is drawn once and then stays", () => {
-    const session = new Session(new SessionState(undefined, true));
+    const session = new Session(new SessionState(undefined, { defaultPermanent: true }));
     assert.equal(session.isNew, true);
     const id = session.id;
     assert.match(id, /^[\w-]{43}$/);

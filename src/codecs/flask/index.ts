@@ -41,19 +41,52 @@ export interface DecodedFlaskSession {
 
 export const FLASK_SALT = "cookie-session";
 
-function serializer(options: FlaskCodecOptions): URLSafeTimedSerializer {
-  return new URLSafeTimedSerializer({
-    secrets: options.secrets,
-    salt: FLASK_SALT,
-    keyDerivation: "hmac",
-    digest: "sha1",
-    ...(options.now === undefined ? {} : { now: options.now }),
-  });
+/**
+ * Flask's session serializer, with its keys derived once: what a server keeps for its lifetime
+ * (the functions below build one per call, for tools and tests).
+ */
+export class FlaskSessionCodec {
+  readonly #serializer: URLSafeTimedSerializer;
+
+  constructor(options: FlaskCodecOptions) {
+    this.#serializer = new URLSafeTimedSerializer({
+      secrets: options.secrets,
+      salt: FLASK_SALT,
+      keyDerivation: "hmac",
+      digest: "sha1",
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
+  }
+
+  /** The cookie value Flask's `save_session` would set now. Throws a TypeError on unstorable data. */
+  encode(data: FlaskSessionData): string {
+    return this.#serializer.dumps(data);
+  }
+
+  /** The session in a Flask cookie no older than `maxAgeSeconds`, or undefined; never throws. */
+  decode(cookie: string, maxAgeSeconds: number): DecodedFlaskSession | undefined {
+    const loaded = this.#serializer.loads(cookie, maxAgeSeconds);
+    if (loaded === undefined) return undefined;
+    const { value } = loaded;
+    // Flask's session is a dict; a cookie holding anything else is not a session.
+    if (
+      value === null ||
+      typeof value !== "object" ||
+      Object.getPrototypeOf(value) !== Object.prototype
+    ) {
+      return undefined;
+    }
+    return {
+      data: value as FlaskSessionData,
+      timestamp: loaded.timestamp,
+      rotated: loaded.rotated,
+    };
+  }
 }
 
 /** The cookie value Flask's `save_session` would set. Throws a TypeError on unstorable data. */
 export function encodeFlaskSession(data: FlaskSessionData, options: FlaskCodecOptions): string {
-  return serializer(options).dumps(data);
+  return new FlaskSessionCodec(options).encode(data);
 }
 
 /** The session in a Flask cookie, or undefined when it is not valid for any reason. */
@@ -61,16 +94,5 @@ export function decodeFlaskSession(
   cookie: string,
   options: DecodeFlaskSessionOptions,
 ): DecodedFlaskSession | undefined {
-  const loaded = serializer(options).loads(cookie, options.maxAgeSeconds);
-  if (loaded === undefined) return undefined;
-  const { value } = loaded;
-  // Flask's session is a dict; a cookie holding anything else is not a session.
-  if (
-    value === null ||
-    typeof value !== "object" ||
-    Object.getPrototypeOf(value) !== Object.prototype
-  ) {
-    return undefined;
-  }
-  return { data: value as FlaskSessionData, timestamp: loaded.timestamp, rotated: loaded.rotated };
+  return new FlaskSessionCodec(options).decode(cookie, options.maxAgeSeconds);
 }

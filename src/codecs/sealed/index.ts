@@ -3,7 +3,8 @@
  * authenticated with AES-256-GCM.
  *
  * Cookie value: `v1.<keyId>.<base64url(iv(12) | ciphertext | tag(16))>`. The plaintext is JSON
- * `{"e":<expiry, Unix seconds>,"d":<data>}`, so the expiry is authenticated with the data; the
+ * `{"e":<expiry>,"c":<creation>,"d":<data>}` (Unix seconds; "c" optional), so the times are
+ * authenticated with the data; the
  * associated data is `v1.<keyId>`, so neither the version nor the key id can be swapped. Each seal
  * draws a fresh random 96-bit IV. Keys come from {@link SealKeys}: the newest seals, all open, and
  * a cookie opened with an older key comes back `rotated` so the caller re-seals it with the newest.
@@ -24,6 +25,11 @@ export interface SealOptions {
   /** When the session ends, in milliseconds since the epoch (or a Date); kept as whole seconds. */
   readonly expiresAt: number | Date;
   /**
+   * When the session began, in milliseconds since the epoch; kept (as whole seconds) so an
+   * absolute lifetime can be enforced from the cookie alone.
+   */
+  readonly createdAt?: number;
+  /**
    * The longest cookie value allowed, in bytes. 4096 by default, the whole Set-Cookie limit;
    * the engine passes 4096 minus the bytes its cookie name and attributes take.
    */
@@ -40,6 +46,8 @@ export interface UnsealedSession {
   readonly data: SealedSessionData;
   /** When the session ends, in milliseconds since the epoch (a whole second). */
   readonly expiresAt: number;
+  /** When the session began (a whole second), if the sealer recorded it. */
+  readonly createdAt: number | undefined;
   /** An older key opened it: re-seal with the newest. */
   readonly rotated: boolean;
 }
@@ -60,7 +68,17 @@ export function sealSession(data: SealedSessionData, options: SealOptions): stri
   if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
     throw new TypeError(`sealSession needs maxLength as a positive integer; got ${maxLength}.`);
   }
-  const plaintext = encodePayload(data, Math.floor(expiresAtMs / 1000));
+  const createdAt = options.createdAt;
+  if (createdAt !== undefined && (typeof createdAt !== "number" || !Number.isFinite(createdAt))) {
+    throw new TypeError(
+      `sealSession needs createdAt as milliseconds since the epoch; got ${String(createdAt)}.`,
+    );
+  }
+  const plaintext = encodePayload(
+    data,
+    Math.floor(expiresAtMs / 1000),
+    createdAt === undefined ? undefined : Math.floor(createdAt / 1000),
+  );
   const { id, key } = options.keys.newest;
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
@@ -103,7 +121,13 @@ export function unsealSession(value: string, options: UnsealOptions): UnsealedSe
     const expiresAt = payload.expiresAtSeconds * 1000;
     const now = (options.now ?? Date.now)();
     if (!(now < expiresAt)) return undefined;
-    return { data: payload.data, expiresAt, rotated: index !== 0 };
+    const { createdAtSeconds } = payload;
+    return {
+      data: payload.data,
+      expiresAt,
+      createdAt: createdAtSeconds === undefined ? undefined : createdAtSeconds * 1000,
+      rotated: index !== 0,
+    };
   }
   return undefined;
 }

@@ -1,6 +1,7 @@
 /**
- * The sealed plaintext: JSON `{"e":<expiry, Unix seconds>,"d":<session data>}`. The expiry is
- * inside the encryption, so it is authenticated with the data and cannot be extended.
+ * The sealed plaintext: JSON `{"e":<expiry, Unix seconds>,"c":<creation, Unix seconds>,"d":<session
+ * data>}` ("c" optional). The times are inside the encryption, so they are authenticated with the
+ * data: neither the expiry nor the absolute lifetime can be extended by the client.
  */
 
 export type JsonValue =
@@ -15,16 +16,24 @@ export type SealedSessionData = { readonly [key: string]: JsonValue };
 
 export interface Payload {
   readonly expiresAtSeconds: number;
+  /** When the session began, if the sealer said. */
+  readonly createdAtSeconds: number | undefined;
   readonly data: SealedSessionData;
 }
 
 /** The plaintext for `data`; a TypeError naming the path for a value JSON would not keep. */
-export function encodePayload(data: SealedSessionData, expiresAtSeconds: number): string {
+export function encodePayload(
+  data: SealedSessionData,
+  expiresAtSeconds: number,
+  createdAtSeconds?: number,
+): string {
   if (!isPlainObject(data)) {
     throw new TypeError(`Sealed session data must be a plain object; got ${describe(data)}.`);
   }
   checkJson(data, "data", new Set());
-  return JSON.stringify({ e: expiresAtSeconds, d: data });
+  return createdAtSeconds === undefined
+    ? JSON.stringify({ e: expiresAtSeconds, d: data })
+    : JSON.stringify({ e: expiresAtSeconds, c: createdAtSeconds, d: data });
 }
 
 /** The payload in a plaintext, or undefined when it is not one (never throws). */
@@ -36,13 +45,23 @@ export function decodePayload(plaintext: string): Payload | undefined {
     return undefined;
   }
   if (!isPlainObject(parsed)) return undefined;
+  const hasCreated = Object.hasOwn(parsed, "c");
   const keys = Object.keys(parsed);
-  if (keys.length !== 2 || !Object.hasOwn(parsed, "e") || !Object.hasOwn(parsed, "d")) {
+  if (
+    keys.length !== (hasCreated ? 3 : 2) ||
+    !Object.hasOwn(parsed, "e") ||
+    !Object.hasOwn(parsed, "d")
+  ) {
     return undefined;
   }
-  const { e, d } = parsed as { e: unknown; d: unknown };
+  const { e, c, d } = parsed as { e: unknown; c: unknown; d: unknown };
   if (typeof e !== "number" || !Number.isSafeInteger(e) || !isPlainObject(d)) return undefined;
-  return { expiresAtSeconds: e, data: d as SealedSessionData };
+  if (hasCreated && (typeof c !== "number" || !Number.isSafeInteger(c))) return undefined;
+  return {
+    expiresAtSeconds: e,
+    createdAtSeconds: hasCreated ? (c as number) : undefined,
+    data: d as SealedSessionData,
+  };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

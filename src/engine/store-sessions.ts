@@ -1,0 +1,139 @@
+import type { CookieWriter } from "../cookies/jar.ts";
+import type { ChangeSet } from "../session/changes.ts";
+import { PERMANENT_KEY, SessionState } from "../session/session.ts";
+import type { SessionStore, StoredSession } from "../stores/contract.ts";
+import type { IdCookieTransport } from "../transport/id-cookie.ts";
+import { expiryFrom, isAlive } from "./lifetime.ts";
+import type { ResolvedOptions } from "./options.ts";
+import { type FlowRequest, holdsNewData, type SessionFlow } from "./session-flow.ts";
+import { withDeadline } from "./timed-store.ts";
+
+/**
+ * Server-side sessions: the cookie carries a signed id, the data lives in the store. Each
+ * request costs at most one store read (none without a cookie) and one write (none when
+ * nothing changed; a throttled touch for rolling expiry).
+ */
+export class StoreSessions implements SessionFlow {
+  readonly #options: ResolvedOptions;
+  readonly #store: SessionStore;
+  readonly #ids: IdCookieTransport;
+
+  constructor(options: ResolvedOptions, store: SessionStore, ids: IdCookieTransport) {
+    this.#options = options;
+    this.#store = store;
+    this.#ids = ids;
+  }
+
+  async load(request: FlowRequest): Promise<SessionState> {
+    let loaded: (StoredSession & { id: string }) | undefined;
+    let rotated = false;
+    // Usually one candidate. Several appear when a sibling subdomain planted a cookie of the
+    // same name; the first that leads to a live record wins, so a planted dead one cannot
+    // push the user out of their session.
+    for (const candidate of this.#ids.read(request.cookies)) {
+      const record = await this.#call("get", (store) => store.get(candidate.id));
+      if (record !== undefined && isAlive(record, Date.now(), this.#options)) {
+        rotated = candidate.rotated;
+        loaded = { id: candidate.id, ...record };
+        break;
+      }
+    }
+    const store = this.#store;
+    return new SessionState(loaded, {
+      defaultPermanent: this.#options.permanent,
+      renameTarget: store.renameTarget?.bind(store),
+      cookieRotated: rotated,
+    });
+  }
+
+  save(
+    state: SessionState,
+    request: FlowRequest,
+    writer: CookieWriter,
+    now: number,
+  ): Promise<void> | undefined {
+    const { loadedId, loadedCreatedAt, loadedExpiresAt, changes } = state;
+    const secure = request.requestIsSecure;
+    if (loadedId === undefined || loadedCreatedAt === undefined || loadedExpiresAt === undefined) {
+      if (holdsNewData(state)) return this.#create(writer, state, changes, now, secure);
+      // A cookie that led nowhere (forged, unknown, expired) is dropped so it stops costing
+      // a verification and a store read on every request.
+      if (this.#ids.present(request.cookies)) this.#ids.clear(writer, secure);
+      return undefined;
+    }
+    const expiresAt = expiryFrom(now, loadedCreatedAt, this.#options);
+    switch (state.fate) {
+      case "destroy":
+        return this.#call("destroy", (store) => store.destroy(loadedId)).then(() => {
+          if (holdsNewData(state)) return this.#create(writer, state, changes, now, secure);
+          this.#ids.clear(writer, secure);
+        });
+      case "rename":
+        // One atomic store call moves the record and applies this request's changes, so a
+        // failure cannot leave the user between two ids.
+        return this.#call("rename", (store) =>
+          store.rename(loadedId, state.id, { patch: changes, expiresAt }),
+        ).then((renamed) => {
+          // The record is gone (destroyed by a logout meanwhile, or expired): the session is
+          // over, and regenerating must not bring it back under a new id.
+          if (renamed) this.#sendId(writer, state, expiresAt, now, secure);
+          else this.#ids.clear(writer, secure);
+        });
+      case "keep":
+        if (!changes.isEmpty) {
+          return this.#call("apply", (store) =>
+            store.apply(loadedId, changes, { expiresAt, createdAt: now, mustExist: true }),
+          ).then((written) => {
+            // The record was destroyed while this request ran (logout elsewhere): the session
+            // is over, and this late write must not bring it back.
+            if (!written) this.#ids.clear(writer, secure);
+            else if (state.permanent || state.cookieRotated || changes.set.has(PERMANENT_KEY)) {
+              this.#sendId(writer, state, expiresAt, now, secure);
+            }
+          });
+        }
+        if (this.#options.rolling && expiresAt - loadedExpiresAt >= this.#options.touchAfterMs) {
+          return this.#call("touch", (store) => store.touch(loadedId, expiresAt)).then(() => {
+            if (state.permanent || state.cookieRotated)
+              this.#sendId(writer, state, expiresAt, now, secure);
+          });
+        }
+        if (state.cookieRotated) this.#sendId(writer, state, loadedExpiresAt, now, secure);
+        return undefined;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#store.close();
+  }
+
+  #create(
+    writer: CookieWriter,
+    state: SessionState,
+    patch: ChangeSet,
+    now: number,
+    secure: boolean,
+  ): Promise<void> {
+    const expiresAt = expiryFrom(now, now, this.#options);
+    const id = state.id;
+    return this.#call("apply", (store) =>
+      store.apply(id, patch, { expiresAt, createdAt: now, mustExist: false }),
+    ).then(() => this.#sendId(writer, state, expiresAt, now, secure));
+  }
+
+  #sendId(
+    writer: CookieWriter,
+    state: SessionState,
+    expiresAt: number,
+    now: number,
+    secure: boolean,
+  ): void {
+    const maxAge = state.permanent ? Math.max(0, Math.floor((expiresAt - now) / 1_000)) : undefined;
+    this.#ids.write(writer, state.id, maxAge, secure);
+  }
+
+  #call<R>(operation: string, call: (store: SessionStore) => Promise<R>): Promise<R> {
+    const store = this.#store;
+    return withDeadline(operation, store.kind, this.#options.storeDeadlines, () => call(store));
+  }
+}
