@@ -11,7 +11,10 @@ export interface DemoSession {
 
 export interface DemoOptions {
   readonly secret: string;
-  readonly store: SessionStore;
+  /** The session store; undefined with a cookie format. */
+  readonly store: SessionStore | undefined;
+  /** "id" (default): sessions in the store; "flask" or "sealed": the whole session in the cookie. */
+  readonly format?: "id" | "flask" | "sealed";
 }
 
 const MAX_FORM_BYTES = 16 * 1024;
@@ -21,8 +24,8 @@ interface RevokingStore extends SessionStore {
   revokeUser(userId: string): Promise<number>;
 }
 
-function canRevoke(store: SessionStore): store is RevokingStore {
-  return typeof (store as Partial<RevokingStore>).revokeUser === "function";
+function canRevoke(store: SessionStore | undefined): store is RevokingStore {
+  return typeof (store as Partial<RevokingStore> | undefined)?.revokeUser === "function";
 }
 
 /**
@@ -34,7 +37,14 @@ export function createDemoApp(options: DemoOptions): {
   sessions: SessionManager<DemoSession>;
   handler: (req: IncomingMessage, res: ServerResponse) => void;
 } {
-  const sessions = createSessions<DemoSession>({ secret: options.secret, store: options.store });
+  const format = options.format ?? "id";
+  const sessions =
+    format === "id"
+      ? createSessions<DemoSession>({
+          secret: options.secret,
+          ...(options.store === undefined ? {} : { store: options.store }),
+        })
+      : createSessions<DemoSession>({ secret: options.secret, format });
   const store = options.store;
   const everywhere = canRevoke(store);
 
@@ -68,7 +78,7 @@ export function createDemoApp(options: DemoOptions): {
       case "POST /logout-everywhere": {
         if (!canRevoke(store)) {
           return sendJson(res, 404, {
-            error: `Logging out everywhere needs a store that indexes sessions by user: SESSION_STORE=redis://HOST:PORT (this one is ${store.kind}).`,
+            error: `Logging out everywhere needs a store that indexes sessions by user: SESSION_STORE=redis://HOST:PORT (${store === undefined ? `sessions here travel in the cookie (${format}), and a cookie already issued cannot be recalled` : `this one is ${store.kind}`}).`,
           });
         }
         const current = await session();

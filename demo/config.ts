@@ -11,7 +11,10 @@ export interface DemoConfig {
   readonly port: number;
   readonly host: string;
   readonly secret: string;
-  readonly store: SessionStore;
+  /** Where sessions are kept; undefined for cookie sessions (SESSION_STORE=cookie:FORMAT). */
+  readonly store: SessionStore | undefined;
+  /** How sessions travel: an id in the cookie, or the whole session (Flask's or sealed). */
+  readonly format: "id" | "flask" | "sealed";
   readonly storeDescription: string;
   readonly notices: readonly string[];
   /**
@@ -25,7 +28,8 @@ export interface DemoConfig {
 }
 
 interface OpenedStore {
-  readonly store: SessionStore;
+  readonly store: SessionStore | undefined;
+  readonly format?: "flask" | "sealed";
   readonly description: string;
   readonly connect?: () => Promise<void>;
   readonly disconnect?: () => Promise<void>;
@@ -50,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
     host: env.HOST ?? "127.0.0.1",
     secret,
     store: opened.store,
+    format: opened.format ?? "id",
     storeDescription: opened.description,
     notices,
     connect: opened.connect ?? (async () => {}),
@@ -77,6 +82,22 @@ function openStore(setting: string, prefix: string | undefined): OpenedStore {
       `SESSION_PREFIX only applies to a Redis store (SESSION_STORE=redis://HOST:PORT); SESSION_STORE here is ${JSON.stringify(setting)}.`,
     );
   }
+  if (setting.startsWith("cookie:")) {
+    const format = setting.slice("cookie:".length);
+    if (format !== "flask" && format !== "sealed") {
+      throw new ConfigError(
+        `SESSION_STORE ${JSON.stringify(setting)}: cookie sessions are cookie:flask (Flask's own signed cookie, shared with a Flask app whose app.secret_key is SECRET_KEY) or cookie:sealed (encrypted).`,
+      );
+    }
+    return {
+      store: undefined,
+      format,
+      description:
+        format === "flask"
+          ? "in the cookie, Flask's format (a Flask app with the same SECRET_KEY shares the login)"
+          : "in the cookie, sealed (AES-256-GCM)",
+    };
+  }
   if (setting === "memory") {
     return { store: memoryStore(), description: "memory (sessions end when the process stops)" };
   }
@@ -90,7 +111,7 @@ function openStore(setting: string, prefix: string | undefined): OpenedStore {
     return { store: sqliteStore({ path }), description: `sqlite at ${path}` };
   }
   throw new ConfigError(
-    `SESSION_STORE ${JSON.stringify(setting)} is not known: use sqlite:PATH (default sqlite:data/sessions.db), memory, or redis://HOST:PORT (also redis://USER:PASSWORD@HOST:PORT/DB and rediss:// for TLS).`,
+    `SESSION_STORE ${JSON.stringify(setting)} is not known: use sqlite:PATH (default sqlite:data/sessions.db), memory, redis://HOST:PORT (also redis://USER:PASSWORD@HOST:PORT/DB and rediss:// for TLS), cookie:flask or cookie:sealed.`,
   );
 }
 

@@ -28,6 +28,15 @@ export interface AdapterHarness {
 
 export class DeliberateFailure extends Error {}
 
+/** The session's id, or null for cookie sessions, which have none. */
+function idOf(session: Session<Record<string, SessionValue>>): string | null {
+  try {
+    return session.id;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The one test application, written once against the engine's context; each adapter's harness
  * only translates its framework's request and response to and from these values.
@@ -45,18 +54,18 @@ export async function testApp(
       const session = await context.session();
       return {
         status: 200,
-        body: { id: session.id, isNew: session.isNew, data: session.toJSON() },
+        body: { id: idOf(session), isNew: session.isNew, data: session.toJSON() },
       };
     }
     case "POST /set": {
       const session = await context.session();
       for (const [key, value] of query) session.set(key, value);
-      return { status: 200, body: { id: session.id } };
+      return { status: 200, body: { id: idOf(session) } };
     }
     case "POST /delete": {
       const session = await context.session();
       session.delete(query.get("key") ?? "");
-      return { status: 200, body: { id: session.id } };
+      return { status: 200, body: { id: idOf(session) } };
     }
     case "POST /clear": {
       (await context.session()).clear();
@@ -66,12 +75,12 @@ export async function testApp(
       const session = await context.session();
       session.regenerate();
       session.set("user", query.get("user") ?? "alice");
-      return { status: 303, body: { id: session.id } };
+      return { status: 303, body: { id: idOf(session) } };
     }
     case "POST /regenerate": {
       const session = await context.session();
       session.regenerate();
-      return { status: 200, body: { id: session.id } };
+      return { status: 200, body: { id: idOf(session) } };
     }
     case "POST /destroy": {
       const session = await context.session();
@@ -83,7 +92,7 @@ export async function testApp(
       const session = await context.session();
       session.regenerate();
       session.destroy();
-      return { status: 200, body: { id: session.id } };
+      return { status: 200, body: { id: idOf(session) } };
     }
     case "POST /flash-and-show": {
       const session = await context.session();

@@ -185,7 +185,7 @@ describe("demo settings (read in process)", () => {
     process.chdir(cwd);
     try {
       const config = loadConfig({ SECRET_KEY, ...env });
-      await config.store.close();
+      await config.store?.close();
       return { config, cwd };
     } finally {
       process.chdir(previous);
@@ -196,21 +196,21 @@ describe("demo settings (read in process)", () => {
     const { config, cwd } = await configIn({});
     assert.equal(config.port, 3000);
     assert.equal(config.secret, SECRET_KEY);
-    assert.equal(config.store.kind, "sqlite");
+    assert.equal(config.store?.kind, "sqlite");
     assert.ok(existsSync(join(cwd, "data", "sessions.db")));
   });
 
   test("PORT and SESSION_STORE=sqlite:PATH are honoured", async () => {
     const { config, cwd } = await configIn({ PORT: "8123", SESSION_STORE: "sqlite:kept/s.db" });
     assert.equal(config.port, 8123);
-    assert.equal(config.store.kind, "sqlite");
+    assert.equal(config.store?.kind, "sqlite");
     assert.ok(existsSync(join(cwd, "kept", "s.db")), "the file is where SESSION_STORE says");
     assert.equal(existsSync(join(cwd, "data", "sessions.db")), false);
   });
 
   test("SESSION_STORE=memory keeps sessions in memory, with no database file", async () => {
     const { config, cwd } = await configIn({ SESSION_STORE: "memory" });
-    assert.equal(config.store.kind, "memory");
+    assert.equal(config.store?.kind, "memory");
     assert.equal(existsSync(join(cwd, "data")), false);
   });
 });

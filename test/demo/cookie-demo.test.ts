@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { FlaskOracle } from "../codecs/flask-oracle.ts";
+import { CookieClient } from "../support/client.ts";
+import { runDemoExpectingExit, startDemo } from "../support/demo-process.ts";
+
+const SECRET_KEY = "demo-cookie-sessions-secret-0123456789";
+
+function workdir(): string {
+  return mkdtempSync(join(tmpdir(), "tessera-cookie-demo-"));
+}
+
+describe("demo with SESSION_STORE=cookie:flask and cookie:sealed", () => {
+  let flask: FlaskOracle;
+  before(() => {
+    flask = new FlaskOracle();
+  });
+  after(() => flask.close());
+
+  test("cookie:flask: the login travels in Flask's own cookie, which Flask reads with SECRET_KEY", async () => {
+    const cwd = workdir();
+    const demo = await startDemo(cwd, { SECRET_KEY, SESSION_STORE: "cookie:flask" });
+    try {
+      assert.match(demo.output(), /sessions: in the cookie, Flask's format/);
+      const browser = new CookieClient(demo.url);
+      assert.equal((await browser.post("/login", "username=ada")).status, 303);
+      const cookie = browser.jar.get("session") ?? "";
+      assert.match(cookie, /^\.?[\w-]+\.[\w-]+\.[\w-]+$/, "payload.timestamp.signature");
+      const read = await flask.loads({
+        cookie,
+        secret: SECRET_KEY,
+        expect: "{'_permanent': True, 'username': 'ada'}",
+      });
+      assert.ok(read.ok && read.same, `Flask read ${JSON.stringify(read)}`);
+      assert.deepEqual((await browser.get("/api/me")).json(), { username: "ada" });
+      await browser.post("/logout");
+      assert.equal(browser.jar.has("session"), false, "logout clears the cookie");
+      assert.equal((await browser.get("/api/me")).status, 401);
+      const everywhere = await new CookieClient(demo.url).post("/logout-everywhere");
+      assert.equal(everywhere.status, 404, "no store: nothing can recall issued cookies");
+    } finally {
+      await demo.stop();
+    }
+  });
+
+  test("cookie:flask: a cookie Flask issued with SECRET_KEY logs the user in", async () => {
+    const demo = await startDemo(workdir(), { SECRET_KEY, SESSION_STORE: "cookie:flask" });
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const cookie = await flask.dumps(
+        "{'username': 'grace', '_permanent': True}",
+        SECRET_KEY,
+        now,
+      );
+      const me = await new CookieClient(demo.url).get("/api/me", { cookie: `session=${cookie}` });
+      assert.deepEqual(me.json(), { username: "grace" });
+    } finally {
+      await demo.stop();
+    }
+  });
+
+  test("cookie:sealed: the login is encrypted in the cookie and survives a restart", async () => {
+    const cwd = workdir();
+    const first = await startDemo(cwd, { SECRET_KEY, SESSION_STORE: "cookie:sealed" });
+    const browser = new CookieClient(first.url);
+    try {
+      assert.match(first.output(), /sessions: in the cookie, sealed/);
+      await browser.post("/login", "username=ada");
+      const cookie = browser.jar.get("session") ?? "";
+      assert.match(cookie, /^v1\.[\w-]{8}\.[\w-]+$/);
+      assert.ok(!Buffer.from(cookie.split(".")[2] ?? "", "base64url").includes("ada"));
+    } finally {
+      await first.stop();
+    }
+    const second = await startDemo(cwd, { SECRET_KEY, SESSION_STORE: "cookie:sealed" });
+    try {
+      const again = new CookieClient(second.url);
+      const me = await again.get("/api/me", { cookie: `session=${browser.jar.get("session")}` });
+      assert.deepEqual(me.json(), { username: "ada" });
+    } finally {
+      await second.stop();
+    }
+  });
+
+  test("an unknown cookie format stops the start with a clear message", async () => {
+    const { code, output } = await runDemoExpectingExit(workdir(), {
+      SECRET_KEY,
+      SESSION_STORE: "cookie:pickle",
+    });
+    assert.equal(code, 1);
+    assert.match(output, /cookie:flask .* or cookie:sealed/);
+  });
+});

@@ -1,0 +1,241 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import fc from "fast-check";
+import { FlaskTuple, type FlaskValue } from "../../src/codecs/flask/index.ts";
+import { createSessions, type SessionManager } from "../../src/engine/manager.ts";
+import type { CookieSessionOptions } from "../../src/engine/options.ts";
+import { ConfigError } from "../../src/errors.ts";
+import type { SessionValue } from "../../src/session/session.ts";
+import { memoryStore } from "../../src/stores/memory.ts";
+import { flaskData } from "../codecs/flask-arbitraries.ts";
+
+const SECRET = "cookie-engine-test-secret-0123456789abcdef";
+
+type Manager = SessionManager<Record<string, SessionValue>>;
+
+function manager(format: CookieSessionOptions["format"]): Manager {
+  return createSessions({ secret: SECRET, format });
+}
+
+/** Runs one request: `change` edits the session; returns the session cookie value sent, if any. */
+async function request(
+  sessions: Manager,
+  cookie: string | undefined,
+  change: (
+    session: Awaited<ReturnType<ReturnType<Manager["begin"]>["session"]>>,
+  ) => void = () => {},
+): Promise<{ data: Record<string, unknown>; setCookie: string | undefined }> {
+  const scope = sessions.begin({
+    cookieHeader: cookie === undefined ? undefined : `session=${cookie}`,
+    encrypted: false,
+  });
+  const session = await scope.session();
+  const data = Object.fromEntries(session.entries());
+  change(session);
+  const headers = await scope.commit();
+  const header = headers.setCookie.find((line) => line.startsWith("session="));
+  return { data, setCookie: header?.split(";")[0]?.slice("session=".length) };
+}
+
+/** What a value reads back as through Flask's JSON: -0 is written as the int 0. */
+function normalized(value: unknown): unknown {
+  if (typeof value === "number") return Object.is(value, -0) ? 0 : value;
+  if (Array.isArray(value)) return value.map(normalized);
+  if (value instanceof FlaskTuple)
+    return new FlaskTuple(value.items.map(normalized) as FlaskValue[]);
+  const proto =
+    value !== null && typeof value === "object" ? Object.getPrototypeOf(value) : undefined;
+  if (proto === Object.prototype || proto === null) {
+    const result: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value as object)) {
+      Object.defineProperty(result, key, {
+        value: normalized(item),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return result;
+  }
+  return value;
+}
+
+/** Session keys the application may use (tessera keeps `_permanent` and `_flashes` itself). */
+const userData = flaskData.map((data) => {
+  const result: Record<string, FlaskValue> = {};
+  for (const [key, value] of Object.entries(data)) {
+    // session.set takes the values every format and store keeps; a Python int beyond 2^53
+    // (a bigint) is kept when Flask wrote it, and set only inside a list or dict.
+    if (key !== "_permanent" && key !== "_flashes" && key !== "" && typeof value !== "bigint") {
+      Object.defineProperty(result, key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+  return result;
+});
+
+/** JSON-safe data for the sealed format. */
+const jsonData = fc.dictionary(
+  fc
+    .string({ maxLength: 8 })
+    .filter((key) => key !== "_permanent" && key !== "_flashes" && key !== ""),
+  fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.parse(JSON.stringify(value)) as SessionValue),
+  { maxKeys: 6 },
+);
+
+for (const format of ["flask", "sealed"] as const) {
+  describe(`cookie sessions in the engine, format "${format}"`, () => {
+    const sessions = manager(format);
+
+    test("every single-character change of one cookie gives an empty session (exhaustive)", async () => {
+      const { setCookie } = await request(sessions, undefined, (session) => {
+        session.set("user", "alice").set("roles", ["admin", "dev"]).set("n", 42);
+      });
+      assert.ok(setCookie);
+      assert.deepEqual((await request(sessions, setCookie)).data, {
+        user: "alice",
+        roles: ["admin", "dev"],
+        n: 42,
+      });
+      // Every printable ASCII character at every position, the cookie-safe alphabet included.
+      const alphabet = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).filter(
+        (char) => char !== ";" && char !== " " && char !== ",",
+      );
+      let tried = 0;
+      for (let index = 0; index < setCookie.length; index++) {
+        for (const char of alphabet) {
+          if (char === setCookie[index]) continue;
+          const altered = setCookie.slice(0, index) + char + setCookie.slice(index + 1);
+          const { data } = await request(sessions, altered);
+          assert.deepEqual(data, {}, `position ${index} → ${JSON.stringify(char)}`);
+          tried++;
+        }
+      }
+      assert.ok(tried > setCookie.length * 80);
+    });
+
+    test("any edit of a cookie (property): replaced, inserted, deleted or cut characters give an empty session", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          jsonData,
+          fc.array(
+            fc.record({
+              kind: fc.constantFrom("replace", "insert", "delete", "truncate"),
+              at: fc.nat(),
+              char: fc.constantFrom(..."ABCabc019-_.~!".split("")),
+            }),
+            { minLength: 1, maxLength: 3 },
+          ),
+          async (data, edits) => {
+            const { setCookie } = await request(sessions, undefined, (session) => {
+              session.set("marker", "x");
+              for (const [key, value] of Object.entries(data)) session.set(key, value);
+            });
+            assert.ok(setCookie);
+            let altered = setCookie;
+            for (const edit of edits) {
+              const at = edit.at % (altered.length + 1);
+              if (edit.kind === "replace")
+                altered = altered.slice(0, at) + edit.char + altered.slice(at + 1);
+              else if (edit.kind === "insert")
+                altered = altered.slice(0, at) + edit.char + altered.slice(at);
+              else if (edit.kind === "delete")
+                altered = altered.slice(0, at) + altered.slice(at + 1);
+              else altered = altered.slice(0, at);
+            }
+            fc.pre(altered !== setCookie);
+            const { data: read } = await request(sessions, altered);
+            assert.deepEqual(read, {});
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
+    test("arbitrary data round-trips through the cookie (property)", async () => {
+      const arbitrary = format === "flask" ? userData : jsonData;
+      await fc.assert(
+        fc.asyncProperty(arbitrary, async (data) => {
+          fc.pre(Object.keys(data).length > 0);
+          let written: string | undefined;
+          try {
+            written = (
+              await request(sessions, undefined, (session) => {
+                for (const [key, value] of Object.entries(data))
+                  session.set(key, value as SessionValue);
+              })
+            ).setCookie;
+          } catch (error) {
+            // Data too big for one cookie is refused with the size; nothing else may fail.
+            assert.match(String(error), /4096-byte limit/);
+            return;
+          }
+          assert.ok(written);
+          const { data: read } = await request(sessions, written);
+          assert.deepStrictEqual(read, normalized(data));
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    test("a session over the cookie limit is a CookieError at commit naming the size and the keys", async () => {
+      const scope = sessions.begin({ cookieHeader: undefined, encrypted: false });
+      const session = await scope.session();
+      // Pseudo-random text: zlib cannot shrink it below the limit.
+      let noise = "";
+      for (let i = 0; noise.length < 6_000; i++)
+        noise += ((i * 2654435761) % 4294967296).toString(36);
+      session.set("user", "alice").set("blob", noise);
+      assert.throws(
+        () => scope.commit(),
+        (error: Error) =>
+          error.name === "CookieError" &&
+          /would make a Set-Cookie header of \d+ bytes, over the 4096-byte limit/.test(
+            error.message,
+          ) &&
+          /"blob" \(\d+ bytes as JSON\)/.test(error.message),
+      );
+    });
+
+    test("a store alongside a cookie format is a ConfigError", () => {
+      assert.throws(
+        () =>
+          createSessions({
+            secret: SECRET,
+            format,
+            // A JavaScript caller can pass one; the types forbid it.
+            ...({ store: memoryStore() } as object),
+          } as CookieSessionOptions),
+        (error: Error) => error instanceof ConfigError && /takes no store/.test(error.message),
+      );
+    });
+  });
+}
+
+test("an unknown format is a ConfigError naming the choices", () => {
+  assert.throws(
+    () => createSessions({ secret: SECRET, format: "pickle" as "flask" }),
+    /format must be one of "id", "flask-session", "flask", "sealed"; got "pickle"/,
+  );
+});
+
+test("Flask's format reads a missing _permanent as not permanent, and writes it when permanent", async () => {
+  const sessions = manager("flask");
+  const { setCookie } = await request(sessions, undefined, (session) => session.set("a", 1));
+  assert.ok(setCookie);
+  const payload = Buffer.from(
+    (setCookie.split(".")[0] ?? "").replace(/^\./, ""),
+    "base64url",
+  ).toString();
+  assert.match(
+    payload,
+    /"_permanent":true/,
+    "a new permanent session carries the flag, as Flask's",
+  );
+  const scope = sessions.begin({ cookieHeader: `session=${setCookie}`, encrypted: false });
+  assert.equal((await scope.session()).permanent, true);
+});
