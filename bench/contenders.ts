@@ -1,8 +1,8 @@
 /**
  * The contenders, one entry each. A contender is a server script in bench/servers/ (run in its
  * own process), the settings it gets by env, how to get a logged-in request out of it, and the
- * floors and peers its throughput is divided by. Adding a peer (cookie-session, iron-session,
- * @fastify/session) is one more entry here plus its server script.
+ * floors and peers its throughput is divided by. Adding a peer (@fastify/session, say) is one
+ * more entry here plus its server script.
  */
 import { cookieFrom, get, type LoadTarget } from "./http.ts";
 
@@ -20,10 +20,20 @@ export interface Contender {
    * print as "÷ floor" columns, any other contender as a peer, in "vs peer" columns ("2.9×").
    */
   readonly compareWith: readonly string[];
+  /**
+   * Goals from the issues, checked under the table: this contender's ratio to `baseline` (one of
+   * `compareWith`) should be at least `atLeast`.
+   */
+  readonly targets?: readonly Target[];
   /** The server needs the run's Redis (BENCH_REDIS_URL); the parent finds one first. */
   readonly usesRedis?: true;
   /** Brings the fresh server to the state under test and returns the request to load it with. */
   prepare(origin: string): Promise<LoadTarget>;
+}
+
+export interface Target {
+  readonly baseline: string;
+  readonly atLeast: number;
 }
 
 const READ_FLOORS = ["floor-bare", "floor-sqlite-read"] as const;
@@ -48,11 +58,36 @@ function loggedIn(cookieName: string): (origin: string) => Promise<LoadTarget> {
   };
 }
 
-/** Creates the session with GET /start, then loads `path` with its cookie `cookieName`. */
-function started(path: string, cookieName = "session"): (origin: string) => Promise<LoadTarget> {
+/**
+ * Creates the session with GET /start, then loads `path` with its cookie `cookieName` (or its
+ * cookies, when the session takes more than one).
+ */
+function started(
+  path: string,
+  cookieName: string | readonly string[] = "session",
+): (origin: string) => Promise<LoadTarget> {
   return async (origin) => {
     const cookie = await cookieFrom(origin, "/start", { expectStatus: 200, cookieName });
     return get(path, { Cookie: cookie });
+  };
+}
+
+/**
+ * A cookie-session write: `started`, plus a check that one request with the cookie answers with
+ * a new one, so the load measures writing the session into the cookie, not just reading it.
+ */
+function cookieWriteStarted(
+  cookieName: string | readonly string[] = "session",
+): (origin: string) => Promise<LoadTarget> {
+  const start = started("/write", cookieName);
+  return async (origin) => {
+    const target = await start(origin);
+    await cookieFrom(origin, target.path, {
+      headers: target.headers,
+      expectStatus: 200,
+      cookieName,
+    });
+    return target;
   };
 }
 
@@ -61,6 +96,11 @@ const readSessionStarted = started("/read");
 const writeSessionStarted = started("/write");
 const expressLoggedIn = loggedIn("connect.sid");
 const expressWriteStarted = started("/write", "connect.sid");
+
+/** cookie-session keeps the session in `session` and its HMAC in `session.sig`. */
+const COOKIE_SESSION_COOKIES = ["session", "session.sig"] as const;
+const COOKIE_READ_PEERS = ["cookie-session-read", "iron-session-read"] as const;
+const COOKIE_WRITE_PEERS = ["cookie-session-write", "iron-session-write"] as const;
 
 async function noSetup(): Promise<LoadTarget> {
   return get("/");
@@ -238,6 +278,89 @@ export const CONTENDERS: readonly Contender[] = [
     compareWith: REDIS_WRITE_FLOORS,
     usesRedis: true,
     prepare: started("/write", "connect.sid"),
+  },
+  {
+    name: "session-read-flask",
+    kind: "read",
+    description:
+      'createSessions({ format: "flask" }) + withSessions, no store: s.get() from the Flask cookie',
+    server: "session-cookie.ts",
+    env: { BENCH_FORMAT: "flask", BENCH_WORKLOAD: "read" },
+    compareWith: ["floor-bare", ...COOKIE_READ_PEERS],
+    // Issue 4: at least 0.8 of bare node:http for Flask-format reads, and 5× both peers.
+    targets: [
+      { baseline: "floor-bare", atLeast: 0.8 },
+      { baseline: "cookie-session-read", atLeast: 5 },
+      { baseline: "iron-session-read", atLeast: 5 },
+    ],
+    prepare: started("/read"),
+  },
+  {
+    name: "session-write-flask",
+    kind: "write",
+    description:
+      'createSessions({ format: "flask" }) + withSessions, no store: s.set(), a new Flask cookie per request',
+    server: "session-cookie.ts",
+    env: { BENCH_FORMAT: "flask", BENCH_WORKLOAD: "write" },
+    compareWith: ["floor-bare", ...COOKIE_WRITE_PEERS],
+    prepare: cookieWriteStarted(),
+  },
+  {
+    name: "session-read-sealed",
+    kind: "read",
+    description:
+      'createSessions({ format: "sealed" }) + withSessions, no store: s.get() from the sealed cookie',
+    server: "session-cookie.ts",
+    env: { BENCH_FORMAT: "sealed", BENCH_WORKLOAD: "read" },
+    compareWith: ["floor-bare", ...COOKIE_READ_PEERS],
+    prepare: started("/read"),
+  },
+  {
+    name: "session-write-sealed",
+    kind: "write",
+    description:
+      'createSessions({ format: "sealed" }) + withSessions, no store: s.set(), a new sealed cookie per request',
+    server: "session-cookie.ts",
+    env: { BENCH_FORMAT: "sealed", BENCH_WORKLOAD: "write" },
+    compareWith: ["floor-bare", ...COOKIE_WRITE_PEERS],
+    prepare: cookieWriteStarted(),
+  },
+  {
+    name: "cookie-session-read",
+    kind: "read",
+    description: "peer: cookie-session (keys: [secret]) called from node:http, a read",
+    server: "cookie-session-peer.ts",
+    env: { BENCH_WORKLOAD: "read" },
+    compareWith: ["floor-bare"],
+    prepare: started("/read", COOKIE_SESSION_COOKIES),
+  },
+  {
+    name: "cookie-session-write",
+    kind: "write",
+    description:
+      "peer: cookie-session (keys: [secret]) called from node:http, a key set per request",
+    server: "cookie-session-peer.ts",
+    env: { BENCH_WORKLOAD: "write" },
+    compareWith: ["floor-bare"],
+    prepare: cookieWriteStarted(COOKIE_SESSION_COOKIES),
+  },
+  {
+    name: "iron-session-read",
+    kind: "read",
+    description: "peer: iron-session 9, getIronSession(req, res, { password, cookieName }), a read",
+    server: "iron-session-peer.ts",
+    env: { BENCH_WORKLOAD: "read" },
+    compareWith: ["floor-bare"],
+    prepare: started("/read"),
+  },
+  {
+    name: "iron-session-write",
+    kind: "write",
+    description: "peer: iron-session 9, a key set and session.save() on every request",
+    server: "iron-session-peer.ts",
+    env: { BENCH_WORKLOAD: "write" },
+    compareWith: ["floor-bare"],
+    prepare: cookieWriteStarted(),
   },
 ];
 

@@ -13,13 +13,14 @@ export function get(path: string, headers: Record<string, string> = {}): LoadTar
 }
 
 /**
- * Makes one request that must answer `status` with a Set-Cookie for `cookieName`, and returns
- * that cookie as a Cookie header value (`name=value`), as a browser would send it back.
+ * Makes one request that must answer `status` with a Set-Cookie for `cookieName` (or for each
+ * of several names: cookie-session signs its cookie in a second one), and returns those cookies
+ * as a Cookie header value (`name=value; name2=value2`), as a browser would send them back.
  */
 export async function cookieFrom(
   origin: string,
   path: string,
-  init: RequestInit & { expectStatus: number; cookieName: string },
+  init: RequestInit & { expectStatus: number; cookieName: string | readonly string[] },
 ): Promise<string> {
   const response = await fetch(new URL(path, origin), { ...init, redirect: "manual" });
   const body = await response.text();
@@ -28,15 +29,18 @@ export async function cookieFrom(
       `${init.method ?? "GET"} ${path} answered ${response.status}, not ${init.expectStatus}: ${body.slice(0, 200)}`,
     );
   }
-  const prefix = `${init.cookieName}=`;
-  const cookie = response.headers
-    .getSetCookie()
-    .map((header) => header.split(";", 1)[0] ?? "")
-    .find((pair) => pair.startsWith(prefix) && pair.length > prefix.length);
-  if (cookie === undefined) {
-    throw new Error(`${init.method ?? "GET"} ${path} set no ${init.cookieName} cookie.`);
-  }
-  return cookie;
+  const pairs = response.headers.getSetCookie().map((header) => header.split(";", 1)[0] ?? "");
+  const names = typeof init.cookieName === "string" ? [init.cookieName] : init.cookieName;
+  return names
+    .map((name) => {
+      const prefix = `${name}=`;
+      const cookie = pairs.find((pair) => pair.startsWith(prefix) && pair.length > prefix.length);
+      if (cookie === undefined) {
+        throw new Error(`${init.method ?? "GET"} ${path} set no ${name} cookie.`);
+      }
+      return cookie;
+    })
+    .join("; ");
 }
 
 /**

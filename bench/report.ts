@@ -27,6 +27,15 @@ export interface Ratio {
   readonly roundMax: number;
 }
 
+/** A goal of the contender's (`Contender.targets`) and whether this run met it. */
+export interface TargetResult {
+  readonly baseline: string;
+  readonly atLeast: number;
+  /** The ratio of medians; undefined when BENCH_ONLY left the baseline out. */
+  readonly measured: number | undefined;
+  readonly met: boolean | undefined;
+}
+
 export interface ContenderResult {
   readonly name: string;
   readonly kind: Contender["kind"];
@@ -36,6 +45,7 @@ export interface ContenderResult {
   /** Every measured window, in round order, for a closer look at the noise. */
   readonly windows: readonly Window[];
   readonly ratios: readonly Ratio[];
+  readonly targets: readonly TargetResult[];
   readonly medianServerBusy: number | undefined;
   readonly medianServerCpuMicrosPerRequest: number | undefined;
   readonly non2xx: number;
@@ -91,6 +101,14 @@ export function summarize(runs: readonly ContenderRun[]): ContenderResult[] {
         },
       ];
     });
+    const targets = (contender.targets ?? []).map((target): TargetResult => {
+      const measured = ratios.find((ratio) => ratio.baseline === target.baseline)?.ofMedians;
+      return {
+        ...target,
+        measured,
+        met: measured === undefined ? undefined : measured >= target.atLeast,
+      };
+    });
     const sum = (pick: (window: Window) => number): number =>
       windows.reduce((total, window) => total + pick(window), 0);
     const non2xx = sum((window) => window.non2xx);
@@ -103,6 +121,7 @@ export function summarize(runs: readonly ContenderRun[]): ContenderResult[] {
       roundRequestsPerSecond: perRound,
       windows,
       ratios,
+      targets,
       medianServerBusy: medianDefined(windows.map((window) => window.serverBusy)),
       medianServerCpuMicrosPerRequest: medianDefined(
         windows.map((window) => window.serverCpuMicrosPerRequest),
@@ -160,6 +179,14 @@ export function toMarkdown(
     .map((cells) => `| ${cells.join(" | ")} |`)
     .join("\n");
   const flagged = results.filter((result) => result.flagged).map((result) => result.name);
+  const targets = results.flatMap((result) =>
+    result.targets.map((target) => {
+      const goal = `${result.name} ${target.baseline.includes("floor") ? "÷" : "vs"} ${target.baseline} ≥ ${target.atLeast}`;
+      if (target.measured === undefined)
+        return `- ${goal}: not measured (${target.baseline} did not run)`;
+      return `- ${goal}: ${target.measured.toFixed(2)}, ${target.met ? "met" : "**not met**"}`;
+    }),
+  );
   return [
     "## tessera benchmark",
     "",
@@ -181,6 +208,7 @@ export function toMarkdown(
         ]
       : []),
     "Server CPU µs/req and busy come from /proc: CPU time of the server process (all its threads, kernel time included) per 2xx response, and over the window's wall time. Busy near or above 100% means the server was the bottleneck; well below means the load generator or other tenants set the pace, which squeezes ratios toward 1.",
+    ...(targets.length > 0 ? ["", "Targets (ratio of medians):", "", ...targets] : []),
     ...(flagged.length > 0
       ? [
           ``,

@@ -9,9 +9,9 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type session from "express-session";
-import { benchWorkload, expressSession } from "./express-session-setup.ts";
+import { expressSession } from "./express-session-setup.ts";
 import { cleanUpAndClose, connectRedis } from "./redis-client.ts";
-import { sendJson, serve } from "./serve.ts";
+import { benchWorkload, sendJson, serve } from "./serve.ts";
 
 const workload = benchWorkload();
 const client = await connectRedis();

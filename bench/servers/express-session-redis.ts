@@ -13,9 +13,9 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import express, { type Response } from "express";
-import { benchWorkload, expressSession } from "./express-session-setup.ts";
+import { expressSession } from "./express-session-setup.ts";
 import { cleanUpAndClose, connectRedis } from "./redis-client.ts";
-import { serve } from "./serve.ts";
+import { benchWorkload, serve } from "./serve.ts";
 
 const workload = benchWorkload();
 const client = await connectRedis();

@@ -1,27 +1,19 @@
 /**
- * What both express-session peers share: the workload they serve (BENCH_WORKLOAD) and the
- * middleware, set up as its READMEs recommend (resave false, saveUninitialized false, a secret,
- * an httpOnly cookie lasting tessera's default lifetime) on the run's node-redis client.
+ * What both express-session peers share: the middleware, set up as its READMEs recommend
+ * (resave false, saveUninitialized false, a secret, an httpOnly cookie lasting tessera's default
+ * lifetime) on the run's node-redis client. The workload comes from `benchWorkload()` in
+ * serve.ts.
  */
 import { randomBytes } from "node:crypto";
 import { RedisStore } from "connect-redis";
 import session from "express-session";
 import { type BenchRedisClient, KEY_PREFIX, THIRTY_ONE_DAYS_MS } from "./redis-client.ts";
-import { requiredEnv } from "./serve.ts";
 
 declare module "express-session" {
   interface SessionData {
     username: string;
     n: number;
   }
-}
-
-export function benchWorkload(): "read" | "write" {
-  const workload = requiredEnv("BENCH_WORKLOAD");
-  if (workload !== "read" && workload !== "write") {
-    throw new Error(`BENCH_WORKLOAD ${JSON.stringify(workload)} is not "read" or "write".`);
-  }
-  return workload;
 }
 
 export function expressSession(client: BenchRedisClient) {

@@ -47,3 +47,12 @@ export function requiredEnv(name: string): string {
   if (value === undefined || value === "") throw new Error(`${name} is not set for this server.`);
   return value;
 }
+
+/** The workload a peer or cookie contender serves, chosen by the parent through BENCH_WORKLOAD. */
+export function benchWorkload(): "read" | "write" {
+  const workload = requiredEnv("BENCH_WORKLOAD");
+  if (workload !== "read" && workload !== "write") {
+    throw new Error(`BENCH_WORKLOAD ${JSON.stringify(workload)} is not "read" or "write".`);
+  }
+  return workload;
+}
