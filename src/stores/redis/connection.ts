@@ -9,6 +9,12 @@ import { ConfigError } from "../../errors.ts";
 /** A reply as the clients give it for raw commands: strings, integers, arrays and null. */
 export type Reply = string | number | null | Reply[];
 
+/** A reply to `binaryCommand`: bulk strings come back as bytes, untouched by any text decoding. */
+export type BinaryReply = Buffer | string | number | null | BinaryReply[];
+
+/** A command argument: text (sent as UTF-8) or bytes (sent as they are). */
+export type Argument = string | Uint8Array;
+
 export interface RedisConnection {
   /** "node-redis" or "ioredis", for messages. */
   readonly library: string;
@@ -16,6 +22,11 @@ export interface RedisConnection {
   readonly cluster: boolean;
   /** Sends one command to the node that owns `key`. */
   command(key: string, args: readonly string[]): Promise<Reply>;
+  /**
+   * Sends one command whose arguments may be bytes to the node that owns `key`; bulk strings
+   * in the reply come back as Buffers (MessagePack records are not text).
+   */
+  binaryCommand(key: string, args: readonly Argument[]): Promise<BinaryReply>;
   /** Sends one command to each primary in turn; `visit` gets a sender bound to one of them. */
   eachPrimary(
     visit: (send: (args: readonly string[]) => Promise<Reply>) => Promise<void>,
@@ -51,12 +62,18 @@ const NODE_REDIS_REPLY_TYPES = Object.freeze({
   typeMapping: Object.freeze({ 37: Array }),
   timeout: 0,
 });
-type NodeRedisCommandOptions = typeof NODE_REDIS_REPLY_TYPES;
+/** As NODE_REDIS_REPLY_TYPES, with bulk strings (RESP type 36, "$") as Buffers. */
+const NODE_REDIS_BINARY_REPLY_TYPES = Object.freeze({
+  typeMapping: Object.freeze({ 36: Buffer, 37: Array }),
+  timeout: 0,
+});
+type NodeRedisCommandOptions = typeof NODE_REDIS_REPLY_TYPES | typeof NODE_REDIS_BINARY_REPLY_TYPES;
+type NodeRedisArgument = string | Buffer;
 
 interface NodeRedisClient extends Listenable {
   readonly isOpen: boolean;
   readonly isReady: boolean;
-  sendCommand(args: string[], options?: NodeRedisCommandOptions): Promise<unknown>;
+  sendCommand(args: NodeRedisArgument[], options?: NodeRedisCommandOptions): Promise<unknown>;
 }
 interface NodeRedisSentinel extends Listenable {
   readonly isOpen: boolean;
@@ -64,7 +81,7 @@ interface NodeRedisSentinel extends Listenable {
   getMasterNode(): unknown;
   sendCommand(
     isReadonly: boolean | undefined,
-    args: string[],
+    args: NodeRedisArgument[],
     options?: NodeRedisCommandOptions,
   ): Promise<unknown>;
 }
@@ -77,7 +94,7 @@ interface NodeRedisCluster extends Listenable {
   sendCommand(
     firstKey: string,
     isReadonly: boolean | undefined,
-    args: string[],
+    args: NodeRedisArgument[],
     options?: NodeRedisCommandOptions,
   ): Promise<unknown>;
 }
@@ -85,7 +102,10 @@ interface IoRedisClient extends Listenable {
   readonly status: string;
   readonly isCluster: boolean;
   readonly options?: { readonly keyPrefix?: string | undefined };
-  call(command: string, ...args: string[]): Promise<unknown>;
+  // The arguments go as one array (ioredis flattens it): spread, a long patch would overflow
+  // the call stack.
+  call(command: string, args: string[]): Promise<unknown>;
+  callBuffer(command: string, args: (string | Buffer)[]): Promise<unknown>;
   nodes?(role: "master"): IoRedisClient[];
 }
 
@@ -156,30 +176,39 @@ function nodeRedisReadiness(client: {
 }
 
 function nodeRedisConnection(client: NodeRedisClient): RedisConnection {
-  return singleNodeRedisConnection(
-    client,
-    (args) => client.sendCommand(args as string[], NODE_REDIS_REPLY_TYPES) as Promise<Reply>,
-  );
+  return singleNodeRedisConnection(client, (args, options) => client.sendCommand(args, options));
 }
 
 function nodeRedisSentinelConnection(client: NodeRedisSentinel): RedisConnection {
   // A sentinel client takes "is it read-only" first; false sends every command to the primary.
-  return singleNodeRedisConnection(
-    client,
-    (args) => client.sendCommand(false, args as string[], NODE_REDIS_REPLY_TYPES) as Promise<Reply>,
+  return singleNodeRedisConnection(client, (args, options) =>
+    client.sendCommand(false, args, options),
+  );
+}
+
+/** Arguments as both libraries take them: bytes as Buffers (a Uint8Array is not sent as bytes). */
+function asBuffers(args: readonly Argument[]): (string | Buffer)[] {
+  return args.map((arg) =>
+    typeof arg === "string" || Buffer.isBuffer(arg)
+      ? arg
+      : Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength),
   );
 }
 
 /** A node-redis client whose commands all go to one primary (a plain client or a sentinel). */
 function singleNodeRedisConnection(
   client: Listenable & { isOpen: boolean; isReady: boolean },
-  send: (args: readonly string[]) => Promise<Reply>,
+  sendCommand: (args: NodeRedisArgument[], options: NodeRedisCommandOptions) => Promise<unknown>,
 ): RedisConnection {
   const errors = watchErrors(client);
+  const send = (args: readonly string[]) =>
+    sendCommand(args as string[], NODE_REDIS_REPLY_TYPES) as Promise<Reply>;
   return {
     library: "node-redis",
     cluster: false,
     command: (_key, args) => send(args),
+    binaryCommand: (_key, args) =>
+      sendCommand(asBuffers(args), NODE_REDIS_BINARY_REPLY_TYPES) as Promise<BinaryReply>,
     eachPrimary: (visit) => visit(send),
     notReadyReason: () => nodeRedisReadiness(client),
     ...errors,
@@ -193,6 +222,13 @@ function nodeRedisClusterConnection(client: NodeRedisCluster): RedisConnection {
     cluster: true,
     command: (key, args) =>
       client.sendCommand(key, false, args as string[], NODE_REDIS_REPLY_TYPES) as Promise<Reply>,
+    binaryCommand: (key, args) =>
+      client.sendCommand(
+        key,
+        false,
+        asBuffers(args),
+        NODE_REDIS_BINARY_REPLY_TYPES,
+      ) as Promise<BinaryReply>,
     async eachPrimary(visit) {
       for (const primary of [...client.masters]) {
         const node = await client.nodeClient(primary);
@@ -225,15 +261,15 @@ function ioredisConnection(client: IoRedisClient): RedisConnection {
     everReady = true;
   };
   client.on("ready", onReady);
-  const send = (target: IoRedisClient, args: readonly string[]) => {
-    const [command, ...rest] = args;
-    return target.call(command as string, ...rest) as Promise<Reply>;
-  };
+  const send = (target: IoRedisClient, args: readonly string[]) =>
+    target.call(args[0] as string, args.slice(1)) as Promise<Reply>;
   return {
     library: "ioredis",
     cluster: client.isCluster,
     // ioredis finds the keys of every command itself, EVALSHA included, and routes by them.
     command: (_key, args) => send(client, args),
+    binaryCommand: (_key, args) =>
+      client.callBuffer(String(args[0]), asBuffers(args.slice(1))) as Promise<BinaryReply>,
     async eachPrimary(visit) {
       const primaries = client.isCluster ? (client.nodes?.("master") ?? []) : [client];
       for (const primary of primaries) await visit((args) => send(primary, args));

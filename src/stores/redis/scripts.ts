@@ -5,7 +5,7 @@
  * no session, never as an error.
  */
 import { createHash } from "node:crypto";
-import type { Reply } from "./connection.ts";
+import type { Argument } from "./connection.ts";
 import { CREATED_FIELD } from "./layout.ts";
 
 export class Script {
@@ -105,16 +105,16 @@ export function scriptCall(script: Script, keys: readonly string[]): string[] {
  * Sends a script call made by `scriptCall`, loading the script on a node that does not have it
  * yet (or lost it on a restart or failover): the same call again as EVAL with the source.
  */
-export function runScript(
-  send: (args: readonly string[]) => Promise<Reply>,
+export function runScript<A extends Argument, R>(
+  send: (args: A[]) => Promise<R>,
   script: Script,
-  command: string[],
-): Promise<Reply> {
+  command: A[],
+): Promise<R> {
   return send(command).catch((error: unknown) => {
     if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-    const withSource = [...command];
+    const withSource: Argument[] = [...command];
     withSource[0] = "EVAL";
     withSource[1] = script.source;
-    return send(withSource);
+    return send(withSource as A[]);
   });
 }

@@ -1,8 +1,9 @@
 /**
  * The Redis session store: the store for many machines. Each operation is one round trip (a
- * plain command or one Lua script), each session is one inspectable hash whose TTL is its
- * remaining lifetime, and an outage is a quick, clear StoreUnavailableError (adapters answer
- * 503) instead of a hung or crashed process.
+ * plain command or one Lua script), each session is one inspectable key whose TTL is its
+ * remaining lifetime (a hash by default, or Flask-Session's own record with the
+ * "flask-session" layout), and an outage is a quick, clear StoreUnavailableError (adapters
+ * answer 503) instead of a hung or crashed process.
  */
 import { ConfigError, StoreUnavailableError } from "../../errors.ts";
 import { Deadlines } from "../../util/deadlines.ts";
@@ -23,18 +24,14 @@ import {
   type RedisClientLike,
   type RedisConnection,
 } from "./connection.ts";
-import { CREATED_FIELD, fieldOf, HASH_TAG_LENGTH, KeyLayout } from "./layout.ts";
-import { appendPatchArguments, noSessionOnWrongType, recordFromHash } from "./records.ts";
-import {
-  APPLY,
-  DESTROY_IF_OWNED,
-  OWNED_BY,
-  RENAME,
-  runScript,
-  type Script,
-  scriptCall,
-} from "./scripts.ts";
-import { jsonSpellingsOf, type UserId, userIdOf } from "./user-ids.ts";
+import { type FlaskSerializer, flaskSessionFormat } from "./flask-session-format.ts";
+import { hashFormat } from "./hash-format.ts";
+import { HASH_TAG_LENGTH, KeyLayout } from "./layout.ts";
+import type { RecordFormat } from "./record-format.ts";
+import { type UserId, userIdOf } from "./user-ids.ts";
+
+/** How sessions are kept in Redis. */
+export type RedisLayout = "hash" | "flask-session";
 
 export interface RedisStoreOptions {
   /**
@@ -52,6 +49,26 @@ export interface RedisStoreOptions {
   readonly userKey?: string;
   /** Give up on a Redis call after this long. Default "1s". */
   readonly timeout?: Duration;
+  /**
+   * How a session is kept. `"hash"` (the default): one hash per session, one JSON field per
+   * key, so a change writes only the changed fields. `"flask-session"`: one string key per
+   * session holding the whole session dict as Flask-Session 0.7+ writes it, so a Flask app
+   * with Flask-Session and this app share sessions through one Redis (with Flask-Session's
+   * `SESSION_KEY_PREFIX` as `prefix`). Changes are still per-key and atomic (applied inside
+   * Redis); `createdAt` is not kept (Flask-Session has none), and Redis Cluster is refused.
+   */
+  readonly layout?: RedisLayout;
+  /**
+   * `layout: "flask-session"` only: how new records are written, as Flask-Session's
+   * `SESSION_SERIALIZATION_FORMAT`: `"msgpack"` (the default, as Flask-Session's) or `"json"`.
+   * Records in either are read, and a record keeps the serialization it has.
+   */
+  readonly serializer?: FlaskSerializer;
+  /**
+   * `layout: "flask-session"` only: whether a record created here has `_permanent: true`
+   * (Flask's `session.permanent`), as Flask-Session's `SESSION_PERMANENT`. Default true.
+   */
+  readonly permanent?: boolean;
 }
 
 interface Outcomes {
@@ -62,6 +79,12 @@ interface Outcomes {
 /** A SessionStore with the per-user operations Redis supports. */
 export interface RedisStore extends SessionStore {
   readonly kind: "redis";
+  readonly layout: RedisLayout;
+  /**
+   * False with `layout: "flask-session"`: records have no creation time, and `createdAt`
+   * reads as the time of the read, so an absolute lifetime cannot be enforced.
+   */
+  readonly keepsCreatedAt: boolean;
   /**
    * The live sessions of one user (needs `userKey`). Index entries of sessions that ended or
    * changed hands are dropped on the way.
@@ -101,16 +124,30 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   if (timeoutMs <= 0) {
     throw new ConfigError(`redisStore timeout must be positive; got ${String(options.timeout)}.`);
   }
+  const layoutName = checkLayoutOptions(options);
   const connection = connect(options.client);
-  const layout = new KeyLayout(prefix, connection.cluster);
+  const layout = new KeyLayout(prefix, connection.cluster && layoutName === "hash");
   const clientPrefix = clientKeyPrefix(options.client);
+  if (connection.cluster && layoutName === "flask-session") {
+    connection.release();
+    throw new ConfigError(
+      'redisStore layout "flask-session" does not work on Redis Cluster: Flask-Session\'s keys (session:<id>) carry no hash tag, so a session and its regenerated id fall in different slots and regenerate could not move the record atomically (Flask-Session itself takes a single-node redis.Redis client). Use a single Redis server or Sentinel for sessions shared with Flask, or the default layout on Cluster.',
+    );
+  }
   if (connection.cluster && (clientPrefix + prefix).includes("{")) {
     connection.release();
     throw new ConfigError(
       `redisStore prefix ${JSON.stringify(clientPrefix + prefix)} contains "{". On Redis Cluster the store puts a hash tag of its own in every session key, so that a session and its regenerated id share a slot; a "{" before it would be taken as the hash tag instead and break regenerate. Use a prefix without braces, such as "session:".`,
     );
   }
-  const userField = userKey === undefined ? "" : fieldOf(userKey);
+  const format: RecordFormat =
+    layoutName === "hash"
+      ? hashFormat(connection, userKey)
+      : flaskSessionFormat(connection, {
+          serializer: options.serializer ?? "msgpack",
+          permanent: options.permanent ?? true,
+          userKey,
+        });
 
   const deadlines = new Deadlines(timeoutMs);
 
@@ -156,18 +193,6 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     return outcomes;
   }
 
-  /** Runs `which` on KEYS `keys` (routed by the first) with ARGV `args`. */
-  function script(which: Script, keys: readonly string[], args: readonly string[]) {
-    const command = scriptCall(which, keys);
-    for (const arg of args) command.push(arg);
-    return send(which, keys, command);
-  }
-
-  function send(which: Script, keys: readonly string[], command: string[]) {
-    const route = keys[0] as string;
-    return runScript((args) => connection.command(route, args), which, command);
-  }
-
   /** The user a renamed session will hold: the patch's, else the one stored under `fromKey`. */
   async function userAfterRename(
     fromKey: string,
@@ -176,10 +201,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     if (userKey === undefined) return undefined;
     if (patch.set.has(userKey)) return userIdOf(patch.set.get(userKey));
     if (patch.clear || patch.delete.has(userKey)) return undefined;
-    const stored = await connection
-      .command(fromKey, ["HGET", fromKey, userField])
-      .catch(noSessionOnWrongType);
-    return typeof stored === "string" ? userIdOf(parseJson(stored)) : undefined;
+    return userIdOf(await format.storedUser(fromKey));
   }
 
   /** The user a write names, when the store keeps an index and the patch sets the user key. */
@@ -203,7 +225,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       (count) => {
         if (typeof count === "number" && count > INDEX_TIDY_AT) {
           // Housekeeping: a failure here changes nothing anyone relies on.
-          tidyIndex(indexKey, jsonSpellingsOf(user)).catch(() => {});
+          tidyIndex(indexKey, user).catch(() => {});
         }
       },
       () => {},
@@ -216,9 +238,9 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
    * than INDEX_GRACE_MS whose session is not there is kept: its write may still be on its way
    * (the index entry goes first).
    */
-  async function tidyIndex(indexKey: string, spellings: readonly string[]) {
+  async function tidyIndex(indexKey: string, user: string) {
     const entries = await indexEntries(indexKey);
-    const found = await Promise.all(entries.map(({ id }) => ownedSummary(id, spellings)));
+    const found = await Promise.all(entries.map(({ id }) => ownedSummary(id, user)));
     const settledBefore = Date.now() - INDEX_GRACE_MS;
     const gone = entries
       .filter(({ indexedAt }, index) => found[index] === undefined && indexedAt < settledBefore)
@@ -227,7 +249,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     return found.filter((summary) => summary !== undefined);
   }
 
-  async function* scanKeys(type: "hash" | "zset", match: string): AsyncIterable<string> {
+  async function* scanKeys(type: string, match: string): AsyncIterable<string> {
     const found: string[] = [];
     await connection.eachPrimary(async (send) => {
       let cursor = "0";
@@ -254,17 +276,9 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     yield* found;
   }
 
-  async function ownedSummary(id: string, spellings: readonly string[]) {
-    const key = layout.sessionKey(id);
-    const reply = await script(OWNED_BY, [key], [userField, ...spellings]);
-    if (!Array.isArray(reply) || reply.length !== 2) return undefined;
-    const remaining = Number(reply[1]);
-    if (remaining === -2) return undefined;
-    return {
-      id,
-      createdAt: Number(reply[0]),
-      expiresAt: remaining === -1 ? Number.MAX_SAFE_INTEGER : Date.now() + remaining,
-    };
+  async function ownedSummary(id: string, user: string): Promise<SessionSummary | undefined> {
+    const times = await format.ownedTimes(layout.sessionKey(id), user);
+    return times === undefined ? undefined : { id, ...times };
   }
 
   /** One user's index: session ids with the time each was indexed. */
@@ -291,37 +305,20 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 
   return {
     kind: "redis",
+    layout: layoutName,
+    keepsCreatedAt: format.keepsCreatedAt,
 
     get(id: string): Promise<StoredSession | undefined> {
-      return guarded("get", () => {
-        const key = layout.sessionKey(id);
-        // Two plain commands in one round trip (the client pipelines them): far cheaper for
-        // Redis than a script, and a key deleted between them reads as gone.
-        const fields = connection.command(key, ["HGETALL", key]).catch(noSessionOnWrongType);
-        const remaining = connection.command(key, ["PTTL", key]);
-        // Promise.all handles both rejections: a failed PTTL must not leave HGETALL's failure
-        // unhandled (an unhandled rejection ends a Node process by default).
-        return Promise.all([fields, remaining]).then(([hash, ttl]) =>
-          recordFromHash(hash, ttl, Date.now()),
-        );
-      });
+      return guarded("get", () => format.read(layout.sessionKey(id)));
     },
 
     apply(id: string, patch: SessionPatch, options: ApplyOptions): Promise<boolean> {
       return guarded("apply", async () => {
-        const key = layout.sessionKey(id);
-        const keys = [key];
-        const command = scriptCall(APPLY, keys);
-        command.push(
-          options.mustExist ? "1" : "0",
-          String(options.expiresAt - Date.now()),
-          String(options.createdAt),
-        );
         // Values are encoded first: one that cannot be stored rejects with nothing sent.
-        appendPatchArguments(command, patch);
+        const write = format.prepareApply(layout.sessionKey(id), patch, options);
         const user = userNamedBy(patch);
         if (user !== undefined) await indexUser(user, id);
-        return (await send(APPLY, keys, command)) === 1;
+        return write();
       });
     },
 
@@ -343,15 +340,16 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     rename(fromId: string, toId: string, options: RenameOptions): Promise<boolean> {
       return guarded("rename", async () => {
         const fromKey = layout.sessionKey(fromId);
-        const toKey = layout.sessionKey(toId);
-        const keys = [fromKey, toKey];
-        const command = scriptCall(RENAME, keys);
-        command.push(String(options.expiresAt - Date.now()));
-        appendPatchArguments(command, options.patch);
+        const write = format.prepareRename(
+          fromKey,
+          layout.sessionKey(toId),
+          options.patch,
+          options.expiresAt,
+        );
         // The new id goes into its user's index before the record moves (see indexUser).
         const user = await userAfterRename(fromKey, options.patch);
         if (user !== undefined) await indexUser(user, toId);
-        return (await send(RENAME, keys, command)) === 1;
+        return write();
       });
     },
 
@@ -367,27 +365,17 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       if (limit === 0) return;
       const keys = await guarded("list", async () => {
         const all: string[] = [];
-        for await (const key of scanKeys("hash", layout.scanPattern(clientPrefix))) all.push(key);
+        const pattern = layout.scanPattern(clientPrefix);
+        for await (const key of scanKeys(format.keyType, pattern)) all.push(key);
         return all;
       });
       let yielded = 0;
       for (const key of keys) {
         const id = layout.idOf(key);
         if (id === undefined || id.includes(":")) continue;
-        const reply = await guarded("list", async () => {
-          const [created, remaining] = await Promise.all([
-            connection.command(key, ["HGET", key, CREATED_FIELD]),
-            connection.command(key, ["PTTL", key]),
-          ]);
-          return { created, remaining: Number(remaining) };
-        });
-        if (reply.remaining === -2 || typeof reply.created !== "string") continue;
-        yield {
-          id,
-          createdAt: Number(reply.created),
-          expiresAt:
-            reply.remaining === -1 ? Number.MAX_SAFE_INTEGER : Date.now() + reply.remaining,
-        };
+        const times = await guarded("list", () => format.times(key));
+        if (times === undefined) continue;
+        yield { id, ...times };
         yielded += 1;
         if (yielded >= limit) return;
       }
@@ -397,8 +385,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       requireUserKey("listByUser");
       const canonical = requireUserId(user);
       const indexKey = layout.userKey(canonical);
-      const spellings = jsonSpellingsOf(canonical);
-      const summaries = await guarded("listByUser", () => tidyIndex(indexKey, spellings));
+      const summaries = await guarded("listByUser", () => tidyIndex(indexKey, canonical));
       yield* summaries;
     },
 
@@ -406,23 +393,19 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       requireUserKey("revokeUser");
       const canonical = requireUserId(user);
       const indexKey = layout.userKey(canonical);
-      const spellings = jsonSpellingsOf(canonical);
       return guarded("revokeUser", async () => {
         const entries = await indexEntries(indexKey);
         const ended = await Promise.all(
-          entries.map(({ id }) => {
-            const key = layout.sessionKey(id);
-            return script(DESTROY_IF_OWNED, [key], [userField, ...spellings]);
-          }),
+          entries.map(({ id }) => format.destroyIfOwned(layout.sessionKey(id), canonical)),
         );
         // Entries read here leave the index, but for a young one whose session is not there
         // yet (its write may be on its way): a login that lands meanwhile keeps its entry.
         const settledBefore = Date.now() - INDEX_GRACE_MS;
         const done = entries
-          .filter(({ indexedAt }, index) => ended[index] === 1 || indexedAt < settledBefore)
+          .filter(({ indexedAt }, index) => ended[index] === true || indexedAt < settledBefore)
           .map(({ id }) => id);
         if (done.length > 0) await connection.command(indexKey, ["ZREM", indexKey, ...done]);
-        return ended.filter((deleted) => deleted === 1).length;
+        return ended.filter((deleted) => deleted).length;
       });
     },
 
@@ -437,7 +420,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       });
       for (const indexKey of indexKeys) {
         const user = indexKey.slice(layout.userPrefix.length);
-        await guarded("purgeExpired", () => tidyIndex(indexKey, jsonSpellingsOf(user)));
+        await guarded("purgeExpired", () => tidyIndex(indexKey, user));
       }
       return 0;
     },
@@ -458,12 +441,35 @@ function requireUserId(user: UserId): string {
   return canonical;
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
+/** The layout asked for, after checking that the layout-specific options fit it. */
+function checkLayoutOptions(options: RedisStoreOptions): RedisLayout {
+  const layout = options.layout ?? "hash";
+  if (layout !== "hash" && layout !== "flask-session") {
+    throw new ConfigError(
+      `redisStore layout must be "hash" (the default) or "flask-session"; got ${JSON.stringify(layout)}.`,
+    );
   }
+  if (layout === "hash") {
+    for (const name of ["serializer", "permanent"] as const) {
+      if (options[name] !== undefined) {
+        throw new ConfigError(
+          `redisStore ${name} is an option of layout "flask-session" (Flask-Session's records); the default hash layout stores each key as JSON. Add layout: "flask-session", or leave ${name} out.`,
+        );
+      }
+    }
+  }
+  const serializer = options.serializer;
+  if (serializer !== undefined && serializer !== "msgpack" && serializer !== "json") {
+    throw new ConfigError(
+      `redisStore serializer must be "msgpack" (the default, as Flask-Session's SESSION_SERIALIZATION_FORMAT) or "json"; got ${JSON.stringify(serializer)}.`,
+    );
+  }
+  if (options.permanent !== undefined && typeof options.permanent !== "boolean") {
+    throw new ConfigError(
+      `redisStore permanent must be true or false (Flask-Session's SESSION_PERMANENT); got ${JSON.stringify(options.permanent)}.`,
+    );
+  }
+  return layout;
 }
 
 function describeLastError(connection: RedisConnection): string {

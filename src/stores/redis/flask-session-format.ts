@@ -1,0 +1,218 @@
+/**
+ * The "flask-session" layout: a session is one string key, `<prefix><id>`, holding the session
+ * dict as Flask-Session 0.7+ writes it (msgspec MessagePack by default, or JSON), with a TTL of
+ * the remaining lifetime, so a Flask app using Flask-Session and a tessera app share sessions
+ * through one Redis (docs/flask-session-format.md has the details and sources).
+ *
+ * - `_permanent` is Flask's `session.permanent`. A record created here starts with
+ *   `_permanent: true` (`permanent: false` leaves it out), as Flask-Session does with its
+ *   default SESSION_PERMANENT; `clear` keeps it, as Flask-Session's `clear()` does; it is not
+ *   shown in the data tessera reads (it is Flask's flag, not the app's data). A patch that
+ *   sets or deletes `_permanent` writes it.
+ * - Flask-Session keeps no creation time, so `createdAt` reads as the time of the read.
+ * - A record tessera cannot read (pickle from Flask-Session 0.6, an extension type it does not
+ *   know, corrupt bytes, another Redis type) is no session.
+ */
+import { decodeMsgpack, encodeMsgpack } from "../../codecs/msgpack/index.ts";
+import type { ApplyOptions, SessionData, SessionPatch, StoredSession } from "../contract.ts";
+import type { Argument, BinaryReply, RedisConnection } from "./connection.ts";
+import { decodeFlaskJson, encodeFlaskJson } from "./flask-session-json.ts";
+import {
+  FLASK_APPLY,
+  FLASK_DESTROY_IF_OWNED,
+  FLASK_OWNED_BY,
+  FLASK_RENAME,
+  PERMANENT_KEY,
+} from "./flask-session-scripts.ts";
+import { expiryOf, type RecordFormat } from "./record-format.ts";
+import { runScript, type Script, scriptCall } from "./scripts.ts";
+import { jsonSpellingsOf } from "./user-ids.ts";
+
+export type FlaskSerializer = "msgpack" | "json";
+
+export interface FlaskSessionFormatOptions {
+  readonly serializer: FlaskSerializer;
+  /** Whether records created here start with `_permanent: true`. */
+  readonly permanent: boolean;
+  readonly userKey: string | undefined;
+}
+
+/** A script's answer when the record is in the other serialization. */
+const OTHER_SERIALIZATION = -1;
+
+export function flaskSessionFormat(
+  connection: RedisConnection,
+  options: FlaskSessionFormatOptions,
+): RecordFormat {
+  const { permanent, userKey } = options;
+  const other: FlaskSerializer = options.serializer === "msgpack" ? "json" : "msgpack";
+
+  function script(which: Script, keys: readonly string[], args: readonly Argument[]) {
+    const command: Argument[] = scriptCall(which, keys);
+    for (const arg of args) command.push(arg);
+    const route = keys[0] as string;
+    return runScript((call) => connection.binaryCommand(route, call), which, command);
+  }
+
+  /**
+   * Runs a write encoded in the configured serialization; when the record turns out to be in
+   * the other one, encodes the same write in that one and runs it again.
+   */
+  function writer(
+    which: Script,
+    keys: readonly string[],
+    argsFor: (serializer: FlaskSerializer) => Argument[],
+  ): () => Promise<boolean> {
+    const first = argsFor(options.serializer);
+    return async () => {
+      let reply = await script(which, keys, first);
+      if (reply === OTHER_SERIALIZATION) reply = await script(which, keys, argsFor(other));
+      return reply === 1;
+    };
+  }
+
+  async function load(key: string): Promise<{ data: SessionData; remaining: unknown } | undefined> {
+    // Two plain commands in one round trip, as the hash layout's read.
+    const stored = connection.binaryCommand(key, ["GET", key]).catch(noValueOnWrongType);
+    const remaining = connection.command(key, ["PTTL", key]);
+    const [value, ttl] = await Promise.all([stored, remaining]);
+    const data = decodeRecord(value);
+    return data === undefined ? undefined : { data, remaining: ttl };
+  }
+
+  return {
+    keyType: "string",
+    keepsCreatedAt: false,
+
+    async read(key): Promise<StoredSession | undefined> {
+      const loaded = await load(key);
+      if (loaded === undefined) return undefined;
+      const now = Date.now();
+      const expiresAt = expiryOf(loaded.remaining, now);
+      if (expiresAt === undefined) return undefined;
+      const { data } = loaded;
+      delete data[PERMANENT_KEY];
+      return { data, createdAt: now, expiresAt };
+    },
+
+    prepareApply(key: string, patch: SessionPatch, applyOptions: ApplyOptions) {
+      const ttl = String(applyOptions.expiresAt - Date.now());
+      return writer(FLASK_APPLY, [key], (serializer) => {
+        const args: Argument[] = [applyOptions.mustExist ? "1" : "0", ttl, serializer];
+        if (permanent) args.push("1", ...entry(PERMANENT_KEY, true, serializer));
+        else args.push("0");
+        return appendPatch(args, patch, serializer);
+      });
+    },
+
+    prepareRename(fromKey, toKey, patch, expiresAt) {
+      const ttl = String(expiresAt - Date.now());
+      return writer(FLASK_RENAME, [fromKey, toKey], (serializer) =>
+        appendPatch([ttl, serializer], patch, serializer),
+      );
+    },
+
+    async times(key) {
+      const remaining = await connection.command(key, ["PTTL", key]);
+      const now = Date.now();
+      const expiresAt = expiryOf(remaining, now);
+      return expiresAt === undefined ? undefined : { createdAt: now, expiresAt };
+    },
+
+    async storedUser(key) {
+      if (userKey === undefined) return undefined;
+      const loaded = await load(key);
+      return loaded !== undefined && Object.hasOwn(loaded.data, userKey)
+        ? loaded.data[userKey]
+        : undefined;
+    },
+
+    async ownedTimes(key, user) {
+      const reply = await script(FLASK_OWNED_BY, [key], ownerArguments(userKey, user));
+      if (typeof reply !== "number") return undefined;
+      const now = Date.now();
+      const expiresAt = expiryOf(reply, now);
+      return expiresAt === undefined ? undefined : { createdAt: now, expiresAt };
+    },
+
+    async destroyIfOwned(key, user) {
+      return (await script(FLASK_DESTROY_IF_OWNED, [key], ownerArguments(userKey, user))) === 1;
+    },
+  };
+}
+
+/** The session dict a stored value holds, or undefined when it is not one tessera can read. */
+export function decodeRecord(value: BinaryReply): SessionData | undefined {
+  if (!Buffer.isBuffer(value) || value.length === 0) return undefined;
+  let decoded: unknown;
+  try {
+    decoded = isJson(value) ? decodeFlaskJson(value.toString("utf8")) : decodeMsgpack(value);
+  } catch {
+    return undefined;
+  }
+  if (decoded === null || typeof decoded !== "object" || Array.isArray(decoded)) return undefined;
+  if (Buffer.isBuffer(decoded) || decoded instanceof Date) return undefined;
+  return decoded as SessionData;
+}
+
+/** JSON starts with `{` or whitespace; a MessagePack map never does. */
+function isJson(value: Buffer): boolean {
+  const first = value[0];
+  return first === 0x7b || first === 0x20 || first === 0x09 || first === 0x0a || first === 0x0d;
+}
+
+/** A value in one serialization. Throws a TypeError for a value that cannot be stored. */
+function encodeValue(value: unknown, serializer: FlaskSerializer): Uint8Array {
+  return serializer === "msgpack" ? encodeMsgpack(value) : Buffer.from(encodeFlaskJson(value));
+}
+
+/** The script's triple for one entry: the key's text, the key encoded, the value encoded. */
+function entry(key: string, value: unknown, serializer: FlaskSerializer): Argument[] {
+  return [key, encodeValue(key, serializer), encodeValue(value, serializer)];
+}
+
+/**
+ * Appends the patch as the scripts take it: clear flag, delete count, deleted keys, then one
+ * triple per key set. A value JSON cannot hold (undefined, a function, a symbol) deletes its
+ * key, as in the other stores, where JSON.stringify drops it. Every value is encoded here, so
+ * one that cannot be stored throws before anything is sent.
+ */
+function appendPatch(args: Argument[], patch: SessionPatch, serializer: FlaskSerializer) {
+  const triples: Argument[] = [];
+  const dropped: string[] = [];
+  for (const [key, value] of patch.set) {
+    const kind = typeof value;
+    if (kind === "undefined" || kind === "function" || kind === "symbol") dropped.push(key);
+    else {
+      try {
+        triples.push(...entry(key, value, serializer));
+      } catch (error) {
+        throw new TypeError(
+          `session value for key ${JSON.stringify(key)} cannot be stored: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+    }
+  }
+  args.push(patch.clear ? "1" : "0", String(patch.delete.size + dropped.length));
+  for (const key of patch.delete) args.push(key);
+  for (const key of dropped) args.push(key);
+  for (const part of triples) args.push(part);
+  return args;
+}
+
+/**
+ * The OWNED scripts' arguments: the user key, then how the user id can be stored, as a string
+ * or as a number, in MessagePack and then in JSON.
+ */
+function ownerArguments(userKey: string | undefined, user: string): Argument[] {
+  const json = jsonSpellingsOf(user);
+  const msgpack = [encodeMsgpack(user)];
+  if (json.length > 1) msgpack.push(encodeMsgpack(Number(user)));
+  return [userKey ?? "", String(msgpack.length), ...msgpack, ...json];
+}
+
+function noValueOnWrongType(error: unknown): null {
+  if (error instanceof Error && error.message.startsWith("WRONGTYPE")) return null;
+  throw error;
+}

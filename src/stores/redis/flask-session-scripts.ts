@@ -1,0 +1,338 @@
+/**
+ * The Lua scripts of the "flask-session" layout, where a session is one string key holding the
+ * whole session dict, as Flask-Session writes it (MessagePack or JSON).
+ *
+ * A per-key patch is applied inside Redis, so it is atomic like the hash layout's: the script
+ * splits the stored map into its top-level entries (key, raw key bytes, raw value bytes),
+ * replaces, deletes and appends entries, and writes the map back. Values the request did not
+ * change are copied byte for byte, never decoded and re-encoded, so whatever Python stored
+ * (floats, datetimes to the microsecond, extension types tessera does not read) stays exactly
+ * as it was. The new values come encoded by the app, in the record's own serialization.
+ *
+ * A record is read as MessagePack unless its first byte opens JSON (`{` or whitespace), as
+ * Flask-Session 0.8 falls back from one to the other. A script told to write one serialization
+ * into a record of the other answers -1 and changes nothing; the caller sends its values again
+ * in the record's serialization. A value that is neither (corrupt, or another type) counts as
+ * no session.
+ */
+import { Script } from "./scripts.ts";
+
+/** Flask's `session.permanent` flag, kept through `clear` as Flask-Session 0.7+ does. */
+export const PERMANENT_KEY = "_permanent";
+
+/**
+ * Parsers for the stored map, with `parse(stored)` returning the serialization and the entries
+ * (or nil when malformed), and the patch logic shared by every script.
+ */
+const PRELUDE = `
+local function u16(s, i)
+  local a, b = string.byte(s, i, i + 1)
+  return a * 256 + b
+end
+local function u32(s, i)
+  local a, b, c, d = string.byte(s, i, i + 3)
+  return ((a * 256 + b) * 256 + c) * 256 + d
+end
+
+-- The position just after the MessagePack value starting at pos, or nil when it is malformed
+-- or runs past the end. Iterative: each step reads one header and counts the items it opens.
+local function mp_skip(s, pos)
+  local n = #s
+  local pending = 1
+  while pending > 0 do
+    if pos > n then return nil end
+    local b = string.byte(s, pos)
+    pending = pending - 1
+    if b < 0x80 or b >= 0xe0 or b == 0xc0 or b == 0xc2 or b == 0xc3 then pos = pos + 1
+    elseif b < 0x90 then pending = pending + 2 * (b - 0x80); pos = pos + 1
+    elseif b < 0xa0 then pending = pending + (b - 0x90); pos = pos + 1
+    elseif b < 0xc0 then pos = pos + 1 + (b - 0xa0)
+    elseif b == 0xcc or b == 0xd0 then pos = pos + 2
+    elseif b == 0xcd or b == 0xd1 then pos = pos + 3
+    elseif b == 0xce or b == 0xd2 or b == 0xca then pos = pos + 5
+    elseif b == 0xcf or b == 0xd3 or b == 0xcb then pos = pos + 9
+    elseif b == 0xd4 then pos = pos + 3
+    elseif b == 0xd5 then pos = pos + 4
+    elseif b == 0xd6 then pos = pos + 6
+    elseif b == 0xd7 then pos = pos + 10
+    elseif b == 0xd8 then pos = pos + 18
+    else
+      local width
+      if b == 0xc4 or b == 0xc7 or b == 0xd9 then width = 1
+      elseif b == 0xc5 or b == 0xc8 or b == 0xda or b == 0xdc or b == 0xde then width = 2
+      elseif b == 0xc6 or b == 0xc9 or b == 0xdb or b == 0xdd or b == 0xdf then width = 4
+      else return nil end
+      if pos + width > n then return nil end
+      local count
+      if width == 1 then count = string.byte(s, pos + 1)
+      elseif width == 2 then count = u16(s, pos + 1)
+      else count = u32(s, pos + 1) end
+      pos = pos + 1 + width
+      if b == 0xdc or b == 0xdd then pending = pending + count
+      elseif b == 0xde or b == 0xdf then pending = pending + 2 * count
+      elseif b == 0xc7 or b == 0xc8 or b == 0xc9 then pos = pos + 1 + count
+      else pos = pos + count end
+    end
+  end
+  if pos > n + 1 then return nil end
+  return pos
+end
+
+-- A MessagePack map with text keys: its entries { name, raw key, raw value }, or nil.
+local function mp_entries(s)
+  local n = #s
+  local b = string.byte(s, 1)
+  local count, pos
+  if b == nil then return nil
+  elseif b >= 0x80 and b <= 0x8f then count = b - 0x80; pos = 2
+  elseif b == 0xde and n >= 3 then count = u16(s, 2); pos = 4
+  elseif b == 0xdf and n >= 5 then count = u32(s, 2); pos = 6
+  else return nil end
+  local entries = {}
+  for i = 1, count do
+    if pos > n then return nil end
+    local k = string.byte(s, pos)
+    local size, start
+    if k >= 0xa0 and k <= 0xbf then size = k - 0xa0; start = pos + 1
+    elseif k == 0xd9 and pos + 1 <= n then size = string.byte(s, pos + 1); start = pos + 2
+    elseif k == 0xda and pos + 2 <= n then size = u16(s, pos + 1); start = pos + 3
+    elseif k == 0xdb and pos + 4 <= n then size = u32(s, pos + 1); start = pos + 5
+    else return nil end
+    local value = start + size
+    local after = mp_skip(s, value)
+    if after == nil then return nil end
+    entries[i] = { string.sub(s, start, value - 1), string.sub(s, pos, value - 1), string.sub(s, value, after - 1) }
+    pos = after
+  end
+  if pos ~= n + 1 then return nil end
+  return entries
+end
+
+local function mp_encode(entries)
+  local count = #entries
+  local parts = {}
+  if count < 16 then parts[1] = string.char(0x80 + count)
+  elseif count < 65536 then parts[1] = string.char(0xde, math.floor(count / 256), count % 256)
+  else
+    parts[1] = string.char(0xdf, math.floor(count / 16777216) % 256, math.floor(count / 65536) % 256,
+      math.floor(count / 256) % 256, count % 256)
+  end
+  for _, entry in ipairs(entries) do
+    parts[#parts + 1] = entry[2]
+    parts[#parts + 1] = entry[3]
+  end
+  return table.concat(parts)
+end
+
+local function js_space(s, pos) return string.find(s, '[^ \\t\\n\\r]', pos) end
+
+local function js_string_end(s, pos)
+  local i = pos + 1
+  while true do
+    local j = string.find(s, '["\\\\]', i)
+    if j == nil then return nil end
+    if string.byte(s, j) == 34 then return j + 1 end
+    i = j + 2
+  end
+end
+
+-- The position just after the JSON value starting at pos (the text is known to be valid JSON).
+local function js_value_end(s, pos)
+  local c = string.byte(s, pos)
+  if c == 34 then return js_string_end(s, pos) end
+  if c == 123 or c == 91 then
+    local depth, i = 0, pos
+    while true do
+      local j = string.find(s, '["{}%[%]]', i)
+      if j == nil then return nil end
+      local d = string.byte(s, j)
+      if d == 34 then
+        i = js_string_end(s, j)
+        if i == nil then return nil end
+      else
+        if d == 123 or d == 91 then depth = depth + 1 else depth = depth - 1 end
+        i = j + 1
+        if depth == 0 then return i end
+      end
+    end
+  end
+  local j = string.find(s, '[,}%] \\t\\n\\r]', pos)
+  if j == pos then return nil end
+  return j or (#s + 1)
+end
+
+-- A JSON object: its entries { name, raw key, raw value }, or nil.
+local function js_entries(s)
+  if not pcall(cjson.decode, s) then return nil end
+  local pos = js_space(s, 1)
+  if pos == nil or string.byte(s, pos) ~= 123 then return nil end
+  pos = js_space(s, pos + 1)
+  if pos == nil then return nil end
+  local entries = {}
+  if string.byte(s, pos) == 125 then
+    pos = pos + 1
+  else
+    while true do
+      if string.byte(s, pos) ~= 34 then return nil end
+      local key_end = js_string_end(s, pos)
+      if key_end == nil then return nil end
+      local raw_key = string.sub(s, pos, key_end - 1)
+      local ok, name = pcall(cjson.decode, raw_key)
+      if not ok or type(name) ~= 'string' then return nil end
+      pos = js_space(s, key_end)
+      if pos == nil or string.byte(s, pos) ~= 58 then return nil end
+      local value = js_space(s, pos + 1)
+      if value == nil then return nil end
+      local after = js_value_end(s, value)
+      if after == nil then return nil end
+      entries[#entries + 1] = { name, raw_key, string.sub(s, value, after - 1) }
+      pos = js_space(s, after)
+      if pos == nil then return nil end
+      local c = string.byte(s, pos)
+      if c == 125 then
+        pos = pos + 1
+        break
+      end
+      if c ~= 44 then return nil end
+      pos = js_space(s, pos + 1)
+      if pos == nil then return nil end
+    end
+  end
+  if js_space(s, pos) ~= nil then return nil end
+  return entries
+end
+
+local function js_encode(entries)
+  local parts = {}
+  for i, entry in ipairs(entries) do parts[i] = entry[2] .. ':' .. entry[3] end
+  return '{' .. table.concat(parts, ',') .. '}'
+end
+
+-- The serialization of a stored value and its entries (nil when it is neither).
+local function parse(stored)
+  local first = string.byte(stored, 1)
+  if first == 123 or first == 32 or first == 9 or first == 10 or first == 13 then
+    return 'json', js_entries(stored)
+  end
+  return 'msgpack', mp_entries(stored)
+end
+
+local function encode(format, entries)
+  if format == 'json' then return js_encode(entries) end
+  return mp_encode(entries)
+end
+
+-- The stored entries of KEYS[index] and their serialization, or nil when there is no readable
+-- session there.
+local function load(index)
+  if redis.call('TYPE', KEYS[index]).ok ~= 'string' then return nil end
+  return parse(redis.call('GET', KEYS[index]))
+end
+
+-- Applies the patch in ARGV from first: clear flag, delete count, deleted names, then
+-- name / encoded key / encoded value triples. Changed keys keep their place; new ones go last.
+local function patched(entries, first)
+  local clear = ARGV[first] == '1'
+  local deletes = tonumber(ARGV[first + 1])
+  local dropped = {}
+  for i = first + 2, first + 1 + deletes do dropped[ARGV[i]] = true end
+  local sets = {}
+  for i = first + 2 + deletes, #ARGV, 3 do sets[ARGV[i]] = i end
+  local result = {}
+  for _, entry in ipairs(entries) do
+    local name = entry[1]
+    local at = sets[name]
+    if at then
+      result[#result + 1] = { name, ARGV[at + 1], ARGV[at + 2] }
+      sets[name] = false
+    elseif not dropped[name] and (not clear or name == '${PERMANENT_KEY}') then
+      result[#result + 1] = entry
+    end
+  end
+  for i = first + 2 + deletes, #ARGV, 3 do
+    if sets[ARGV[i]] then result[#result + 1] = { ARGV[i], ARGV[i + 1], ARGV[i + 2] } end
+  end
+  return result
+end
+
+local function store(key, format, entries, ttl)
+  if ttl > 0 then
+    redis.call('SET', key, encode(format, entries), 'PX', ttl)
+  else
+    redis.call('DEL', key)
+  end
+end
+`;
+
+/**
+ * KEYS[1] session. ARGV: mustExist ('1'/'0'), ttl ms, serialization ('msgpack'/'json'), the
+ * number of entries a new record starts with (0 or 1: `_permanent`) and their triples, then
+ * the patch. Returns 1 when written, 0 when mustExist was set and there was no session, -1
+ * when the record is in the other serialization (nothing written).
+ */
+export const FLASK_APPLY = new Script(`${PRELUDE}
+local key = KEYS[1]
+local format = ARGV[3]
+local base = tonumber(ARGV[4])
+local patch = 5 + 3 * base
+local found, entries = load(1)
+if entries == nil then
+  if ARGV[1] == '1' then return 0 end
+  entries = {}
+  for i = 5, patch - 1, 3 do entries[#entries + 1] = { ARGV[i], ARGV[i + 1], ARGV[i + 2] } end
+elseif found ~= format then
+  return -1
+end
+store(key, format, patched(entries, patch), tonumber(ARGV[2]))
+return 1
+`);
+
+/**
+ * KEYS[1] source, KEYS[2] target. ARGV: ttl ms, serialization, then the patch. Returns 1 when
+ * moved, 0 when there was no readable source (nothing changes), -1 when the source is in the
+ * other serialization (nothing changes).
+ */
+export const FLASK_RENAME = new Script(`${PRELUDE}
+local found, entries = load(1)
+if entries == nil then return 0 end
+if found ~= ARGV[2] then return -1 end
+local moved = patched(entries, 3)
+redis.call('DEL', KEYS[1])
+store(KEYS[2], found, moved, tonumber(ARGV[1]))
+return 1
+`);
+
+/**
+ * Whether the session in KEYS[1] holds one of the user id spellings: ARGV[1] the session key
+ * holding the user id, ARGV[2] how many MessagePack spellings follow (then the JSON ones).
+ */
+const OWNED = `${PRELUDE}
+local function owned()
+  local found, entries = load(1)
+  if entries == nil then return false end
+  local user = nil
+  for _, entry in ipairs(entries) do
+    if entry[1] == ARGV[1] then user = entry[3] end
+  end
+  if user == nil then return false end
+  local msgpack = tonumber(ARGV[2])
+  local from, to = 3, 2 + msgpack
+  if found == 'json' then from, to = 3 + msgpack, #ARGV end
+  for i = from, to do
+    if user == ARGV[i] then return true end
+  end
+  return false
+end
+`;
+
+/** KEYS[1] session; ARGV as OWNED. Returns its remaining ms when it belongs to the user, else nil. */
+export const FLASK_OWNED_BY = new Script(`${OWNED}
+if owned() then return redis.call('PTTL', KEYS[1]) end
+return nil
+`);
+
+/** KEYS[1] session; ARGV as OWNED. Deletes the session if it belongs to the user: 1, else 0. */
+export const FLASK_DESTROY_IF_OWNED = new Script(`${OWNED}
+if owned() then return redis.call('DEL', KEYS[1]) end
+return 0
+`);
