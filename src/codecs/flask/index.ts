@@ -9,8 +9,10 @@
  * (Flask checks it for every session cookie, permanent or not).
  */
 import type { Secret } from "../../crypto/secret.ts";
-import { URLSafeTimedSerializer } from "./serializer.ts";
-import type { FlaskValue } from "./tagged-json.ts";
+import { type OpenedText, URLSafeTimedSerializer } from "./serializer.ts";
+import { type FlaskValue, parseTaggedJson } from "./tagged-json.ts";
+
+export type { OpenedText } from "./serializer.ts";
 
 export { FlaskFloat, FlaskTuple, FlaskUUID, type FlaskValue, Markup } from "./tagged-json.ts";
 
@@ -66,22 +68,36 @@ export class FlaskSessionCodec {
   /** The session in a Flask cookie no older than `maxAgeSeconds`, or undefined; never throws. */
   decode(cookie: string, maxAgeSeconds: number): DecodedFlaskSession | undefined {
     const loaded = this.#serializer.loads(cookie, maxAgeSeconds);
-    if (loaded === undefined) return undefined;
-    const { value } = loaded;
-    // Flask's session is a dict; a cookie holding anything else is not a session.
-    if (
-      value === null ||
-      typeof value !== "object" ||
-      Object.getPrototypeOf(value) !== Object.prototype
-    ) {
+    if (loaded === undefined || !isSessionDict(loaded.value)) return undefined;
+    return { data: loaded.value, timestamp: loaded.timestamp, rotated: loaded.rotated };
+  }
+
+  /**
+   * The first, costly half of `decode`: the signature checked (against every key) and the
+   * payload inflated to its JSON text, with no age check. What it returns depends on the cookie
+   * value alone, so a server may cache it by value and call `parse` for each request.
+   */
+  open(cookie: string): OpenedText | undefined {
+    return this.#serializer.openText(cookie);
+  }
+
+  /** The session dict in JSON text that `open` returned, or undefined; never throws. */
+  parse(text: string): FlaskSessionData | undefined {
+    let value: FlaskValue;
+    try {
+      value = parseTaggedJson(text);
+    } catch {
       return undefined;
     }
-    return {
-      data: value as FlaskSessionData,
-      timestamp: loaded.timestamp,
-      rotated: loaded.rotated,
-    };
+    return isSessionDict(value) ? value : undefined;
   }
+}
+
+/** Flask's session is a dict; a cookie holding anything else is not a session. */
+function isSessionDict(value: FlaskValue): value is FlaskSessionData {
+  return (
+    value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype
+  );
 }
 
 /** The cookie value Flask's `save_session` would set. Throws a TypeError on unstorable data. */

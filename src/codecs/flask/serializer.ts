@@ -16,6 +16,14 @@ export interface Loaded {
   readonly rotated: boolean;
 }
 
+export interface OpenedText {
+  /** The payload's JSON, verified. */
+  readonly text: string;
+  /** When it was signed, Unix seconds. */
+  readonly timestamp: number;
+  readonly rotated: boolean;
+}
+
 /**
  * itsdangerous's `URLSafeTimedSerializer` with Flask's tagged JSON as the inner serializer
  * (url_safe.py, timed.py, serializer.py): JSON → zlib when that saves at least 2 bytes (then a
@@ -44,6 +52,18 @@ export class URLSafeTimedSerializer {
     if (value === undefined) return undefined;
     return { value: value.value, timestamp: unsigned.timestamp, rotated: unsigned.rotated };
   }
+
+  /**
+   * The verified JSON text of `signed`, when it was signed and whether by an older key; the age
+   * is not checked. Undefined for a bad signature or payload. For callers that cache by value.
+   */
+  openText(signed: string): OpenedText | undefined {
+    const unsigned = this.#signer.unsign(signed);
+    if (unsigned === undefined) return undefined;
+    const text = payloadText(unsigned.value);
+    if (text === undefined) return undefined;
+    return { text, timestamp: unsigned.timestamp, rotated: unsigned.rotated };
+  }
 }
 
 /** `URLSafeSerializerMixin.dump_payload`. */
@@ -55,12 +75,23 @@ export function dumpPayload(value: FlaskValue): string {
 
 /** `URLSafeSerializerMixin.load_payload`, undefined instead of `BadPayload`. */
 export function loadPayload(payload: string): { value: FlaskValue } | undefined {
+  const text = payloadText(payload);
+  if (text === undefined) return undefined;
+  try {
+    return { value: parseTaggedJson(text) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The JSON text inside a payload (base64, inflated when it starts with "."), or undefined. */
+export function payloadText(payload: string): string | undefined {
   const compressed = payload.startsWith(".");
   let bytes = base64Decode(compressed ? payload.slice(1) : payload);
   if (bytes === undefined) return undefined;
   try {
     if (compressed) bytes = inflateSync(bytes, { maxOutputLength: MAX_INFLATED_BYTES });
-    return { value: parseTaggedJson(utf8.decode(bytes)) };
+    return utf8.decode(bytes);
   } catch {
     return undefined;
   }

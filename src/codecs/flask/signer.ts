@@ -1,4 +1,10 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import {
+  createHash,
+  createHmac,
+  createSecretKey,
+  type KeyObject,
+  timingSafeEqual,
+} from "node:crypto";
 import { type Secret, secretBytes } from "../../crypto/secret.ts";
 import { ConfigError } from "../../errors.ts";
 import { base64Decode, base64Encode, bytesToInt, intToBytes } from "./base64.ts";
@@ -35,7 +41,8 @@ export interface Unsigned {
 
 export class Signer {
   /** Derived HMAC keys, newest first. */
-  readonly #keys: readonly Buffer[];
+  /** As KeyObjects: node:crypto would otherwise import a Buffer key on every HMAC. */
+  readonly #keys: readonly (KeyObject | Buffer)[];
   readonly #digest: string;
   readonly #size: number;
 
@@ -47,9 +54,11 @@ export class Signer {
     const salt = Buffer.from(options.salt ?? "itsdangerous.Signer", "utf8");
     const derivation = options.keyDerivation ?? "django-concat";
     this.#digest = options.digest ?? "sha1";
-    this.#keys = list.map((secret) =>
-      deriveKey(secretBytes(secret), salt, derivation, this.#digest),
-    );
+    this.#keys = list.map((secret) => {
+      const key = deriveKey(secretBytes(secret), salt, derivation, this.#digest);
+      // An empty key (derivation "none" of an empty secret) cannot be a KeyObject.
+      return key.length > 0 ? createSecretKey(key) : key;
+    });
     this.#size = createHash(this.#digest).digest().length;
   }
 
@@ -60,7 +69,7 @@ export class Signer {
 
   /** The base64 signature of `value` with the newest key (`get_signature`). */
   signature(value: string): string {
-    return base64Encode(this.#mac(this.#keys[0] as Buffer, value));
+    return base64Encode(this.#mac(this.#keys[0] as KeyObject, value));
   }
 
   /** Checks the signature after the last `.` against every key, in constant time per key. */
@@ -71,14 +80,14 @@ export class Signer {
     const given = base64Decode(signed.slice(dot + 1));
     if (given === undefined || given.length !== this.#size) return undefined;
     for (let index = 0; index < this.#keys.length; index++) {
-      if (timingSafeEqual(this.#mac(this.#keys[index] as Buffer, value), given)) {
+      if (timingSafeEqual(this.#mac(this.#keys[index] as KeyObject, value), given)) {
         return { value, rotated: index > 0 };
       }
     }
     return undefined;
   }
 
-  #mac(key: Buffer, value: string): Buffer {
+  #mac(key: KeyObject | Buffer, value: string): Buffer {
     return createHmac(this.#digest, key).update(value, "utf8").digest();
   }
 }

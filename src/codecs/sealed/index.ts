@@ -100,11 +100,27 @@ export function sealSession(data: SealedSessionData, options: SealOptions): stri
  * an object, or expired. Never throws on bad input.
  */
 export function unsealSession(value: string, options: UnsealOptions): UnsealedSession | undefined {
+  const opened = openSealed(value, options.keys);
+  if (opened === undefined) return undefined;
+  return readPlaintext(opened, (options.now ?? Date.now)());
+}
+
+/** A sealed value decrypted and authenticated: its plaintext, and whether an older key opened it. */
+export interface OpenedSeal {
+  readonly plaintext: string;
+  readonly rotated: boolean;
+}
+
+/**
+ * The first, costly half of `unsealSession`: decryption and authentication, nothing about time.
+ * What it returns depends on the value alone, so a server may cache it by value and call
+ * `readPlaintext` on each request. Undefined when no key opens the value; never throws.
+ */
+export function openSealed(value: string, keys: SealKeys): OpenedSeal | undefined {
   const token = parseToken(value);
   if (token === undefined) return undefined;
   const aad = Buffer.from(token.header, "ascii");
-  for (const { key, index } of options.keys.withId(token.keyId)) {
-    let plaintext: string;
+  for (const { key, index } of keys.withId(token.keyId)) {
     try {
       const decipher = createDecipheriv("aes-256-gcm", key, token.iv, {
         authTagLength: TAG_BYTES,
@@ -112,22 +128,26 @@ export function unsealSession(value: string, options: UnsealOptions): UnsealedSe
       decipher.setAAD(aad);
       decipher.setAuthTag(token.tag);
       const bytes = Buffer.concat([decipher.update(token.ciphertext), decipher.final()]);
-      plaintext = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    } catch {
-      continue;
-    }
-    const payload = decodePayload(plaintext);
-    if (payload === undefined) return undefined;
-    const expiresAt = payload.expiresAtSeconds * 1000;
-    const now = (options.now ?? Date.now)();
-    if (!(now < expiresAt)) return undefined;
-    const { createdAtSeconds } = payload;
-    return {
-      data: payload.data,
-      expiresAt,
-      createdAt: createdAtSeconds === undefined ? undefined : createdAtSeconds * 1000,
-      rotated: index !== 0,
-    };
+      return {
+        plaintext: new TextDecoder("utf-8", { fatal: true }).decode(bytes),
+        rotated: index !== 0,
+      };
+    } catch {}
   }
   return undefined;
+}
+
+/** The session in an opened seal if it is well formed and unexpired at `now`; never throws. */
+export function readPlaintext(opened: OpenedSeal, now: number): UnsealedSession | undefined {
+  const payload = decodePayload(opened.plaintext);
+  if (payload === undefined) return undefined;
+  const expiresAt = payload.expiresAtSeconds * 1000;
+  if (!(now < expiresAt)) return undefined;
+  const { createdAtSeconds } = payload;
+  return {
+    data: payload.data,
+    expiresAt,
+    createdAt: createdAtSeconds === undefined ? undefined : createdAtSeconds * 1000,
+    rotated: opened.rotated,
+  };
 }
