@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, describe, test } from "node:test";
+import fc from "fast-check";
 import { Cluster, Redis } from "ioredis";
 import { createClient, createCluster } from "redis";
 import { createClient as createClientV5 } from "redis-v5";
@@ -376,6 +377,64 @@ describe("redis flask-session: records it cannot read are no session", () => {
       assert.deepEqual((await store.get(asHash))?.data, { fresh: 1 });
     },
   );
+
+  test("hostile stored bytes never make a call fail", async () => {
+    const prefix = uniquePrefix();
+    const store = redisStore({ client: ioredis, prefix, layout: "flask-session", userKey: "u" });
+    const records = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes)),
+      // Real records with one byte changed, cut short, or with bytes added
+      fc
+        .tuple(
+          fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue(), { maxKeys: 4 }),
+          fc.nat(),
+          fc.nat(255),
+          fc.constantFrom("mutate", "cut", "grow"),
+        )
+        .map(([data, at, byte, how]) => {
+          const bytes = Buffer.from(encodeMsgpack(data));
+          if (how === "cut") return bytes.subarray(0, at % bytes.length);
+          if (how === "grow") return Buffer.concat([bytes, Buffer.from([byte])]);
+          bytes[at % bytes.length] = byte;
+          return bytes;
+        }),
+      fc
+        .tuple(fc.json(), fc.nat(), fc.string({ maxLength: 2 }))
+        .map(([json, at, text]) => `{"k": ${json.slice(0, at % (json.length + 1))}${text}`),
+      fc.json().map((json) => ` {"k":${json}, "u": ${json}}`),
+    );
+    try {
+      await fc.assert(
+        fc.asyncProperty(records, async (value) => {
+          const id = newId();
+          await raw.set(`${prefix}${id}`, value, "PX", MINUTE);
+          const record = await store.get(id);
+          if (record !== undefined) assert.equal(typeof record.data, "object");
+          // The script splices what it can parse (an extension type tessera does not read, say)
+          // without judging it; a record tessera read is always one it can patch.
+          const written = await store.apply(id, setPatch({ b: 1 }), {
+            ...fresh(),
+            mustExist: true,
+          });
+          if (record !== undefined)
+            assert.equal(written, true, "a record tessera read takes a patch");
+          for await (const _ of store.listByUser("x")) break;
+          await store.rename(id, newId(), { patch: setPatch({}), expiresAt: Date.now() + MINUTE });
+        }),
+        { numRuns: 300 },
+      );
+    } finally {
+      await deleteKeysUnder(address, prefix);
+      await store.close();
+    }
+  });
+
+  eachClient("an expiry far in the future is an integer TTL for Redis", async (store, prefix) => {
+    const id = newId();
+    const times = { createdAt: Date.now(), expiresAt: Number.MAX_SAFE_INTEGER };
+    assert.equal(await store.apply(id, setPatch({ a: 1 }), { ...times, mustExist: false }), true);
+    assert.ok((await raw.pttl(`${prefix}${id}`)) > 10 ** 15);
+  });
 
   eachClient("list skips keys of other types under the prefix", async (store, prefix) => {
     const id = newId();

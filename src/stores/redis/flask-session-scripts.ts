@@ -255,8 +255,9 @@ local function patched(entries, first)
   return result
 end
 
+-- ttl is the argument's text: a Lua number would reach Redis as "9.007199254741e+15".
 local function store(key, format, entries, ttl)
-  if ttl > 0 then
+  if tonumber(ttl) > 0 then
     redis.call('SET', key, encode(format, entries), 'PX', ttl)
   else
     redis.call('DEL', key)
@@ -283,7 +284,7 @@ if entries == nil then
 elseif found ~= format then
   return -1
 end
-store(key, format, patched(entries, patch), tonumber(ARGV[2]))
+store(key, format, patched(entries, patch), ARGV[2])
 return 1
 `);
 
@@ -298,7 +299,7 @@ if entries == nil then return 0 end
 if found ~= ARGV[2] then return -1 end
 local moved = patched(entries, 3)
 redis.call('DEL', KEYS[1])
-store(KEYS[2], found, moved, tonumber(ARGV[1]))
+store(KEYS[2], found, moved, ARGV[1])
 return 1
 `);
 
