@@ -5,13 +5,32 @@
  * `tessera/node` (and later `tessera/express`, …), store-specific entry points at
  * `tessera/sqlite`, `tessera/memory`, and the store conformance suite at `tessera/testing`.
  */
+export {
+  type DecodedFlaskSession,
+  decodeFlaskSession,
+  encodeFlaskSession,
+  FlaskFloat,
+  type FlaskSessionData,
+  FlaskTuple,
+  FlaskUUID,
+  type FlaskValue,
+  Markup,
+} from "./codecs/flask/index.ts";
+export { SealKeys, sealSession, unsealSession } from "./codecs/sealed/index.ts";
 export * from "./cookies/index.ts";
 export type { CookieWriter } from "./cookies/jar.ts";
 export { Keyring, type KeyringOptions, type Verification } from "./crypto/keyring.ts";
 export { generateSecret, MIN_SECRET_BYTES, type Secret } from "./crypto/secret.ts";
 export { type ErrorResponse, errorResponse } from "./engine/error-response.ts";
 export { createSessions, SessionManager } from "./engine/manager.ts";
-export type { ResolvedOptions, SessionCookieOptions, SessionOptions } from "./engine/options.ts";
+export type {
+  CookieSessionOptions,
+  ResolvedOptions,
+  SessionCookieOptions,
+  SessionFormat,
+  SessionOptions,
+  StoreSessionOptions,
+} from "./engine/options.ts";
 export { type RequestInfo, RequestScope, type ResponseHeaders } from "./engine/request-scope.ts";
 export { ConfigError, CookieError, StoreUnavailableError, TesseraError } from "./errors.ts";
 export type { Flash } from "./session/flash.ts";

@@ -40,6 +40,7 @@ export class CookieSessions implements SessionFlow {
       defaultPermanent,
       idless: true,
       cookieRotated: found?.rotated ?? false,
+      keepsBigInts: this.#codec.format === "flask",
     });
   }
 

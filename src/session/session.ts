@@ -36,6 +36,8 @@ export interface SessionStateOptions {
   readonly idless?: boolean;
   /** The cookie was signed or sealed with an older secret: send it again with the newest. */
   readonly cookieRotated?: boolean;
+  /** The session is kept in Flask's format, which holds integers of any size (bigint). */
+  readonly keepsBigInts?: boolean;
 }
 
 /**
@@ -52,6 +54,7 @@ export class SessionState {
   readonly defaultPermanent: boolean;
   readonly idless: boolean;
   readonly cookieRotated: boolean;
+  readonly keepsBigInts: boolean;
   data: Map<string, unknown>;
   changes = new ChangeSet();
   fate: OriginalFate = "keep";
@@ -72,6 +75,7 @@ export class SessionState {
     this.defaultPermanent = options.defaultPermanent;
     this.idless = options.idless ?? false;
     this.cookieRotated = options.cookieRotated ?? false;
+    this.keepsBigInts = options.keepsBigInts ?? false;
   }
 
   /** The id the client holds after this response; a new session draws one on first need. */
@@ -171,7 +175,7 @@ export class Session<T extends SessionShape<T> = Record<string, SessionValue>> {
 
   set<K extends Key<T>>(key: K, value: Exclude<T[K], undefined>): this {
     if (this.#state.sealed) this.#assertOpen(`set(${JSON.stringify(key)}, …)`);
-    assertStorable(key, value);
+    assertStorable(key, value, this.#state.keepsBigInts);
     this.#state.data.set(key, value);
     this.#state.changes.recordSet(key, value);
     return this;
@@ -315,7 +319,7 @@ export class Session<T extends SessionShape<T> = Record<string, SessionValue>> {
  * Rejects, at the line that made the mistake, values the store would silently change or drop.
  * Only the top level is checked: a deep walk on every `set` would cost more than it saves.
  */
-function assertStorable(key: string, value: unknown): void {
+function assertStorable(key: string, value: unknown, keepsBigInts: boolean): void {
   if (typeof key !== "string" || key.length === 0) {
     throw new TypeError(`Session keys must be non-empty strings; got ${String(key)}.`);
   }
@@ -324,9 +328,13 @@ function assertStorable(key: string, value: unknown): void {
       throw new TypeError(
         `session.set(${JSON.stringify(key)}, undefined): a session cannot hold undefined; use session.delete(${JSON.stringify(key)}) to remove the key.`,
       );
+    case "bigint":
+      if (keepsBigInts) return;
+      throw new TypeError(
+        `session.set(${JSON.stringify(key)}, …): a bigint cannot be stored here (JSON has no integers beyond 2^53); store it as a string, or use format "flask", whose cookie keeps Python ints of any size.`,
+      );
     case "function":
     case "symbol":
-    case "bigint":
       throw new TypeError(
         `session.set(${JSON.stringify(key)}, …): a ${typeof value} cannot be stored in a session; store strings, numbers, booleans, null, arrays or plain objects.`,
       );

@@ -5,6 +5,7 @@ import { base64Decode, bytesToInt, intToBytes } from "../../src/codecs/flask/bas
 import {
   decodeFlaskSession,
   encodeFlaskSession,
+  FlaskFloat,
   FlaskTuple,
   type FlaskValue,
 } from "../../src/codecs/flask/index.ts";
@@ -18,7 +19,11 @@ const options = { secrets: SECRET, maxAgeSeconds: 3600, now: () => T * 1000 };
 
 /** What a value reads back as: -0 was written as the int 0. */
 function normalized(value: FlaskValue): FlaskValue {
-  if (typeof value === "number") return Object.is(value, -0) ? 0 : value;
+  if (typeof value === "number") {
+    if (Object.is(value, -0)) return 0;
+    // Beyond 2^53 a JavaScript number is written as a Python float, and read back as one.
+    return Number.isInteger(value) && !Number.isSafeInteger(value) ? new FlaskFloat(value) : value;
+  }
   if (Array.isArray(value)) return value.map(normalized);
   if (value instanceof FlaskTuple) return new FlaskTuple(value.items.map(normalized));
   const proto =

@@ -49,7 +49,12 @@ describe("sealed cookie format", () => {
   test("round trip: data, expiry in whole seconds, not rotated", () => {
     const data = { user: "ada", roles: ["admin"], n: 3, nested: { ok: true, none: null } };
     const cookie = sealSession(data, { keys: newKeys, expiresAt: LATER + 999 });
-    assert.deepEqual(open(cookie), { data, expiresAt: LATER, createdAt: undefined, rotated: false });
+    assert.deepEqual(open(cookie), {
+      data,
+      expiresAt: LATER,
+      createdAt: undefined,
+      rotated: false,
+    });
     assert.deepEqual(
       unsealSession(sealSession(data, { keys: newKeys, expiresAt: new Date(LATER) }), {
         keys: newKeys,
@@ -98,7 +103,12 @@ describe("rotation", () => {
   test("sealed with the old key: opens with [new, old] as rotated, re-seals with the newest", () => {
     const cookie = seal({ user: "ada" }, oldKeys);
     const opened = open(cookie, bothKeys);
-    assert.deepEqual(opened, { data: { user: "ada" }, expiresAt: LATER, createdAt: undefined, rotated: true });
+    assert.deepEqual(opened, {
+      data: { user: "ada" },
+      expiresAt: LATER,
+      createdAt: undefined,
+      rotated: true,
+    });
     const resealed = seal(opened?.data ?? {}, bothKeys);
     assert.equal(resealed.split(".")[1], newKeys.ids[0]);
     assert.deepEqual(open(resealed, bothKeys)?.rotated, false);

@@ -6,9 +6,10 @@
  * JavaScript ↔ Python:
  * - `null`, booleans, strings, arrays, plain objects ↔ `None`, `bool`, `str`, `list`, `dict`
  * - integers (safe) and `bigint` ↔ `int`; other numbers and `FlaskFloat` ↔ `float`, spelt as
- *   Python's `repr` (`1.5`, `1e+16`, `1e-05`). An integral float such as Python's `1.0` decodes
- *   to the number `1` (and so would be written back as the int `1`); wrap a number in
- *   `FlaskFloat` to write `1.0`. Integers beyond 2^53 decode to `bigint`, exactly.
+ *   Python's `repr` (`1.5`, `1e+16`, `1e-05`). An integral float such as Python's `1.0` (or
+ *   `-0.0`, `1e+16`) decodes to a `FlaskFloat`, so it goes back to Python as a float; a number
+ *   with a fraction is unambiguous and decodes to a plain number. Wrap a number in `FlaskFloat`
+ *   to write `1.0`. Integers beyond 2^53 decode to `bigint`, exactly.
  * - `FlaskTuple` ↔ `tuple` (tag ` t`), `Uint8Array`/`Buffer` ↔ `bytes` (` b`, decodes to a
  *   Buffer), `Date` ↔ `datetime` (` d`, HTTP date, whole seconds, UTC), `FlaskUUID` ↔ `UUID`
  *   (` u`), `Markup` ↔ `markupsafe.Markup` (` m`); a one-key dict whose key is a tag is escaped
@@ -63,6 +64,10 @@ export class FlaskFloat {
     this.value = value;
   }
   valueOf(): number {
+    return this.value;
+  }
+  /** JSON (a response body, a log line) shows the number. */
+  toJSON(): number {
     return this.value;
   }
 }
@@ -305,17 +310,21 @@ function untag(tag: string, value: unknown): FlaskValue {
 const INTEGER = /^-?\d+$/;
 const MANY_DIGITS = /\d{16}/;
 const MAYBE_TAGGED = /\{\s*" /;
+const MAYBE_INTEGRAL_FLOAT = /\d[eE]|\d\.0+(?![0-9])/;
 
 /**
  * Flask's `session_json_serializer.loads(text)`; throws on anything that is not JSON or holds a
  * malformed tag. Integers beyond 2^53 come back as bigint.
  */
 export function parseTaggedJson(text: string): FlaskValue {
-  // Most sessions hold no tagged value and no integer beyond 2^53: plain JSON.parse reads them
-  // the same, several times faster than with a reviver. A tag is a one-key object whose key
-  // starts with a space, so `{" ` (maybe with whitespace after the brace) must appear; 16 digits
-  // in a row may be a big integer. Text with either, even inside a string, takes the exact path.
-  if (!MAYBE_TAGGED.test(text) && !MANY_DIGITS.test(text)) return JSON.parse(text) as FlaskValue;
+  // Most sessions hold no tagged value, no integer beyond 2^53 and no integral float: plain
+  // JSON.parse reads them the same, several times faster than with a reviver. A tag is a
+  // one-key object whose key starts with a space, so `{" ` (maybe with whitespace after the
+  // brace) must appear; 16 digits in a row may be a big integer; an integral float has an
+  // exponent or a fraction of zeros. Text with any, even inside a string, takes the exact path.
+  if (!MAYBE_TAGGED.test(text) && !MANY_DIGITS.test(text) && !MAYBE_INTEGRAL_FLOAT.test(text)) {
+    return JSON.parse(text) as FlaskValue;
+  }
   return JSON.parse(text, function revive(
     this: unknown,
     _key: string,
@@ -324,10 +333,10 @@ export function parseTaggedJson(text: string): FlaskValue {
   ) {
     if (typeof value === "number") {
       const source = context?.source;
-      if (!Number.isSafeInteger(value) && source !== undefined && INTEGER.test(source)) {
-        return BigInt(source);
-      }
-      return value;
+      if (source === undefined || !Number.isInteger(value)) return value;
+      if (INTEGER.test(source)) return Number.isSafeInteger(value) ? value : BigInt(source);
+      // Python wrote a float that happens to be integral (1.0, -0.0, 1e+16): keep it a float.
+      return new FlaskFloat(value);
     }
     if (value !== null && typeof value === "object" && !Array.isArray(value)) {
       const keys = Object.keys(value);
