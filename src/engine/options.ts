@@ -64,6 +64,13 @@ export interface StoreSessionOptions extends CommonSessionOptions {
   /** `"id"` (default) or `"flask-session"`; see {@link SessionFormat}. */
   readonly format?: "id" | "flask-session";
   /**
+   * Format "flask-session" only: whether the id in the cookie is signed, as Flask-Session's
+   * `SESSION_USE_SIGNER`. Default true. Flask-Session's own default is False (and the setting is
+   * deprecated there): set `signIds: false` to share sessions with such an app, whose cookie
+   * holds the bare 256-bit id.
+   */
+  readonly signIds?: boolean;
+  /**
    * Where sessions are kept. Default: `sqliteStore()`, the embedded store, in
    * data/sessions.db under the working directory.
    */
@@ -79,6 +86,7 @@ export interface CookieSessionOptions extends CommonSessionOptions {
   /** Cookie sessions keep no store: the data is in the cookie. */
   readonly store?: never;
   readonly storeTimeout?: never;
+  readonly signIds?: never;
 }
 
 export type SessionOptions = StoreSessionOptions | CookieSessionOptions;
@@ -86,6 +94,8 @@ export type SessionOptions = StoreSessionOptions | CookieSessionOptions;
 /** The options after validation and conversion, as the engine uses them on every request. */
 export interface ResolvedOptions {
   readonly format: SessionFormat;
+  /** Whether the id cookie carries a signature (always, except Flask-Session's unsigned ids). */
+  readonly signIds: boolean;
   readonly keyring: Keyring;
   /** The store of server-side sessions; undefined for cookie sessions. */
   readonly store: SessionStore | undefined;
@@ -142,6 +152,20 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
       `absoluteLifetime must be at least one second; got ${String(options.absoluteLifetime)}.`,
     );
   }
+  if (absoluteLifetimeMs !== undefined && store?.keepsCreatedAt === false) {
+    throw new ConfigError(
+      `absoluteLifetime cannot be kept with this ${store.kind} store: its records do not keep when the session began (Flask-Session's layout keeps only the session dict). Leave absoluteLifetime out, or use a layout that keeps it.`,
+    );
+  }
+  const signIds = "signIds" in options ? options.signIds : undefined;
+  if (signIds !== undefined && format !== "flask-session") {
+    throw new ConfigError(
+      `signIds applies to format "flask-session" only (Flask-Session's SESSION_USE_SIGNER); tessera's own id cookie is always signed. Got signIds with format "${format}".`,
+    );
+  }
+  if (signIds !== undefined && typeof signIds !== "boolean") {
+    throw new ConfigError(`signIds must be true or false; got ${JSON.stringify(signIds)}.`);
+  }
   if (absoluteLifetimeMs !== undefined && format === "flask") {
     throw new ConfigError(
       `absoluteLifetime cannot be kept with format "flask": Flask's cookie records when it was last signed, not when the session began. Use format "sealed" (which records it), or a store.`,
@@ -189,6 +213,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   }
   return {
     format,
+    signIds: signIds ?? true,
     keyring: new Keyring(options.secret, options),
     store,
     cookie: {

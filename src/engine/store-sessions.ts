@@ -40,7 +40,12 @@ export class StoreSessions implements SessionFlow {
     }
     const store = this.#store;
     return new SessionState(loaded, {
-      defaultPermanent: this.#options.permanent,
+      // Flask-Session keeps `_permanent` in the record, and a record without it (or with
+      // False) is not permanent: Flask's reading, so both apps send the same kind of cookie.
+      defaultPermanent:
+        loaded !== undefined && this.#options.format === "flask-session"
+          ? false
+          : this.#options.permanent,
       renameTarget: store.renameTarget?.bind(store),
       cookieRotated: rotated,
     });
@@ -116,6 +121,10 @@ export class StoreSessions implements SessionFlow {
   ): Promise<void> {
     const expiresAt = expiryFrom(now, now, this.#options);
     const id = state.id;
+    if (this.#options.format === "flask-session" && !patch.set.has(PERMANENT_KEY)) {
+      // Flask reads a missing flag as "not permanent": the record says which it is.
+      patch.recordSet(PERMANENT_KEY, state.permanent);
+    }
     return this.#call("apply", (store) =>
       store.apply(id, patch, { expiresAt, createdAt: now, mustExist: false }),
     ).then(() => this.#sendId(writer, state, expiresAt, now, secure));

@@ -68,6 +68,12 @@ export interface ListOptions {
 export interface SessionStore {
   /** A short name for messages and the CLI, such as "sqlite" or "memory". */
   readonly kind: string;
+  /**
+   * False for a store whose records do not keep their creation time (Flask-Session's layout):
+   * `createdAt` then reads as the time of the read, and an absolute lifetime cannot be kept, so
+   * configuring one is refused at startup. Undefined means true.
+   */
+  readonly keepsCreatedAt?: boolean;
 
   /** The live record for this id, or undefined when there is none (or it has expired). */
   get(id: string): Promise<StoredSession | undefined>;

@@ -23,7 +23,8 @@ export interface CookieId {
  * damaged cookie never reaches the store.
  */
 export class IdCookieTransport {
-  readonly #signer: IdSigner;
+  /** Undefined for Flask-Session's unsigned ids (`SESSION_USE_SIGNER = False`). */
+  readonly #signer: IdSigner | undefined;
   readonly #cookie: SessionCookie;
   /**
    * Cookie values whose signature verified, exactly as sent. Only a value that passed the
@@ -34,11 +35,13 @@ export class IdCookieTransport {
   /** Signed cookie values by id: a session re-sends its cookie on writes, with the same value. */
   readonly #signed = new Map<string, string>();
 
-  constructor(options: Pick<ResolvedOptions, "keyring" | "cookie" | "format">) {
+  constructor(options: Pick<ResolvedOptions, "keyring" | "cookie" | "format" | "signIds">) {
     this.#signer =
-      options.format === "flask-session"
-        ? flaskSessionIdSigner(options.keyring)
-        : tesseraIdSigner(options.keyring);
+      options.format !== "flask-session"
+        ? tesseraIdSigner(options.keyring)
+        : options.signIds
+          ? flaskSessionIdSigner(options.keyring)
+          : undefined;
     this.#cookie = new SessionCookie(options.cookie);
   }
 
@@ -80,6 +83,7 @@ export class IdCookieTransport {
   }
 
   #sign(id: string): string {
+    if (this.#signer === undefined) return id;
     let value = this.#signed.get(id);
     if (value === undefined) {
       value = `${id}.${this.#signer.sign(id)}`;
@@ -89,6 +93,10 @@ export class IdCookieTransport {
   }
 
   #verify(value: string): CookieId | undefined {
+    if (this.#signer === undefined) {
+      // Unsigned: the value is the id itself, and only a well-formed one reaches the store.
+      return isWellFormedSessionId(value) ? { id: value, rotated: false } : undefined;
+    }
     const dot = value.indexOf(".");
     if (dot <= 0) return undefined;
     const id = value.slice(0, dot);

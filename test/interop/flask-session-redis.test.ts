@@ -134,6 +134,7 @@ const FLASK_LOGIN = `{
 /** FLASK_LOGIN as tessera reads it from each serialization. */
 function flaskLoginAsRead(serializer: Serializer): Record<string, unknown> {
   const common = {
+    _permanent: true,
     user: "ada",
     roles: ["admin", "dev"],
     prefs: { theme: "dark", nested: { n: 1, list: [1, 2.5, null, true] } },
@@ -215,7 +216,11 @@ for (const serializer of ["msgpack", "json"] as const) {
           async ({ flask, store }) => {
             const id = newId();
             assert.equal(
-              await store.apply(id, patch(TESSERA_LOGIN), { ...fresh(), mustExist: false }),
+              // The engine writes `_permanent` into every record it creates for format "flask-session".
+              await store.apply(id, patch({ _permanent: true, ...TESSERA_LOGIN }), {
+                ...fresh(),
+                mustExist: false,
+              }),
               true,
             );
             const { answer } = await call(flask, "/show", { cookie: signer.sign(id) });
@@ -248,7 +253,12 @@ for (const serializer of ["msgpack", "json"] as const) {
           seen.answer.data,
           dict({ user: str("ada"), step: int(2), theme: str("dark") }),
         );
-        assert.deepEqual((await store.get(sid))?.data, { user: "ada", step: 2, theme: "dark" });
+        assert.deepEqual((await store.get(sid))?.data, {
+          _permanent: true,
+          user: "ada",
+          step: 2,
+          theme: "dark",
+        });
       });
     });
 
@@ -262,7 +272,10 @@ for (const serializer of ["msgpack", "json"] as const) {
         assert.notEqual(moved.answer.sid, login.answer.sid);
         assert.equal(moved.cookie, signer.sign(moved.answer.sid));
         assert.equal(await store.get(login.answer.sid), undefined);
-        assert.deepEqual((await store.get(moved.answer.sid))?.data, { user: "ada" });
+        assert.deepEqual((await store.get(moved.answer.sid))?.data, {
+          _permanent: true,
+          user: "ada",
+        });
       });
     });
 
@@ -326,7 +339,10 @@ describe("Flask-Session and tessera configured with different serializations", (
   test("each reads and patches the other's records, which keep their serialization", async () => {
     await withFlask({ flask: "msgpack", tessera: "json" }, async ({ flask, store, prefix }) => {
       const id = newId();
-      await store.apply(id, patch({ user: "ada", n: 1 }), { ...fresh(), mustExist: false });
+      await store.apply(id, patch({ _permanent: true, user: "ada", n: 1 }), {
+        ...fresh(),
+        mustExist: false,
+      });
       assert.equal(
         await ioredis.get(`${prefix}${id}`),
         '{"_permanent":true,"user":"ada","n":1}',
@@ -338,7 +354,7 @@ describe("Flask-Session and tessera configured with different serializations", (
       const stored = await ioredis.getBuffer(`${prefix}${id}`);
       assert.equal(stored?.[0], 0x83, "Flask rewrote it as a MessagePack map of 3 entries");
       await store.apply(id, patch({ n: 2 }), { ...fresh(), mustExist: true });
-      assert.deepEqual((await store.get(id))?.data, { user: "ada", n: 2 });
+      assert.deepEqual((await store.get(id))?.data, { _permanent: true, user: "ada", n: 2 });
       assert.equal(
         (await ioredis.getBuffer(`${prefix}${id}`))?.[0],
         0x83,

@@ -117,7 +117,7 @@ const fresh = () => ({ createdAt: Date.now(), expiresAt: Date.now() + 31 * 24 * 
 
 describe("redis flask-session: the record is Flask-Session's", () => {
   eachClient(
-    "one string key, msgspec MessagePack of the dict with _permanent first, TTL the remaining lifetime",
+    "one string key, msgspec MessagePack of the dict, TTL the remaining lifetime",
     async (store, prefix) => {
       const id = newId();
       const times = fresh();
@@ -132,7 +132,7 @@ describe("redis flask-session: the record is Flask-Session's", () => {
       assert.equal(
         bytes.toString("hex"),
         Buffer.from(
-          encodeMsgpack({ _permanent: true, user: "ada", cart: [1, 2], score: new FlaskFloat(1) }),
+          encodeMsgpack({ user: "ada", cart: [1, 2], score: new FlaskFloat(1) }),
         ).toString("hex"),
       );
       const ttl = await raw.pttl(key);
@@ -159,7 +159,7 @@ describe("redis flask-session: the record is Flask-Session's", () => {
       );
       assert.equal(
         await raw.get(`${prefix}${id}`),
-        '{"_permanent":true,"user":"ädä","n":1152921504606846976,"f":2.0,"when":"1970-01-01T00:00:00.000Z"}',
+        '{"user":"ädä","n":1152921504606846976,"f":2.0,"when":"1970-01-01T00:00:00.000Z"}',
       );
       assert.deepEqual((await store.get(id))?.data, {
         user: "ädä",
@@ -171,25 +171,15 @@ describe("redis flask-session: the record is Flask-Session's", () => {
     { serializer: "json" },
   );
 
-  eachClient(
-    "permanent: false creates records without _permanent",
-    async (store, prefix) => {
-      const id = newId();
-      await store.apply(id, setPatch({ a: 1 }), { ...fresh(), mustExist: false });
-      assert.deepEqual(decodeMsgpack((await raw.getBuffer(`${prefix}${id}`)) as Buffer), { a: 1 });
-    },
-    { permanent: false },
-  );
-
   eachClient("clear keeps _permanent, as Flask-Session's clear() does", async (store, prefix) => {
     const id = newId();
-    await store.apply(id, setPatch({ a: 1 }), { ...fresh(), mustExist: false });
+    await store.apply(id, setPatch({ _permanent: true, a: 1 }), { ...fresh(), mustExist: false });
     await store.apply(id, setPatch({ b: 2 }, [], true), { ...fresh(), mustExist: true });
     assert.deepEqual(decodeMsgpack((await raw.getBuffer(`${prefix}${id}`)) as Buffer), {
       _permanent: true,
       b: 2,
     });
-    assert.deepEqual((await store.get(id))?.data, { b: 2 });
+    assert.deepEqual((await store.get(id))?.data, { _permanent: true, b: 2 });
   });
 
   eachClient("a record Flask wrote keeps its _permanent: false", async (store, prefix) => {
@@ -200,7 +190,7 @@ describe("redis flask-session: the record is Flask-Session's", () => {
       "PX",
       MINUTE,
     );
-    assert.deepEqual((await store.get(id))?.data, { a: 1 });
+    assert.deepEqual((await store.get(id))?.data, { _permanent: false, a: 1 });
     await store.apply(id, setPatch({ b: 2 }), { ...fresh(), mustExist: true });
     assert.deepEqual(decodeMsgpack((await raw.getBuffer(`${prefix}${id}`)) as Buffer), {
       _permanent: false,
@@ -269,14 +259,17 @@ describe("redis flask-session: values it does not change stay byte for byte", ()
   eachClient("a map of 16 and of 65536 entries gets the wider header", async (store, prefix) => {
     const id = newId();
     const many = Object.fromEntries(Array.from({ length: 65_535 }, (_, i) => [`k${i}`, i]));
-    await store.apply(id, setPatch(many), { ...fresh(), mustExist: false });
+    await store.apply(id, setPatch({ _permanent: true, ...many }), {
+      ...fresh(),
+      mustExist: false,
+    });
     const bytes = (await raw.getBuffer(`${prefix}${id}`)) as Buffer;
     assert.equal(
       bytes.subarray(0, 5).toString("hex"),
       "df00010000",
       "65536 entries with _permanent",
     );
-    assert.equal(Object.keys((await store.get(id))?.data ?? {}).length, 65_535);
+    assert.equal(Object.keys((await store.get(id))?.data ?? {}).length, 65_536);
     await store.apply(id, setPatch({}, Object.keys(many).slice(0, 65_520)), {
       ...fresh(),
       mustExist: true,
@@ -293,7 +286,7 @@ describe("redis flask-session: records in the other serialization", () => {
       const id = newId();
       const key = `${prefix}${id}`;
       await raw.set(key, '{"_permanent": true, "user": "ada", "n": 1.0}', "PX", MINUTE);
-      assert.deepEqual((await store.get(id))?.data, { user: "ada", n: 1 });
+      assert.deepEqual((await store.get(id))?.data, { _permanent: true, user: "ada", n: 1 });
       await store.apply(id, setPatch({ cart: [1] }), { ...fresh(), mustExist: true });
       assert.equal(await raw.get(key), '{"_permanent":true,"user":"ada","n":1.0,"cart":[1]}');
       const toId = newId();
@@ -520,14 +513,6 @@ describe("redis flask-session: configuration mistakes are clear at startup", () 
     assert.throws(
       () => redisStore({ client: nodeRedis6, serializer: "json" }),
       /layout "flask-session"/,
-    );
-    assert.throws(
-      () => redisStore({ client: nodeRedis6, permanent: false }),
-      /layout "flask-session"/,
-    );
-    assert.throws(
-      () => redisStore({ client: nodeRedis6, layout: "flask-session", permanent: "yes" as never }),
-      /permanent must be true or false/,
     );
   });
 });

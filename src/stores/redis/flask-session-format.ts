@@ -4,11 +4,10 @@
  * the remaining lifetime, so a Flask app using Flask-Session and a tessera app share sessions
  * through one Redis (docs/flask-session-format.md has the details and sources).
  *
- * - `_permanent` is Flask's `session.permanent`. A record created here starts with
- *   `_permanent: true` (`permanent: false` leaves it out), as Flask-Session does with its
- *   default SESSION_PERMANENT; `clear` keeps it, as Flask-Session's `clear()` does; it is not
- *   shown in the data tessera reads (it is Flask's flag, not the app's data). A patch that
- *   sets or deletes `_permanent` writes it.
+ * - `_permanent` is Flask's `session.permanent`, an ordinary key to the store: the engine
+ *   writes it when it creates a record with format "flask-session" (true or false, so Flask
+ *   reads what tessera meant) and reads `session.permanent` from it, hiding it from the
+ *   application's `keys()`. `clear` keeps it, as Flask-Session's `clear()` does.
  * - Flask-Session keeps no creation time, so `createdAt` reads as the time of the read.
  * - A record tessera cannot read (pickle from Flask-Session 0.6, an extension type it does not
  *   know, corrupt bytes, another Redis type) is no session.
@@ -22,7 +21,6 @@ import {
   FLASK_DESTROY_IF_OWNED,
   FLASK_OWNED_BY,
   FLASK_RENAME,
-  PERMANENT_KEY,
 } from "./flask-session-scripts.ts";
 import { expiryOf, type RecordFormat } from "./record-format.ts";
 import { runScript, type Script, scriptCall } from "./scripts.ts";
@@ -32,8 +30,6 @@ export type FlaskSerializer = "msgpack" | "json";
 
 export interface FlaskSessionFormatOptions {
   readonly serializer: FlaskSerializer;
-  /** Whether records created here start with `_permanent: true`. */
-  readonly permanent: boolean;
   readonly userKey: string | undefined;
 }
 
@@ -44,7 +40,7 @@ export function flaskSessionFormat(
   connection: RedisConnection,
   options: FlaskSessionFormatOptions,
 ): RecordFormat {
-  const { permanent, userKey } = options;
+  const { userKey } = options;
   const other: FlaskSerializer = options.serializer === "msgpack" ? "json" : "msgpack";
 
   function script(which: Script, keys: readonly string[], args: readonly Argument[]) {
@@ -90,17 +86,15 @@ export function flaskSessionFormat(
       const now = Date.now();
       const expiresAt = expiryOf(loaded.remaining, now);
       if (expiresAt === undefined) return undefined;
-      const { data } = loaded;
-      delete data[PERMANENT_KEY];
-      return { data, createdAt: now, expiresAt };
+      return { data: loaded.data, createdAt: now, expiresAt };
     },
 
     prepareApply(key: string, patch: SessionPatch, applyOptions: ApplyOptions) {
       const ttl = String(applyOptions.expiresAt - Date.now());
       return writer(FLASK_APPLY, [key], (serializer) => {
         const args: Argument[] = [applyOptions.mustExist ? "1" : "0", ttl, serializer];
-        if (permanent) args.push("1", ...entry(PERMANENT_KEY, true, serializer));
-        else args.push("0");
+        // No entries a new record starts with: the engine's patch carries `_permanent`.
+        args.push("0");
         return appendPatch(args, patch, serializer);
       });
     },

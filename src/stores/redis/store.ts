@@ -64,11 +64,6 @@ export interface RedisStoreOptions {
    * Records in either are read, and a record keeps the serialization it has.
    */
   readonly serializer?: FlaskSerializer;
-  /**
-   * `layout: "flask-session"` only: whether a record created here has `_permanent: true`
-   * (Flask's `session.permanent`), as Flask-Session's `SESSION_PERMANENT`. Default true.
-   */
-  readonly permanent?: boolean;
 }
 
 interface Outcomes {
@@ -145,7 +140,6 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       ? hashFormat(connection, userKey)
       : flaskSessionFormat(connection, {
           serializer: options.serializer ?? "msgpack",
-          permanent: options.permanent ?? true,
           userKey,
         });
 
@@ -450,7 +444,7 @@ function checkLayoutOptions(options: RedisStoreOptions): RedisLayout {
     );
   }
   if (layout === "hash") {
-    for (const name of ["serializer", "permanent"] as const) {
+    for (const name of ["serializer"] as const) {
       if (options[name] !== undefined) {
         throw new ConfigError(
           `redisStore ${name} is an option of layout "flask-session" (Flask-Session's records); the default hash layout stores each key as JSON. Add layout: "flask-session", or leave ${name} out.`,
@@ -462,11 +456,6 @@ function checkLayoutOptions(options: RedisStoreOptions): RedisLayout {
   if (serializer !== undefined && serializer !== "msgpack" && serializer !== "json") {
     throw new ConfigError(
       `redisStore serializer must be "msgpack" (the default, as Flask-Session's SESSION_SERIALIZATION_FORMAT) or "json"; got ${JSON.stringify(serializer)}.`,
-    );
-  }
-  if (options.permanent !== undefined && typeof options.permanent !== "boolean") {
-    throw new ConfigError(
-      `redisStore permanent must be true or false (Flask-Session's SESSION_PERMANENT); got ${JSON.stringify(options.permanent)}.`,
     );
   }
   return layout;
