@@ -161,7 +161,7 @@ function argumentsWithSessionHeaders(
 ): unknown[] {
   if (name === "writeHead") {
     const merged = withSessionHeaders(res, args, headers);
-    if (merged !== args) return merged;
+    if (merged !== undefined) return merged;
   }
   addSessionHeaders(res, headers);
   return args;
@@ -181,7 +181,8 @@ function addVaryCookie(res: ServerResponse): void {
 
 /**
  * writeHead's own headers win over setHeader's (and its raw-array form removes them), so the
- * session's headers are merged into a copy of them where it names Set-Cookie or Vary itself;
+ * session's headers are merged into a copy of them where it names Set-Cookie or Vary itself
+ * (undefined when writeHead got no headers object: the caller adds them to the response's own);
  * where it does not, they go to the response's own headers, merging with what setHeader put
  * there (an object naming Set-Cookie would replace the application's own cookies). The caller's
  * object is never changed (it may be a constant shared by every request).
@@ -190,17 +191,20 @@ function withSessionHeaders(
   res: ServerResponse,
   args: unknown[],
   headers: ResponseHeaders,
-): unknown[] {
+): unknown[] | undefined {
   if (headers.setCookie.length === 0 && !headers.varyCookie) return args;
   const index = args.findIndex(
     (arg, position) => position > 0 && typeof arg === "object" && arg !== null,
   );
-  if (index === -1) return args;
-  const copy = [...args];
+  // No headers object: the caller adds the session's headers to the response's own.
+  if (index === -1) return undefined;
   const given = args[index];
-  copy[index] = Array.isArray(given)
+  const merged = Array.isArray(given)
     ? mergeIntoRawArray(given, headers)
     : mergeIntoObject(res, given as OutgoingHttpHeaders, headers);
+  if (merged === given) return args;
+  const copy = [...args];
+  copy[index] = merged;
   return copy;
 }
 
@@ -209,21 +213,27 @@ function mergeIntoObject(
   given: OutgoingHttpHeaders,
   headers: ResponseHeaders,
 ): OutgoingHttpHeaders {
-  const merged: OutgoingHttpHeaders = { ...given };
   // One pass finds both names in whatever case the application wrote them.
   let cookieKey: string | undefined;
   let varyKey: string | undefined;
-  for (const key in merged) {
+  for (const key in given) {
     if (key.length === 10 && key.toLowerCase() === "set-cookie") cookieKey = key;
     else if (key.length === 4 && key.toLowerCase() === "vary") varyKey = key;
   }
-  if (headers.setCookie.length > 0) {
-    if (cookieKey === undefined) res.appendHeader("Set-Cookie", headers.setCookie as string[]);
-    else merged[cookieKey] = [...toList(merged[cookieKey]), ...headers.setCookie];
+  const mergeCookie = headers.setCookie.length > 0 && cookieKey !== undefined;
+  const mergeVary = headers.varyCookie && varyKey !== undefined;
+  if (headers.setCookie.length > 0 && !mergeCookie) {
+    res.appendHeader("Set-Cookie", headers.setCookie as string[]);
   }
-  if (headers.varyCookie) {
-    if (varyKey === undefined) addVaryCookie(res);
-    else merged[varyKey] = withCookie(toList(merged[varyKey]).join(", "));
+  if (headers.varyCookie && !mergeVary) addVaryCookie(res);
+  // The common case names neither: the caller's object goes through as it is, uncopied.
+  if (!mergeCookie && !mergeVary) return given;
+  const merged: OutgoingHttpHeaders = { ...given };
+  if (mergeCookie && cookieKey !== undefined) {
+    merged[cookieKey] = [...toList(merged[cookieKey]), ...headers.setCookie];
+  }
+  if (mergeVary && varyKey !== undefined) {
+    merged[varyKey] = withCookie(toList(merged[varyKey]).join(", "));
   }
   return merged;
 }

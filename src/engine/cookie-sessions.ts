@@ -89,7 +89,7 @@ export class CookieSessions implements SessionFlow {
     const createdAt = state.loadedCreatedAt ?? now;
     const expiresAt = expiryFrom(now, createdAt, this.#options);
     const loadedExpiresAt = state.loadedExpiresAt ?? 0;
-    if (!state.changes.isEmpty || state.fate === "rename") {
+    if (!state.unchanged || state.fate === "rename") {
       this.#write(state, writer, secure, now, createdAt, expiresAt);
     } else if (this.#options.rolling && expiresAt - loadedExpiresAt >= this.#options.touchAfterMs) {
       this.#write(state, writer, secure, now, createdAt, expiresAt);

@@ -36,5 +36,5 @@ export interface SessionFlow {
  * worth a record and a cookie.
  */
 export function holdsNewData(state: SessionState): boolean {
-  return !state.changes.isEmpty && state.data.size > 0;
+  return !state.unchanged && state.data.size > 0;
 }

@@ -57,10 +57,10 @@ export class StoreSessions implements SessionFlow {
     writer: CookieWriter,
     now: number,
   ): Promise<void> | undefined {
-    const { loadedId, loadedCreatedAt, loadedExpiresAt, changes } = state;
+    const { loadedId, loadedCreatedAt, loadedExpiresAt } = state;
     const secure = request.requestIsSecure;
     if (loadedId === undefined || loadedCreatedAt === undefined || loadedExpiresAt === undefined) {
-      if (holdsNewData(state)) return this.#create(writer, state, changes, now, secure);
+      if (holdsNewData(state)) return this.#create(writer, state, state.changes, now, secure);
       // A cookie that led nowhere (forged, unknown, expired) is dropped so it stops costing
       // a verification and a store read on every request.
       if (this.#ids.present(request.cookies)) this.#ids.clear(writer, secure);
@@ -70,14 +70,14 @@ export class StoreSessions implements SessionFlow {
     switch (state.fate) {
       case "destroy":
         return this.#call("destroy", (store) => store.destroy(loadedId)).then(() => {
-          if (holdsNewData(state)) return this.#create(writer, state, changes, now, secure);
+          if (holdsNewData(state)) return this.#create(writer, state, state.changes, now, secure);
           this.#ids.clear(writer, secure);
         });
       case "rename":
         // One atomic store call moves the record and applies this request's changes, so a
         // failure cannot leave the user between two ids.
         return this.#call("rename", (store) =>
-          store.rename(loadedId, state.id, { patch: changes, expiresAt }),
+          store.rename(loadedId, state.id, { patch: state.changes, expiresAt }),
         ).then((renamed) => {
           // The record is gone (destroyed by a logout meanwhile, or expired): the session is
           // over, and regenerating must not bring it back under a new id.
@@ -85,7 +85,8 @@ export class StoreSessions implements SessionFlow {
           else this.#ids.clear(writer, secure);
         });
       case "keep":
-        if (!changes.isEmpty) {
+        if (!state.unchanged) {
+          const changes = state.changes;
           return this.#call("apply", (store) =>
             store.apply(loadedId, changes, { expiresAt, createdAt: now, mustExist: true }),
           ).then((written) => {

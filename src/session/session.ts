@@ -56,7 +56,8 @@ export class SessionState {
   readonly cookieRotated: boolean;
   readonly keepsBigInts: boolean;
   data: Map<string, unknown>;
-  changes = new ChangeSet();
+  /** Made on the first change: most requests only read. */
+  #changes: ChangeSet | undefined;
   fate: OriginalFate = "keep";
   /** Set when the commit starts: later changes could not reach the store or the client. */
   sealed = false;
@@ -71,11 +72,28 @@ export class SessionState {
     this.loadedCreatedAt = loaded?.createdAt;
     this.loadedExpiresAt = loaded?.expiresAt;
     this.#id = loaded?.id;
-    this.data = new Map(loaded ? Object.entries(loaded.data) : []);
+    this.data = new Map();
+    if (loaded !== undefined) {
+      const stored = loaded.data;
+      for (const key in stored) {
+        if (Object.hasOwn(stored, key)) this.data.set(key, stored[key]);
+      }
+    }
     this.defaultPermanent = options.defaultPermanent;
     this.idless = options.idless ?? false;
     this.cookieRotated = options.cookieRotated ?? false;
     this.keepsBigInts = options.keepsBigInts ?? false;
+  }
+
+  /** What this request changed, key by key. */
+  get changes(): ChangeSet {
+    this.#changes ??= new ChangeSet();
+    return this.#changes;
+  }
+
+  /** Whether this request changed nothing (without making a change set to ask). */
+  get unchanged(): boolean {
+    return this.#changes === undefined || this.#changes.isEmpty;
   }
 
   /** The id the client holds after this response; a new session draws one on first need. */
@@ -99,7 +117,7 @@ export class SessionState {
     }
     if (!keepData) {
       this.data = new Map();
-      this.changes = new ChangeSet();
+      this.#changes = undefined;
     }
     if (this.idless) return;
     const fresh = newSessionId();

@@ -44,7 +44,7 @@ export class FlaskCookieCodec implements DataCookieCodec {
     // itsdangerous: `age > max_age` or `age < 0` (signed in the future) is refused.
     const age = Math.floor(Date.now() / 1_000) - opened.timestamp;
     if (age > this.#maxAgeSeconds || age < 0) return undefined;
-    const data = this.#codec.parse(opened.text);
+    const data = this.#codec.parse(opened);
     if (data === undefined) return undefined;
     return {
       data,

@@ -28,6 +28,10 @@ const ROUTES: Record<string, (req: IncomingMessage, res: ServerResponse) => void
       res.writeHead(200, { "Content-Type": "text/plain" });
       res.end("ok");
     },
+    "/plain-object": (_req, res) => {
+      res.writeHead(200, { "Content-Type": "text/plain" });
+      res.end("ok");
+    },
     "/raw-array": (_req, res) => {
       res.writeHead(200, ["Content-Type", "text/plain", "Vary", "Accept-Encoding"]);
       res.end("ok");
@@ -145,6 +149,13 @@ describe("node:http response hook", () => {
     assert.ok(response.setCookies.includes("theme=dark; Path=/"), String(response.setCookies));
     assert.ok(response.setCookies.some((cookie) => cookie.startsWith("session=")));
     assert.equal(response.headers.get("vary"), "Accept-Encoding, Cookie");
+  });
+
+  test("writeHead(status, object naming neither) carries one session cookie and one Vary: Cookie", async () => {
+    const response = await new CookieClient(url).get("/plain-object");
+    assert.equal(response.status, 200);
+    assert.equal(response.setCookies.filter((cookie) => cookie.startsWith("session=")).length, 1);
+    assert.equal(response.headers.get("vary"), "Cookie");
   });
 
   test("a raw header array keeps the session cookie and Vary: Cookie", async () => {

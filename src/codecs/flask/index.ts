@@ -13,7 +13,7 @@
  */
 import type { Secret } from "../../crypto/secret.ts";
 import { type OpenedText, URLSafeTimedSerializer } from "./serializer.ts";
-import { type FlaskValue, parseTaggedJson } from "./tagged-json.ts";
+import { type FlaskValue, parseTagged } from "./tagged-json.ts";
 
 export type { OpenedText } from "./serializer.ts";
 
@@ -84,11 +84,11 @@ export class FlaskSessionCodec {
     return this.#serializer.openText(cookie);
   }
 
-  /** The session dict in JSON text that `open` returned, or undefined; never throws. */
-  parse(text: string): FlaskSessionData | undefined {
+  /** The session dict in what `open` returned, or undefined; never throws. */
+  parse(opened: OpenedText): FlaskSessionData | undefined {
     let value: FlaskValue;
     try {
-      value = parseTaggedJson(text);
+      value = opened.plain ? (JSON.parse(opened.text) as FlaskValue) : parseTagged(opened.text);
     } catch {
       return undefined;
     }

@@ -1,7 +1,7 @@
 import { deflateSync, inflateSync } from "node:zlib";
 import { base64Decode, base64Encode } from "./base64.ts";
 import { TimestampSigner, type TimestampSignerOptions } from "./signer.ts";
-import { dumpTaggedJson, type FlaskValue, parseTaggedJson } from "./tagged-json.ts";
+import { dumpTaggedJson, type FlaskValue, isPlainJson, parseTaggedJson } from "./tagged-json.ts";
 
 /** The most a compressed payload may inflate to: far above any cookie, far below a zip bomb. */
 const MAX_INFLATED_BYTES = 1 << 20;
@@ -19,6 +19,8 @@ export interface Loaded {
 export interface OpenedText {
   /** The payload's JSON, verified. */
   readonly text: string;
+  /** Plain JSON.parse reads it exactly (no tag, big integer or integral float in it). */
+  readonly plain: boolean;
   /** When it was signed, Unix seconds. */
   readonly timestamp: number;
   readonly rotated: boolean;
@@ -62,7 +64,12 @@ export class URLSafeTimedSerializer {
     if (unsigned === undefined) return undefined;
     const text = payloadText(unsigned.value);
     if (text === undefined) return undefined;
-    return { text, timestamp: unsigned.timestamp, rotated: unsigned.rotated };
+    return {
+      text,
+      plain: isPlainJson(text),
+      timestamp: unsigned.timestamp,
+      rotated: unsigned.rotated,
+    };
   }
 }
 

@@ -322,9 +322,21 @@ export function parseTaggedJson(text: string): FlaskValue {
   // one-key object whose key starts with a space, so `{" ` (maybe with whitespace after the
   // brace) must appear; 16 digits in a row may be a big integer; an integral float has an
   // exponent or a fraction of zeros. Text with any, even inside a string, takes the exact path.
-  if (!MAYBE_TAGGED.test(text) && !MANY_DIGITS.test(text) && !MAYBE_INTEGRAL_FLOAT.test(text)) {
-    return JSON.parse(text) as FlaskValue;
-  }
+  if (isPlainJson(text)) return JSON.parse(text) as FlaskValue;
+  return parseTagged(text);
+}
+
+/**
+ * Whether plain `JSON.parse` reads `text` exactly as Flask's tagged JSON does: no tag, no
+ * integer beyond 2^53, no integral float can be in it. Callers that parse the same text again
+ * and again (a cached cookie) ask once.
+ */
+export function isPlainJson(text: string): boolean {
+  return !MAYBE_TAGGED.test(text) && !MANY_DIGITS.test(text) && !MAYBE_INTEGRAL_FLOAT.test(text);
+}
+
+/** `parseTaggedJson` on its exact path, with the reviver. */
+export function parseTagged(text: string): FlaskValue {
   return JSON.parse(text, function revive(
     this: unknown,
     _key: string,
