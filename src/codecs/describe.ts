@@ -3,10 +3,12 @@
  * is, what can be read without the secret, and, given the secrets, whether it verifies. A Flask
  * cookie's payload is only signed, so it reads without the secret (as in Flask); a sealed
  * cookie's payload is encrypted, so only its key id shows without one; a session id cookie is
- * `<id>.<HMAC>`, and only the secret can tell whether the HMAC is right.
+ * `<id>.<HMAC>` (tessera's, or Flask-Session's itsdangerous signature, or Flask-Session's bare
+ * unsigned id), and only the secret can tell whether the signature is right.
  */
 import { Keyring } from "../crypto/keyring.ts";
 import type { Secret } from "../crypto/secret.ts";
+import { flaskSessionIdSigner } from "../transport/id-signers.ts";
 import { base64Decode, bytesToInt } from "./flask/base64.ts";
 import { decodeFlaskSession } from "./flask/index.ts";
 import { loadPayload } from "./flask/serializer.ts";
@@ -41,6 +43,15 @@ export type CookieDescription =
       readonly verified: boolean | undefined;
       readonly rotated?: boolean;
     }
+  | {
+      /** Flask-Session's id cookie: `<id>.<itsdangerous signature>`, or the bare id unsigned. */
+      readonly format: "flask-session-id";
+      readonly id: string;
+      readonly signed: boolean;
+      /** Undefined without secrets (or for an unsigned id, which has nothing to verify). */
+      readonly verified: boolean | undefined;
+      readonly rotated?: boolean;
+    }
   | { readonly format: "unknown"; readonly reason: string };
 
 export interface DescribeOptions {
@@ -51,6 +62,9 @@ export interface DescribeOptions {
 }
 
 const SESSION_ID_COOKIE = /^([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
+/** Flask-Session's signed id: the signature is an HMAC-SHA1, 27 base64 characters. */
+const FLASK_SESSION_ID_COOKIE = /^([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{27})$/;
+const BARE_ID = /^[A-Za-z0-9_-]{43}$/;
 
 /** A debugging tool reads the cookies of apps whose secret it cannot choose (a short Flask key). */
 const ANY_SECRET_LENGTH = { dangerouslyAllowShortSecretToShareSessionsWithAnExistingApp: true };
@@ -61,12 +75,19 @@ export function describeCookie(value: string, options: DescribeOptions = {}): Co
   const idCookie = SESSION_ID_COOKIE.exec(cookie);
   if (idCookie !== null)
     return describeSessionId(idCookie[1] as string, idCookie[2] as string, options);
+  const flaskSessionId = FLASK_SESSION_ID_COOKIE.exec(cookie);
+  if (flaskSessionId !== null) return describeFlaskSessionId(cookie, options);
+  if (BARE_ID.test(cookie)) {
+    // Flask-Session's default (SESSION_USE_SIGNER = False): the cookie is the id itself.
+    return { format: "flask-session-id", id: cookie, signed: false, verified: undefined };
+  }
   const lastDot = cookie.lastIndexOf(".");
   const timestampDot = cookie.lastIndexOf(".", lastDot - 1);
   if (lastDot <= 0 || timestampDot <= 0) {
     return {
       format: "unknown",
-      reason: "not <payload>.<timestamp>.<signature>, v1.<key id>.<sealed>, nor <id>.<signature>",
+      reason:
+        "not <payload>.<timestamp>.<signature> (Flask), v1.<key id>.<sealed>, <id>.<signature> nor a bare 43-character id",
     };
   }
   const payload = loadPayload(cookie.slice(0, timestampDot));
@@ -128,6 +149,22 @@ function describeSessionId(
   return {
     format: "session-id",
     id,
+    verified: verification.valid,
+    ...(verification.valid ? { rotated: verification.rotated } : {}),
+  };
+}
+
+function describeFlaskSessionId(cookie: string, options: DescribeOptions): CookieDescription {
+  const id = cookie.slice(0, 43);
+  if (options.secrets === undefined) {
+    return { format: "flask-session-id", id, signed: true, verified: undefined };
+  }
+  const keyring = new Keyring(options.secrets, ANY_SECRET_LENGTH);
+  const verification = flaskSessionIdSigner(keyring).verify(id, cookie.slice(44));
+  return {
+    format: "flask-session-id",
+    id,
+    signed: true,
     verified: verification.valid,
     ...(verification.valid ? { rotated: verification.rotated } : {}),
   };

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type CookieDescription, describeCookie } from "../../src/codecs/describe.ts";
 import { encodeFlaskSession } from "../../src/codecs/flask/index.ts";
+import { Signer } from "../../src/codecs/flask/signer.ts";
 import { SealKeys, sealSession } from "../../src/codecs/sealed/index.ts";
 import { Keyring } from "../../src/crypto/keyring.ts";
 import { newSessionId } from "../../src/crypto/session-id.ts";
@@ -69,6 +70,31 @@ test("a session id cookie: the id, and whether its signature is the app's", () =
     rotated: false,
   });
   assert.equal(verifiedOf(describeCookie(cookie, { secrets: OLDER })), false);
+});
+
+test("a Flask-Session id cookie, signed (SESSION_USE_SIGNER) or bare", () => {
+  const id = newSessionId();
+  const signed = `${id}.${new Signer({ secrets: SECRET, salt: "flask-session", keyDerivation: "hmac" }).signature(id)}`;
+  assert.deepEqual(describeCookie(signed), {
+    format: "flask-session-id",
+    id,
+    signed: true,
+    verified: undefined,
+  });
+  assert.deepEqual(describeCookie(signed, { secrets: [SECRET] }), {
+    format: "flask-session-id",
+    id,
+    signed: true,
+    verified: true,
+    rotated: false,
+  });
+  assert.equal(verifiedOf(describeCookie(signed, { secrets: OLDER })), false);
+  assert.deepEqual(describeCookie(id), {
+    format: "flask-session-id",
+    id,
+    signed: false,
+    verified: undefined,
+  });
 });
 
 test("anything else is unknown, with the reason", () => {
