@@ -117,6 +117,21 @@ export const CONTENDERS: readonly Contender[] = [
     prepare: noSetup,
   },
   {
+    name: "floor-bare-cookie",
+    kind: "floor",
+    description:
+      "bare node:http answering the JSON to requests that carry a 200-byte session cookie it ignores",
+    server: "floor-bare.ts",
+    env: {},
+    compareWith: ["floor-bare"],
+    // The size of the Flask-format cookie the cookie-session contenders send (about 190
+    // characters), so this floor prices the bigger request alone, without any session work.
+    prepare: async () => ({
+      ...get("/", { cookie: `session=${"x".repeat(200)}` }),
+      cookieIsBallast: true,
+    }),
+  },
+  {
     name: "floor-sqlite-read",
     kind: "floor",
     description: "bare node:http + one prepared SELECT on node:sqlite (WAL) + JSON.parse",
@@ -286,7 +301,7 @@ export const CONTENDERS: readonly Contender[] = [
       'createSessions({ format: "flask" }) + withSessions, no store: s.get() from the Flask cookie',
     server: "session-cookie.ts",
     env: { BENCH_FORMAT: "flask", BENCH_WORKLOAD: "read" },
-    compareWith: ["floor-bare", ...COOKIE_READ_PEERS],
+    compareWith: ["floor-bare", "floor-bare-cookie", ...COOKIE_READ_PEERS],
     // Issue 4: at least 0.8 of bare node:http for Flask-format reads, and 5× both peers.
     targets: [
       { baseline: "floor-bare", atLeast: 0.8 },

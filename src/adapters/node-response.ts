@@ -199,12 +199,10 @@ function withSessionHeaders(
   // No headers object: the caller adds the session's headers to the response's own.
   if (index === -1) return undefined;
   const given = args[index];
-  const merged = Array.isArray(given)
+  const copy = [...args];
+  copy[index] = Array.isArray(given)
     ? mergeIntoRawArray(given, headers)
     : mergeIntoObject(res, given as OutgoingHttpHeaders, headers);
-  if (merged === given) return args;
-  const copy = [...args];
-  copy[index] = merged;
   return copy;
 }
 
@@ -213,27 +211,30 @@ function mergeIntoObject(
   given: OutgoingHttpHeaders,
   headers: ResponseHeaders,
 ): OutgoingHttpHeaders {
+  const merged: OutgoingHttpHeaders = { ...given };
   // One pass finds both names in whatever case the application wrote them.
   let cookieKey: string | undefined;
   let varyKey: string | undefined;
-  for (const key in given) {
+  for (const key in merged) {
     if (key.length === 10 && key.toLowerCase() === "set-cookie") cookieKey = key;
     else if (key.length === 4 && key.toLowerCase() === "vary") varyKey = key;
   }
-  const mergeCookie = headers.setCookie.length > 0 && cookieKey !== undefined;
-  const mergeVary = headers.varyCookie && varyKey !== undefined;
-  if (headers.setCookie.length > 0 && !mergeCookie) {
-    res.appendHeader("Set-Cookie", headers.setCookie as string[]);
+  // Where neither writeHead's object nor setHeader named the header, it goes into the object:
+  // node:http sends an object as it is, but once setHeader was used it sets every key of the
+  // object one by one (its slow path), which a setHeader of ours would force on every request.
+  if (headers.setCookie.length > 0) {
+    if (cookieKey !== undefined) {
+      merged[cookieKey] = [...toList(merged[cookieKey]), ...headers.setCookie];
+    } else if (res.getHeader("Set-Cookie") === undefined) {
+      merged["Set-Cookie"] = headers.setCookie as string[];
+    } else {
+      res.appendHeader("Set-Cookie", headers.setCookie as string[]);
+    }
   }
-  if (headers.varyCookie && !mergeVary) addVaryCookie(res);
-  // The common case names neither: the caller's object goes through as it is, uncopied.
-  if (!mergeCookie && !mergeVary) return given;
-  const merged: OutgoingHttpHeaders = { ...given };
-  if (mergeCookie && cookieKey !== undefined) {
-    merged[cookieKey] = [...toList(merged[cookieKey]), ...headers.setCookie];
-  }
-  if (mergeVary && varyKey !== undefined) {
-    merged[varyKey] = withCookie(toList(merged[varyKey]).join(", "));
+  if (headers.varyCookie) {
+    if (varyKey !== undefined) merged[varyKey] = withCookie(toList(merged[varyKey]).join(", "));
+    else if (res.getHeader("Vary") === undefined) merged.Vary = "Cookie";
+    else addVaryCookie(res);
   }
   return merged;
 }

@@ -26,11 +26,11 @@ export class CookieSessions implements SessionFlow {
   }
 
   load(request: FlowRequest): Promise<SessionState> {
-    return Promise.resolve(this.read(request));
+    return Promise.resolve(this.loadNow(request));
   }
 
   /** The session in the request's cookie, synchronously (there is nothing to wait for). */
-  read(request: FlowRequest): SessionState {
+  loadNow(request: FlowRequest): SessionState {
     const found = this.#find(request);
     const defaultPermanent =
       found === undefined

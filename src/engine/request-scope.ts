@@ -59,12 +59,24 @@ export class RequestScope<T extends SessionShape<T>> implements FlowRequest {
    * adopted.
    */
   session(): Promise<Session<T>> {
-    this.#loading ??= this.#load();
+    if (this.#loading === undefined) {
+      this.#loading =
+        this.#flow.loadNow === undefined
+          ? this.#flow.load(this).then((state) => this.#adopt(state))
+          : this.#loadNow(this.#flow.loadNow.bind(this.#flow));
+    }
     return this.#loading;
   }
 
-  async #load(): Promise<Session<T>> {
-    const state = await this.#flow.load(this);
+  #loadNow(loadNow: (request: FlowRequest) => SessionState): Promise<Session<T>> {
+    try {
+      return Promise.resolve(this.#adopt(loadNow(this)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #adopt(state: SessionState): Session<T> {
     this.#state = state;
     if (this.#finished) state.sealed = true;
     return new Session<T>(state);

@@ -17,6 +17,11 @@ export interface SessionFlow {
   /** The session the request's cookies lead to, or a new empty one. */
   load(request: FlowRequest): Promise<SessionState>;
   /**
+   * The same, at once, for a flow that needs no I/O to load (cookie sessions): the scope then
+   * skips a round of promise callbacks on every request.
+   */
+  loadNow?(request: FlowRequest): SessionState;
+  /**
    * Persists what the request changed and queues the session cookie on `writer`; undefined when
    * nothing asynchronous is needed (the common read-only request).
    */

@@ -46,9 +46,9 @@ const seal = (data: SealedSessionData, keys = newKeys) =>
 const open = (value: string, keys = newKeys) => unsealSession(value, { keys, now: clock });
 
 describe("sealed cookie format", () => {
-  test("round trip: data, expiry in whole seconds, not rotated", () => {
+  test("round trip: data, expiry in whole seconds (rounded up), not rotated", () => {
     const data = { user: "ada", roles: ["admin"], n: 3, nested: { ok: true, none: null } };
-    const cookie = sealSession(data, { keys: newKeys, expiresAt: LATER + 999 });
+    const cookie = sealSession(data, { keys: newKeys, expiresAt: LATER - 999 });
     assert.deepEqual(open(cookie), {
       data,
       expiresAt: LATER,

@@ -22,7 +22,7 @@ export { SEAL_VERSION } from "./token.ts";
 
 export interface SealOptions {
   readonly keys: SealKeys;
-  /** When the session ends, in milliseconds since the epoch (or a Date); kept as whole seconds. */
+  /** When the session ends, in milliseconds since the epoch (or a Date); kept as whole seconds, rounded up. */
   readonly expiresAt: number | Date;
   /**
    * When the session began, in milliseconds since the epoch; kept (as whole seconds) so an
@@ -76,7 +76,8 @@ export function sealSession(data: SealedSessionData, options: SealOptions): stri
   }
   const plaintext = encodePayload(
     data,
-    Math.floor(expiresAtMs / 1000),
+    // Rounded up: a cookie may outlive its expiry by under a second, never fall short of it.
+    Math.ceil(expiresAtMs / 1000),
     createdAt === undefined ? undefined : Math.floor(createdAt / 1000),
   );
   const { id, key } = options.keys.newest;
