@@ -5,10 +5,7 @@ import {
 } from "../codecs/flask/index.ts";
 import type { Keyring } from "../crypto/keyring.ts";
 import type { CookieSession, DataCookieCodec } from "./data-cookie.ts";
-
-/** How many verified cookies are remembered, and the longest one worth remembering. */
-const CACHE_SIZE = 2_048;
-const MAX_CACHED_LENGTH = 1_024;
+import { VerifiedCache } from "./verified-cache.ts";
 
 /**
  * Flask's own session cookie (`SecureCookieSessionInterface`), byte for byte: a Flask app with
@@ -23,14 +20,8 @@ export class FlaskCookieCodec implements DataCookieCodec {
   readonly unmarkedIsPermanent = false;
   readonly #codec: FlaskSessionCodec;
   readonly #maxAgeSeconds: number;
-  /**
-   * Cookie values whose signature verified, with their JSON text. A browser sends the same
-   * cookie until it is changed, and checking the HMAC and inflating the payload cost more than
-   * everything else a read does; only a value that passed the check gets in, so a hit proves
-   * what the check proved. The age is checked and the JSON parsed afresh on every request (each
-   * request gets its own objects).
-   */
-  readonly #opened = new Map<string, OpenedText>();
+  /** Verified cookies and their JSON text; the age is checked and the JSON parsed per request. */
+  readonly #opened = new VerifiedCache<OpenedText>();
 
   constructor(keyring: Keyring, lifetimeMs: number) {
     this.#codec = new FlaskSessionCodec({ secrets: keyring.secrets });
@@ -57,12 +48,7 @@ export class FlaskCookieCodec implements DataCookieCodec {
 
   #open(value: string): OpenedText | undefined {
     const opened = this.#codec.open(value);
-    if (opened === undefined || value.length > MAX_CACHED_LENGTH) return opened;
-    if (this.#opened.size >= CACHE_SIZE) {
-      const oldest = this.#opened.keys().next();
-      if (!oldest.done) this.#opened.delete(oldest.value);
-    }
-    this.#opened.set(value, opened);
+    if (opened !== undefined) this.#opened.remember(value, opened);
     return opened;
   }
 

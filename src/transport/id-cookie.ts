@@ -3,6 +3,7 @@ import { isWellFormedSessionId } from "../crypto/session-id.ts";
 import type { ResolvedOptions } from "../engine/options.ts";
 import { flaskSessionIdSigner, type IdSigner, tesseraIdSigner } from "./id-signers.ts";
 import { SessionCookie } from "./session-cookie.ts";
+import { VerifiedCache } from "./verified-cache.ts";
 
 /**
  * How many signatures are remembered, each way. An HMAC costs several microseconds on a busy
@@ -31,7 +32,7 @@ export class IdCookieTransport {
    * constant-time check gets in, so a hit proves what the check proved; a miss (a new, forged or
    * evicted value) is verified in full. The cache belongs to this manager and its keyring.
    */
-  readonly #verified = new Map<string, CookieId>();
+  readonly #verified = new VerifiedCache<CookieId>(CACHE_SIZE);
   /** Signed cookie values by id: a session re-sends its cookie on writes, with the same value. */
   readonly #signed = new Map<string, string>();
 
@@ -104,7 +105,7 @@ export class IdCookieTransport {
     const verification = this.#signer.verify(id, value.slice(dot + 1));
     if (!verification.valid) return undefined;
     const verified = { id, rotated: verification.rotated };
-    remember(this.#verified, value, verified);
+    this.#verified.remember(value, verified);
     return verified;
   }
 }

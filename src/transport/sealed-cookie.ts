@@ -8,10 +8,7 @@ import {
 } from "../codecs/sealed/index.ts";
 import type { Keyring } from "../crypto/keyring.ts";
 import type { CookieSession, CookieTimes, DataCookieCodec } from "./data-cookie.ts";
-
-/** How many opened cookies are remembered, and the longest one worth remembering. */
-const CACHE_SIZE = 2_048;
-const MAX_CACHED_LENGTH = 1_024;
+import { VerifiedCache } from "./verified-cache.ts";
 
 /**
  * tessera's encrypted cookie: AES-256-GCM with keys derived (HKDF) once per secret, the key id
@@ -22,12 +19,8 @@ export class SealedCookieCodec implements DataCookieCodec {
   readonly format = "sealed";
   readonly unmarkedIsPermanent = undefined;
   readonly #keys: SealKeys;
-  /**
-   * Values that opened, with their plaintext: a browser sends the same cookie until it changes,
-   * and decryption is most of a read's cost. Only a value that authenticated gets in; expiry is
-   * checked and the JSON parsed afresh on every request.
-   */
-  readonly #opened = new Map<string, OpenedSeal>();
+  /** Opened cookies and their plaintext; expiry is checked and the JSON parsed per request. */
+  readonly #opened = new VerifiedCache<OpenedSeal>();
 
   constructor(keyring: Keyring) {
     this.#keys = new SealKeys(keyring);
@@ -40,12 +33,7 @@ export class SealedCookieCodec implements DataCookieCodec {
 
   #open(value: string): OpenedSeal | undefined {
     const opened = openSealed(value, this.#keys);
-    if (opened === undefined || value.length > MAX_CACHED_LENGTH) return opened;
-    if (this.#opened.size >= CACHE_SIZE) {
-      const oldest = this.#opened.keys().next();
-      if (!oldest.done) this.#opened.delete(oldest.value);
-    }
-    this.#opened.set(value, opened);
+    if (opened !== undefined) this.#opened.remember(value, opened);
     return opened;
   }
 
