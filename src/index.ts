@@ -25,7 +25,11 @@ export { type ErrorResponse, errorResponse } from "./engine/error-response.ts";
 export { createSessions, SessionManager } from "./engine/manager.ts";
 export type {
   CookieSessionOptions,
+  FlaskCookieSessionOptions,
+  FlaskSessionOptions,
+  IdSessionOptions,
   ResolvedOptions,
+  SealedCookieSessionOptions,
   SessionCookieOptions,
   SessionFormat,
   SessionOptions,

@@ -201,7 +201,7 @@ function withSessionHeaders(
   const given = args[index];
   const copy = [...args];
   copy[index] = Array.isArray(given)
-    ? mergeIntoRawArray(given, headers)
+    ? mergeIntoRawArray(res, given, headers)
     : mergeIntoObject(res, given as OutgoingHttpHeaders, headers);
   return copy;
 }
@@ -239,19 +239,38 @@ function mergeIntoObject(
   return merged;
 }
 
-/** The flat [name, value, name, value, …] form; every pair is appended by node:http. */
-function mergeIntoRawArray(given: readonly unknown[], headers: ResponseHeaders): unknown[] {
-  const merged = [...given];
-  for (const cookie of headers.setCookie) merged.push("Set-Cookie", cookie);
+/**
+ * The raw array forms, flat `[name, value, name, value, …]` or pairs `[[name, value], …]`
+ * (passed on flat, which every node:http path reads the same). node:http replaces a header the
+ * response already has when the array names it, and appends the array's values; so the session's
+ * headers join the array only where it names them, and the response's own headers otherwise,
+ * where the application's own Set-Cookie and Vary stay.
+ */
+function mergeIntoRawArray(
+  res: ServerResponse,
+  given: readonly unknown[],
+  headers: ResponseHeaders,
+): unknown[] {
+  const merged: unknown[] = [];
+  if (given.length > 0 && Array.isArray(given[0])) {
+    for (const pair of given) merged.push(...(pair as unknown[]).slice(0, 2));
+  } else {
+    merged.push(...given);
+  }
+  let namesCookie = false;
+  let varyIndex = -1;
+  for (let index = 0; index + 1 < merged.length; index += 2) {
+    const name = String(merged[index]).toLowerCase();
+    if (name === "set-cookie") namesCookie = true;
+    else if (name === "vary") varyIndex = index;
+  }
+  if (headers.setCookie.length > 0) {
+    if (namesCookie) for (const cookie of headers.setCookie) merged.push("Set-Cookie", cookie);
+    else res.appendHeader("Set-Cookie", headers.setCookie as string[]);
+  }
   if (headers.varyCookie) {
-    let found = false;
-    for (let index = 0; index + 1 < merged.length; index += 2) {
-      if (String(merged[index]).toLowerCase() === "vary") {
-        merged[index + 1] = withCookie(String(merged[index + 1]));
-        found = true;
-      }
-    }
-    if (!found) merged.push("Vary", "Cookie");
+    if (varyIndex === -1) addVaryCookie(res);
+    else merged[varyIndex + 1] = withCookie(String(merged[varyIndex + 1]));
   }
   return merged;
 }

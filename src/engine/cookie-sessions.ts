@@ -38,6 +38,7 @@ export class CookieSessions implements SessionFlow {
         : (this.#codec.unmarkedIsPermanent ?? this.#options.permanent);
     return new SessionState(found, {
       defaultPermanent,
+      newSessionPermanent: this.#options.permanent,
       idless: true,
       cookieRotated: found?.rotated ?? false,
       keepsBigInts: this.#codec.format === "flask",
@@ -56,8 +57,12 @@ export class CookieSessions implements SessionFlow {
     for (const value of values) {
       const session = this.#codec.decode(value);
       if (session === undefined) continue;
-      // Flask's cookie does not record its creation, so only a known one is held to the
-      // absolute lifetime (configuring one with Flask's format is refused at startup).
+      // Flask's cookie does not record its creation (an absolute lifetime is refused at startup
+      // with that format); a sealed one without it (sealed elsewhere by sealSession) cannot be
+      // held to an absolute lifetime, so it is not accepted when one is configured.
+      if (session.createdAt === undefined && this.#options.absoluteLifetimeMs !== undefined) {
+        continue;
+      }
       const createdAt = session.createdAt ?? now;
       if (isAlive({ createdAt, expiresAt: session.expiresAt }, now, this.#options)) return session;
     }
@@ -74,9 +79,13 @@ export class CookieSessions implements SessionFlow {
     if (!state.loaded || state.fate === "destroy") {
       if (holdsNewData(state)) {
         this.#write(state, writer, secure, now, now, expiryFrom(now, now, this.#options));
-      } else if (this.#cookie.present(request.cookies)) {
-        // Destroyed, or a cookie that opened to nothing (forged, expired, from another secret):
-        // dropped, so the browser stops sending it.
+      } else if (
+        state.loaded ||
+        (this.#codec.clearsUnreadable && this.#cookie.present(request.cookies))
+      ) {
+        // Destroyed; or a sealed cookie that opened to nothing (forged, expired, from another
+        // secret), dropped so the browser stops sending it. A Flask cookie tessera could not
+        // read stays: the Flask app sharing it may read it (a tag of its own, a clock ahead).
         this.#cookie.clear(writer, secure);
       }
       return undefined;
@@ -94,8 +103,9 @@ export class CookieSessions implements SessionFlow {
     } else if (this.#options.rolling && expiresAt - loadedExpiresAt >= this.#options.touchAfterMs) {
       this.#write(state, writer, secure, now, createdAt, expiresAt);
     } else if (state.cookieRotated) {
-      // Re-signed with the newest secret, keeping the expiry the cookie had.
-      this.#write(state, writer, secure, now, createdAt, loadedExpiresAt);
+      // Re-signed with the newest secret, keeping the expiry (and the signing time) it had: a
+      // rotation must not give an old cookie a new lifetime.
+      this.#write(state, writer, secure, now, createdAt, loadedExpiresAt, state.loadedIssuedAt);
     }
     return undefined;
   }
@@ -111,12 +121,13 @@ export class CookieSessions implements SessionFlow {
     now: number,
     createdAt: number,
     expiresAt: number,
+    issuedAt = now,
   ): void {
     const data: Record<string, unknown> = Object.fromEntries(state.data);
     // A format that reads a missing flag as "not permanent" (Flask's) must carry it, so the
     // other app sees the session as permanent too.
     if (state.permanent && this.#codec.unmarkedIsPermanent === false) data[PERMANENT_KEY] = true;
-    const value = this.#codec.encode(data, { createdAt, expiresAt });
+    const value = this.#codec.encode(data, { createdAt, expiresAt, issuedAt });
     const maxAge = state.permanent ? Math.max(0, Math.floor((expiresAt - now) / 1_000)) : undefined;
     if (value.length > this.#cookie.maxValueBytes(maxAge, secure)) {
       throw this.#tooBig(data, value, maxAge, secure);

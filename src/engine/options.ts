@@ -1,4 +1,5 @@
 import { assertCookieName, assertPrefixRules } from "../cookies/name.ts";
+import { serializeSetCookie } from "../cookies/serialize.ts";
 import type { KeyringOptions } from "../crypto/keyring.ts";
 import { Keyring } from "../crypto/keyring.ts";
 import type { Secret } from "../crypto/secret.ts";
@@ -59,17 +60,7 @@ interface CommonSessionOptions extends KeyringOptions {
   readonly trustProxy?: boolean;
 }
 
-/** Server-side sessions: an id in the cookie, the data in a store. */
-export interface StoreSessionOptions extends CommonSessionOptions {
-  /** `"id"` (default) or `"flask-session"`; see {@link SessionFormat}. */
-  readonly format?: "id" | "flask-session";
-  /**
-   * Format "flask-session" only: whether the id in the cookie is signed, as Flask-Session's
-   * `SESSION_USE_SIGNER`. Default true. Flask-Session's own default is False (and the setting is
-   * deprecated there): set `signIds: false` to share sessions with such an app, whose cookie
-   * holds the bare 256-bit id.
-   */
-  readonly signIds?: boolean;
+interface StoreOptions extends CommonSessionOptions {
   /**
    * Where sessions are kept. Default: `sqliteStore()`, the embedded store, in
    * data/sessions.db under the working directory.
@@ -79,15 +70,48 @@ export interface StoreSessionOptions extends CommonSessionOptions {
   readonly storeTimeout?: Duration;
 }
 
-/** Cookie sessions: the whole session in the cookie, no store. */
-export interface CookieSessionOptions extends CommonSessionOptions {
-  /** `"flask"` or `"sealed"`; see {@link SessionFormat}. */
-  readonly format: "flask" | "sealed";
+/** Server-side sessions with tessera's signed id cookie (the default). */
+export interface IdSessionOptions extends StoreOptions {
+  readonly format?: "id";
+  /** tessera's own id cookie is always signed; `signIds` belongs to format "flask-session". */
+  readonly signIds?: never;
+}
+
+/** Server-side sessions whose id cookie is Flask-Session's, to share a store with Flask. */
+export interface FlaskSessionOptions extends StoreOptions {
+  readonly format: "flask-session";
+  /**
+   * Whether the id in the cookie is signed, as Flask-Session's `SESSION_USE_SIGNER`. Default
+   * true. Flask-Session's own default is False (and the setting is deprecated there): set
+   * `signIds: false` to share sessions with such an app, whose cookie holds the bare id.
+   */
+  readonly signIds?: boolean;
+}
+
+/** Server-side sessions: an id in the cookie, the data in a store. */
+export type StoreSessionOptions = IdSessionOptions | FlaskSessionOptions;
+
+interface InCookieOptions extends CommonSessionOptions {
   /** Cookie sessions keep no store: the data is in the cookie. */
   readonly store?: never;
   readonly storeTimeout?: never;
   readonly signIds?: never;
 }
+
+/** Flask's own signed cookie session. */
+export interface FlaskCookieSessionOptions extends InCookieOptions {
+  readonly format: "flask";
+  /** Flask's cookie does not record when the session began, so no absolute lifetime. */
+  readonly absoluteLifetime?: never;
+}
+
+/** The encrypted cookie session. */
+export interface SealedCookieSessionOptions extends InCookieOptions {
+  readonly format: "sealed";
+}
+
+/** Cookie sessions: the whole session in the cookie, no store. */
+export type CookieSessionOptions = FlaskCookieSessionOptions | SealedCookieSessionOptions;
 
 export type SessionOptions = StoreSessionOptions | CookieSessionOptions;
 
@@ -128,6 +152,11 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (inCookie && options.store !== undefined) {
     throw new ConfigError(
       `format "${format}" keeps the whole session in the cookie, so it takes no store. Remove \`store\`, or use format "id" (or "flask-session") to keep sessions in the store.`,
+    );
+  }
+  if (inCookie && "storeTimeout" in options && options.storeTimeout !== undefined) {
+    throw new ConfigError(
+      `format "${format}" keeps the whole session in the cookie, with no store to time out; remove storeTimeout.`,
     );
   }
   const store = inCookie ? undefined : (options.store ?? sqliteStore());
@@ -209,6 +238,53 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     throw new ConfigError(
       `cookie.name: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
+    );
+  }
+  for (const [setting, value] of [
+    ["permanent", options.permanent],
+    ["rolling", options.rolling],
+    ["trustProxy", options.trustProxy],
+    ["cookie.httpOnly", cookie.httpOnly],
+    ["cookie.partitioned", cookie.partitioned],
+  ] as const) {
+    if (value !== undefined && typeof value !== "boolean") {
+      throw new ConfigError(
+        `${setting} must be true or false; got ${JSON.stringify(value)}${typeof value === "string" ? " (a string: convert a setting read from the environment first)" : ""}.`,
+      );
+    }
+  }
+  // The whole attribute set, built once as the first login would build it, so a bad path,
+  // domain or priority stops the start instead of failing that login.
+  try {
+    serializeSetCookie(
+      name,
+      "x",
+      {
+        path: cookie.path ?? "/",
+        httpOnly: cookie.httpOnly ?? true,
+        sameSite,
+        partitioned: cookie.partitioned ?? false,
+        secure: secure !== false,
+        maxAge: 1,
+        ...(cookie.domain === undefined ? {} : { domain: cookie.domain }),
+        ...(cookie.priority === undefined ? {} : { priority: cookie.priority }),
+      },
+      true,
+    );
+  } catch (error) {
+    throw new ConfigError(`cookie: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  const layout = (store as { readonly layout?: unknown } | undefined)?.layout;
+  if (format === "flask-session" && layout === "hash") {
+    throw new ConfigError(
+      'format "flask-session" shares sessions with Flask-Session, whose records this store\'s hash layout cannot hold: use redisStore({ client, layout: "flask-session" }).',
+    );
+  }
+  if (format !== "flask-session" && layout === "flask-session") {
+    throw new ConfigError(
+      `redisStore's layout "flask-session" keeps Flask-Session's records, whose ids Flask reads from its own cookie: use format "flask-session" with it (format here is "${format}").`,
     );
   }
   return {

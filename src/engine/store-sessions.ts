@@ -46,6 +46,8 @@ export class StoreSessions implements SessionFlow {
         loaded !== undefined && this.#options.format === "flask-session"
           ? false
           : this.#options.permanent,
+      newSessionPermanent: this.#options.permanent,
+      clearKeepsPermanent: this.#options.format === "flask-session",
       renameTarget: store.renameTarget?.bind(store),
       cookieRotated: rotated,
     });
@@ -62,8 +64,11 @@ export class StoreSessions implements SessionFlow {
     if (loadedId === undefined || loadedCreatedAt === undefined || loadedExpiresAt === undefined) {
       if (holdsNewData(state)) return this.#create(writer, state, state.changes, now, secure);
       // A cookie that led nowhere (forged, unknown, expired) is dropped so it stops costing
-      // a verification and a store read on every request.
-      if (this.#ids.present(request.cookies)) this.#ids.clear(writer, secure);
+      // a verification and a store read on every request, except a Flask-Session one: the
+      // Flask app may still read what tessera could not (as Flask-Session itself, leave it).
+      if (this.#options.format !== "flask-session" && this.#ids.present(request.cookies)) {
+        this.#ids.clear(writer, secure);
+      }
       return undefined;
     }
     const expiresAt = expiryFrom(now, loadedCreatedAt, this.#options);

@@ -2,7 +2,7 @@ import { newSessionId } from "../crypto/session-id.ts";
 import { TesseraError } from "../errors.ts";
 import type { SessionData } from "../stores/contract.ts";
 import { ChangeSet } from "./changes.ts";
-import { FLASHES_KEY, type Flash, readFlashes } from "./flash.ts";
+import { FLASHES_KEY, type Flash, readFlash, storedFlashes } from "./flash.ts";
 
 /** Flask keeps the permanent flag inside the data; so does tessera, for shared sessions. */
 export const PERMANENT_KEY = "_permanent";
@@ -22,11 +22,20 @@ export interface LoadedSession {
   /** When the session began; unknown for a Flask cookie, which does not record it. */
   readonly createdAt: number | undefined;
   readonly expiresAt: number;
+  /** When the cookie was signed (Flask's timestamp), for re-signing it without extending it. */
+  readonly issuedAt?: number | undefined;
 }
 
 export interface SessionStateOptions {
   /** Whether a session without a stored `_permanent` flag is permanent. */
   readonly defaultPermanent: boolean;
+  /**
+   * The same for a session begun afresh after `destroy()`, when the loaded one read a missing
+   * flag differently (Flask's formats: "not permanent"); default `defaultPermanent`.
+   */
+  readonly newSessionPermanent?: boolean;
+  /** `clear()` keeps `_permanent`, as Flask-Session's does. */
+  readonly clearKeepsPermanent?: boolean;
   /** The store's choice of id for a regenerated session (see SessionStore.renameTarget). */
   readonly renameTarget?: ((fromId: string, freshId: string) => string) | undefined;
   /**
@@ -51,7 +60,10 @@ export class SessionState {
   readonly loadedId: string | undefined;
   readonly loadedCreatedAt: number | undefined;
   readonly loadedExpiresAt: number | undefined;
-  readonly defaultPermanent: boolean;
+  readonly loadedIssuedAt: number | undefined;
+  defaultPermanent: boolean;
+  readonly newSessionPermanent: boolean;
+  readonly clearKeepsPermanent: boolean;
   readonly idless: boolean;
   readonly cookieRotated: boolean;
   readonly keepsBigInts: boolean;
@@ -79,7 +91,10 @@ export class SessionState {
         if (Object.hasOwn(stored, key)) this.data.set(key, stored[key]);
       }
     }
+    this.loadedIssuedAt = loaded?.issuedAt;
     this.defaultPermanent = options.defaultPermanent;
+    this.newSessionPermanent = options.newSessionPermanent ?? options.defaultPermanent;
+    this.clearKeepsPermanent = options.clearKeepsPermanent ?? false;
     this.idless = options.idless ?? false;
     this.cookieRotated = options.cookieRotated ?? false;
     this.keepsBigInts = options.keepsBigInts ?? false;
@@ -118,6 +133,8 @@ export class SessionState {
     if (!keepData) {
       this.data = new Map();
       this.#changes = undefined;
+      // What follows is a new session, permanent or not as new sessions are configured.
+      this.defaultPermanent = this.newSessionPermanent;
     }
     if (this.idless) return;
     const fresh = newSessionId();
@@ -207,12 +224,21 @@ export class Session<T extends SessionShape<T> = Record<string, SessionValue>> {
     return this;
   }
 
-  /** Removes every key, as Flask's `session.clear()`; the id and the record stay. */
+  /**
+   * Removes every key, as Flask's `session.clear()`; the id and the record stay. With format
+   * "flask-session" the `_permanent` flag stays too, as Flask-Session's `clear()` keeps it.
+   */
   clear(): this {
     this.#assertOpen("clear()");
-    if (this.#state.data.size > 0 || this.#state.loaded) {
-      this.#state.data.clear();
-      this.#state.changes.recordClear();
+    const state = this.#state;
+    if (state.data.size > 0 || state.loaded) {
+      const permanent = state.clearKeepsPermanent ? state.data.get(PERMANENT_KEY) : undefined;
+      state.data.clear();
+      state.changes.recordClear();
+      if (permanent !== undefined) {
+        state.data.set(PERMANENT_KEY, permanent);
+        state.changes.recordSet(PERMANENT_KEY, permanent);
+      }
     }
     return this;
   }
@@ -282,28 +308,36 @@ export class Session<T extends SessionShape<T> = Record<string, SessionValue>> {
   /** Queues a message for the next request that shows flashes, as Flask's `flash()`. */
   flash(message: string, category = "message"): this {
     this.#assertOpen("flash(…)");
-    const flashes = readFlashes(this.#state.data.get(FLASHES_KEY));
-    flashes.push([category, message]);
-    this.#state.data.set(FLASHES_KEY, flashes);
-    this.#state.changes.recordSet(FLASHES_KEY, flashes);
+    const entries = storedFlashes(this.#state.data.get(FLASHES_KEY));
+    entries.push([category, message]);
+    this.#state.data.set(FLASHES_KEY, entries);
+    this.#state.changes.recordSet(FLASHES_KEY, entries);
     return this;
   }
 
   /**
    * Returns the queued messages and removes them, as Flask's `get_flashed_messages()`. With a
-   * category filter only those are returned and removed; the others stay queued.
+   * category filter only those are returned and removed; the others stay queued, as do entries
+   * tessera cannot read (another app's own kind of flash). Without one, the queue is emptied.
    */
   consumeFlashes(filter?: { category: string | readonly string[] }): Flash[] {
     const stored = this.#state.data.get(FLASHES_KEY);
     if (stored === undefined) return [];
     this.#assertOpen("consumeFlashes()");
-    const flashes = readFlashes(stored);
     const wanted =
       filter === undefined
         ? undefined
         : new Set(typeof filter.category === "string" ? [filter.category] : filter.category);
-    const taken = flashes.filter(([category]) => wanted === undefined || wanted.has(category));
-    const kept = flashes.filter(([category]) => wanted !== undefined && !wanted.has(category));
+    const taken: Flash[] = [];
+    const kept: unknown[] = [];
+    for (const entry of storedFlashes(stored)) {
+      const flash = readFlash(entry);
+      if (flash !== undefined && (wanted === undefined || wanted.has(flash.category))) {
+        taken.push(flash);
+      } else if (wanted !== undefined) {
+        kept.push(entry);
+      }
+    }
     if (kept.length === 0) {
       this.#state.data.delete(FLASHES_KEY);
       this.#state.changes.recordDelete(FLASHES_KEY);
@@ -311,15 +345,17 @@ export class Session<T extends SessionShape<T> = Record<string, SessionValue>> {
       this.#state.data.set(FLASHES_KEY, kept);
       this.#state.changes.recordSet(FLASHES_KEY, kept);
     }
-    return taken.map(([category, message]) => ({ category, message }));
+    return taken;
   }
 
   /** The queued messages, left in place. */
   peekFlashes(): Flash[] {
-    return readFlashes(this.#state.data.get(FLASHES_KEY)).map(([category, message]) => ({
-      category,
-      message,
-    }));
+    const flashes: Flash[] = [];
+    for (const entry of storedFlashes(this.#state.data.get(FLASHES_KEY))) {
+      const flash = readFlash(entry);
+      if (flash !== undefined) flashes.push(flash);
+    }
+    return flashes;
   }
 
   /** Throws once the commit has started. Callers that name a key check `sealed` first, so the

@@ -7,6 +7,8 @@ export interface CookieSession {
   readonly createdAt: number | undefined;
   /** When the cookie stops being accepted, in milliseconds since the epoch. */
   readonly expiresAt: number;
+  /** When it was signed, for a format that records it (Flask's timestamp). */
+  readonly issuedAt?: number;
   /** An older secret signed or sealed it: send it again with the newest. */
   readonly rotated: boolean;
 }
@@ -15,6 +17,8 @@ export interface CookieSession {
 export interface CookieTimes {
   readonly createdAt: number;
   readonly expiresAt: number;
+  /** When it is signed: now, or the original time when only re-signing with a newer key. */
+  readonly issuedAt: number;
 }
 
 /**
@@ -28,6 +32,11 @@ export interface DataCookieCodec {
    * configured default. Flask reads a missing flag as "not permanent".
    */
   readonly unmarkedIsPermanent: boolean | undefined;
+  /**
+   * Whether a cookie of this name that does not decode is cleared. Not for Flask's: an app
+   * sharing the cookie may read what tessera cannot, and Flask itself leaves such a cookie.
+   */
+  readonly clearsUnreadable: boolean;
   decode(value: string): CookieSession | undefined;
   /**
    * The cookie value for `data`. Throws a TypeError naming the place of a value the format

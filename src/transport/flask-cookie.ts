@@ -4,8 +4,11 @@ import {
   type OpenedText,
 } from "../codecs/flask/index.ts";
 import type { Keyring } from "../crypto/keyring.ts";
-import type { CookieSession, DataCookieCodec } from "./data-cookie.ts";
+import type { CookieSession, CookieTimes, DataCookieCodec } from "./data-cookie.ts";
 import { VerifiedCache } from "./verified-cache.ts";
+
+/** How far ahead another server's clock may be when it signs a cookie. */
+const CLOCK_SKEW_SECONDS = 5;
 
 /**
  * Flask's own session cookie (`SecureCookieSessionInterface`), byte for byte: a Flask app with
@@ -18,6 +21,7 @@ import { VerifiedCache } from "./verified-cache.ts";
 export class FlaskCookieCodec implements DataCookieCodec {
   readonly format = "flask";
   readonly unmarkedIsPermanent = false;
+  readonly clearsUnreadable = false;
   readonly #codec: FlaskSessionCodec;
   readonly #maxAgeSeconds: number;
   /** Verified cookies and their JSON text; the age is checked and the JSON parsed per request. */
@@ -32,9 +36,10 @@ export class FlaskCookieCodec implements DataCookieCodec {
   decode(value: string): CookieSession | undefined {
     const opened = this.#opened.get(value) ?? this.#open(value);
     if (opened === undefined) return undefined;
-    // itsdangerous: `age > max_age` or `age < 0` (signed in the future) is refused.
+    // itsdangerous refuses `age > max_age`, and `age < 0` (signed in the future); a few seconds
+    // of the latter are forgiven, for the other app's server whose clock runs a little ahead.
     const age = Math.floor(Date.now() / 1_000) - opened.timestamp;
-    if (age > this.#maxAgeSeconds || age < 0) return undefined;
+    if (age > this.#maxAgeSeconds || age < -CLOCK_SKEW_SECONDS) return undefined;
     const data = this.#codec.parse(opened);
     if (data === undefined) return undefined;
     return {
@@ -42,6 +47,7 @@ export class FlaskCookieCodec implements DataCookieCodec {
       createdAt: undefined,
       // itsdangerous accepts an age of exactly max_age seconds, and refuses one more.
       expiresAt: (opened.timestamp + this.#maxAgeSeconds + 1) * 1_000,
+      issuedAt: opened.timestamp * 1_000,
       rotated: opened.rotated,
     };
   }
@@ -52,7 +58,7 @@ export class FlaskCookieCodec implements DataCookieCodec {
     return opened;
   }
 
-  encode(data: Readonly<Record<string, unknown>>): string {
-    return this.#codec.encode(data as FlaskSessionData);
+  encode(data: Readonly<Record<string, unknown>>, times: CookieTimes): string {
+    return this.#codec.encode(data as FlaskSessionData, Math.floor(times.issuedAt / 1_000));
   }
 }

@@ -26,6 +26,8 @@ export interface CookieId {
 export class IdCookieTransport {
   /** Undefined for Flask-Session's unsigned ids (`SESSION_USE_SIGNER = False`). */
   readonly #signer: IdSigner | undefined;
+  /** Which ids may reach the store: tessera's own 43 characters, or any Flask-Session id. */
+  readonly #wellFormed: (id: string) => boolean;
   readonly #cookie: SessionCookie;
   /**
    * Cookie values whose signature verified, exactly as sent. Only a value that passed the
@@ -43,6 +45,8 @@ export class IdCookieTransport {
         : options.signIds
           ? flaskSessionIdSigner(options.keyring)
           : undefined;
+    this.#wellFormed =
+      options.format === "flask-session" ? isFlaskSessionId : isWellFormedSessionId;
     this.#cookie = new SessionCookie(options.cookie);
   }
 
@@ -96,12 +100,12 @@ export class IdCookieTransport {
   #verify(value: string): CookieId | undefined {
     if (this.#signer === undefined) {
       // Unsigned: the value is the id itself, and only a well-formed one reaches the store.
-      return isWellFormedSessionId(value) ? { id: value, rotated: false } : undefined;
+      return this.#wellFormed(value) ? { id: value, rotated: false } : undefined;
     }
     const dot = value.indexOf(".");
     if (dot <= 0) return undefined;
     const id = value.slice(0, dot);
-    if (!isWellFormedSessionId(id)) return undefined;
+    if (!this.#wellFormed(id)) return undefined;
     const verification = this.#signer.verify(id, value.slice(dot + 1));
     if (!verification.valid) return undefined;
     const verified = { id, rotated: verification.rotated };
@@ -118,3 +122,13 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): void {
   }
   cache.set(key, value);
 }
+
+/**
+ * An id Flask-Session may have made: `secrets.token_urlsafe(SESSION_ID_LENGTH)` for any length
+ * (43 characters by default) or, before 0.6, `str(uuid4())`. tessera's own new ids stay 256 bits.
+ */
+function isFlaskSessionId(id: string): boolean {
+  return FLASK_SESSION_ID.test(id);
+}
+
+const FLASK_SESSION_ID = /^[A-Za-z0-9_-]{16,256}$/;

@@ -18,6 +18,7 @@ import { VerifiedCache } from "./verified-cache.ts";
 export class SealedCookieCodec implements DataCookieCodec {
   readonly format = "sealed";
   readonly unmarkedIsPermanent = undefined;
+  readonly clearsUnreadable = true;
   readonly #keys: SealKeys;
   /** Opened cookies and their plaintext; expiry is checked and the JSON parsed per request. */
   readonly #opened = new VerifiedCache<OpenedSeal>();

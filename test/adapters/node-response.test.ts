@@ -36,6 +36,19 @@ const ROUTES: Record<string, (req: IncomingMessage, res: ServerResponse) => void
       res.writeHead(200, ["Content-Type", "text/plain", "Vary", "Accept-Encoding"]);
       res.end("ok");
     },
+    "/set-header-then-raw-array": (_req, res) => {
+      res.setHeader("Set-Cookie", "app=1; Path=/");
+      res.setHeader("Vary", "Accept-Language");
+      res.writeHead(200, ["Content-Type", "text/plain"]);
+      res.end("ok");
+    },
+    "/raw-pairs": (_req, res) => {
+      res.writeHead(200, [
+        ["Content-Type", "text/plain"],
+        ["X-A", "1"],
+      ] as unknown as string[]);
+      res.end("ok");
+    },
     "/raw-array-without-vary": (_req, res) => {
       res.writeHead(200, ["Content-Type", "text/plain"]);
       res.end("ok");
@@ -163,6 +176,24 @@ describe("node:http response hook", () => {
     assert.equal(response.status, 200);
     assert.ok(response.setCookies.some((cookie) => cookie.startsWith("session=")));
     assert.equal(response.headers.get("vary"), "Accept-Encoding, Cookie");
+  });
+
+  test("a raw header array naming neither keeps the app's own Set-Cookie and Vary next to the session's", async () => {
+    const response = await new CookieClient(url).get("/set-header-then-raw-array");
+    assert.equal(response.status, 200);
+    assert.ok(response.setCookies.includes("app=1; Path=/"), String(response.setCookies));
+    assert.ok(response.setCookies.some((cookie) => cookie.startsWith("session=")));
+    assert.equal(response.headers.get("vary"), "Accept-Language, Cookie");
+    assert.equal(response.headers.get("content-type"), "text/plain");
+  });
+
+  test("the array-of-pairs form of writeHead keeps its headers and gets the session's", async () => {
+    const response = await new CookieClient(url).get("/raw-pairs");
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "text/plain");
+    assert.equal(response.headers.get("x-a"), "1");
+    assert.ok(response.setCookies.some((cookie) => cookie.startsWith("session=")));
+    assert.equal(response.headers.get("vary"), "Cookie");
   });
 
   test("a raw header array without Vary gets Vary: Cookie", async () => {

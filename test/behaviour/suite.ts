@@ -9,7 +9,7 @@ import { createClient, type RedisClientType } from "redis";
 import { Keyring } from "../../src/crypto/keyring.ts";
 import { newSessionId } from "../../src/crypto/session-id.ts";
 import { createSessions } from "../../src/engine/manager.ts";
-import type { StoreSessionOptions } from "../../src/engine/options.ts";
+import type { IdSessionOptions } from "../../src/engine/options.ts";
 import type { SessionValue } from "../../src/session/session.ts";
 import type { SessionStore } from "../../src/stores/contract.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
@@ -28,7 +28,7 @@ type Served = { url: string; close(): Promise<void> };
 /** Starts the harness with a fresh counting store; returns the pieces a test pokes at. */
 async function start(
   harness: AdapterHarness,
-  options: Partial<StoreSessionOptions> = {},
+  options: Partial<IdSessionOptions> = {},
   inner: SessionStore = memoryStore(),
 ): Promise<{ store: CountingStore; served: Served; client: CookieClient; close(): Promise<void> }> {
   const store = options.store instanceof CountingStore ? options.store : new CountingStore(inner);

@@ -10,7 +10,7 @@ import {
   type FlaskValue,
 } from "../../src/codecs/flask/index.ts";
 import { Signer } from "../../src/codecs/flask/signer.ts";
-import { compareCodePoints } from "../../src/codecs/flask/tagged-json.ts";
+import { compareCodePoints, parseTaggedJson } from "../../src/codecs/flask/tagged-json.ts";
 import { flaskData } from "./flask-arbitraries.ts";
 
 const SECRET = "flask-codec-test-secret-0123456789abc";
@@ -95,6 +95,13 @@ describe("Flask codec", () => {
     assert.throws(() => write({ a: undefined }), TypeError);
     assert.throws(() => write({ a: new Map() }), /Map/);
     assert.throws(() => write({ a: new Date(Number.NaN) }), TypeError);
+  });
+
+  test("a tag key escaped by another JSON writer (\\u0020t) is still a tag, as Flask reads it", () => {
+    assert.deepStrictEqual(parseTaggedJson('{"a":{"\\u0020t":[1,2]}}'), {
+      a: new FlaskTuple([1, 2]),
+    });
+    assert.deepStrictEqual(parseTaggedJson('{"a":{ "\\u0020di":{"x__":1}}}'), { a: { x: 1 } });
   });
 
   test("bad input never throws: undefined", () => {

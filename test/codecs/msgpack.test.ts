@@ -1,8 +1,9 @@
 /**
  * The MessagePack codec: fixed vectors, the decoder against hostile bytes (truncation, lying
- * lengths, nesting bombs, `__proto__`), fast-check round trips, and Debian's python3-msgpack
- * as the oracle: Python reads every encoding and writes back the same bytes, and tessera reads
- * what Python writes.
+ * lengths, nesting bombs, `__proto__`), what Python can write that JSON cannot (map keys that
+ * are not text, extension types), fast-check round trips, and Debian's python3-msgpack as the
+ * oracle: Python reads every encoding and writes back the same bytes, tessera reads what Python
+ * writes, and a key that is not text reads as Python's json.dumps names it.
  */
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
@@ -12,6 +13,7 @@ import {
   decodeMsgpack,
   encodeMsgpack,
   MsgpackDecodeError,
+  MsgpackExtension,
 } from "../../src/codecs/msgpack/index.ts";
 import { PythonOracle } from "../support/python-oracle.ts";
 
@@ -38,6 +40,12 @@ const decodedValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) 
       max: new Date("9999-12-31T23:59:59.999Z"),
       noInvalidDate: true,
     }),
+    fc
+      .tuple(
+        fc.integer({ min: -128, max: 127 }).filter((type) => type !== -1),
+        fc.uint8Array({ maxLength: 300 }),
+      )
+      .map(([type, data]) => new MsgpackExtension(type, Buffer.from(data))),
     fc.array(tie("value"), { maxLength: 5 }),
     fc.dictionary(fc.string({ unit: "binary", maxLength: 6 }), tie("value"), {
       maxKeys: 5,
@@ -160,6 +168,99 @@ describe("msgpack: values that cannot be stored are TypeErrors naming where they
   });
 });
 
+describe("msgpack: keys that are not text, and extension types, read as JSON would hold them", () => {
+  const map = (...pairs: [string, string][]) =>
+    fromHex(`${(0x80 | pairs.length).toString(16)}${pairs.map(([k, v]) => k + v).join("")}`);
+
+  test("a key that is not text is named as Python's json.dumps names it", () => {
+    const cases: [string, string][] = [
+      ["2a", "42"],
+      ["ff", "-1"],
+      ["cd0100", "256"],
+      ["d0df", "-33"],
+      ["cf0000000000000005", "5"],
+      ["cfffffffffffffffff", "18446744073709551615"],
+      ["d38000000000000000", "-9223372036854775808"],
+      ["c0", "null"],
+      ["c3", "true"],
+      ["c2", "false"],
+      ["cb3ff8000000000000", "1.5"],
+      ["cb3ff0000000000000", "1.0"],
+      ["cb8000000000000000", "-0.0"],
+      ["cb4341c37937e08000", "1e+16"],
+      ["cb3ee4f8b588e368f1", "1e-05"],
+      ["cb7ff8000000000000", "NaN"],
+      ["cb7ff0000000000000", "Infinity"],
+      ["cbfff0000000000000", "-Infinity"],
+      ["ca3dcccccd", "0.10000000149011612"],
+    ];
+    for (const [key, name] of cases) {
+      assert.deepEqual(decodeMsgpack(map([key, "01"])), { [name]: 1 }, key);
+    }
+  });
+
+  test("at any depth: a cart of {42: 1} is { '42': 1 }", () => {
+    // {"cart": {42: 1, None: 2}}
+    assert.deepEqual(decodeMsgpack(fromHex("81a463617274822a01c002")), {
+      cart: { "42": 1, null: 2 },
+    });
+  });
+
+  test("when two keys read the same, the later one wins", () => {
+    // {1: "a", "1": "b"} and {"1": "b", 1: "a"}
+    assert.deepEqual(decodeMsgpack(map(["01", "a161"], ["a131", "a162"])), { "1": "b" });
+    assert.deepEqual(decodeMsgpack(map(["a131", "a162"], ["01", "a161"])), { "1": "a" });
+  });
+
+  test("a key JSON cannot hold (bytes, a tuple, a datetime, an extension) is left out, as json.dumps(skipkeys=True) does", () => {
+    const keys = ["c40161", "920102", "d6ff00000000", "d40501", "80"];
+    for (const key of keys) {
+      assert.deepEqual(decodeMsgpack(map([key, "01"], ["a161", "02"])), { a: 2 }, key);
+    }
+  });
+
+  test("an extension type other than the timestamp is a MsgpackExtension, written back as it came", () => {
+    const cases: [string, number, string][] = [
+      ["d40501", 5, "01"],
+      ["d5fb0102", -5, "0102"],
+      ["d60501020304", 5, "01020304"],
+      [`d705${"ab".repeat(8)}`, 5, "ab".repeat(8)],
+      [`d87f${"cd".repeat(16)}`, 127, "cd".repeat(16)],
+      ["c70005", 5, ""],
+      ["c70305010203", 5, "010203"],
+      [`c7ff80${"00".repeat(255)}`, -128, "00".repeat(255)],
+      [`c8010005${"11".repeat(256)}`, 5, "11".repeat(256)],
+      [`c90001000005${"22".repeat(65536)}`, 5, "22".repeat(65536)],
+    ];
+    for (const [bytes, type, data] of cases) {
+      const value = decodeMsgpack(fromHex(bytes));
+      assert.deepEqual(value, new MsgpackExtension(type, fromHex(data)), bytes.slice(0, 12));
+      assert.equal(hex(encodeMsgpack(value)), bytes);
+      assert.equal(hex(encodeMsgpack({ x: value })), `81a178${bytes}`);
+    }
+  });
+
+  test("a MsgpackExtension that is not one is a TypeError", () => {
+    const bad: [MsgpackExtension, RegExp][] = [
+      [new MsgpackExtension(-1, Buffer.alloc(4)), /type -1 is the timestamp: use a Date/],
+      [new MsgpackExtension(128, Buffer.alloc(1)), /type 128/],
+      [new MsgpackExtension(1.5, Buffer.alloc(1)), /type 1.5/],
+      [new MsgpackExtension(1, [1] as unknown as Uint8Array), /data that is not a Uint8Array/],
+    ];
+    for (const [value, message] of bad) {
+      assert.throws(
+        () => encodeMsgpack({ e: value }),
+        (error: unknown) => {
+          assert.ok(error instanceof TypeError);
+          assert.match(error.message, message);
+          assert.match(error.message, /at value\["e"\]/);
+          return true;
+        },
+      );
+    }
+  });
+});
+
 describe("msgpack: hostile bytes are MsgpackDecodeErrors, never crashes", () => {
   const rejects = (bytes: string, message: RegExp) => () => {
     assert.throws(
@@ -172,11 +273,10 @@ describe("msgpack: hostile bytes are MsgpackDecodeErrors, never crashes", () => 
     );
   };
 
-  test("an unknown extension type", rejects("d40501", /extension type 5/));
   test("a timestamp of the wrong size", rejects("d5ff0000", /timestamp of 2 bytes/));
   test("a timestamp with too many nanoseconds", rejects("c70cff3b9aca000000000000000000", /10\^9/));
   test("the never-used byte 0xc1", rejects("c1", /not a MessagePack type/));
-  test("a map key that is not a string", rejects("810102", /not a string/));
+  test("a malformed key is malformed, whatever its type", rejects("81d5ff000001", /timestamp/));
   test("text that is not UTF-8", rejects("a2c328", /UTF-8/));
   test("bytes after the value", rejects("c0c0", /after the value/));
   test("an empty input", rejects("", /truncated/));
@@ -324,5 +424,67 @@ describe("msgpack: Debian's python3-msgpack agrees", () => {
     for (const [expr, expected] of cases) {
       assert.deepEqual(decodeMsgpack(await pack(expr)), expected, expr);
     }
+  });
+  test("tessera reads the keys Python writes that are not text, and its extension types", async () => {
+    const cases: [string, unknown][] = [
+      [
+        "{'cart': {42: 1, -7: 2, None: 3, True: 4, 1.5: 5, 2**64 - 1: 6}, 7: 'seven'}",
+        {
+          cart: { "42": 1, "-7": 2, null: 3, true: 4, "1.5": 5, "18446744073709551615": 6 },
+          "7": "seven",
+        },
+      ],
+      ["{'a': ExtType(5, b'xy'), (1, 2): 'tuple', b'k': 'bytes'}", {
+        a: new MsgpackExtension(5, Buffer.from("xy")),
+      }],
+    ];
+    for (const [expr, expected] of cases) {
+      assert.deepEqual(decodeMsgpack(await pack(expr)), expected, expr);
+    }
+  });
+
+  test("a key that is not text reads as Python's json.dumps names it; the later of two same names wins", async () => {
+    const double = (bits: bigint) => {
+      const bytes = Buffer.alloc(9);
+      bytes[0] = 0xcb;
+      bytes.writeBigUInt64BE(bits, 1);
+      return bytes;
+    };
+    const key = fc.oneof(
+      fc.string({ maxLength: 4 }).map((text) => encodeMsgpack(text)),
+      fc.constantFrom("1", "-1", "null", "true", "1.5", "1.0", "-0.0", "NaN", "1e+16").map((text) =>
+        encodeMsgpack(text),
+      ),
+      fc.maxSafeInteger().map((n) => encodeMsgpack(n)),
+      fc.integer({ min: -300, max: 300 }).map((n) => encodeMsgpack(n)),
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }).map((n) => encodeMsgpack(n)),
+      fc.double().map((x) => encodeMsgpack(new FlaskFloat(x))),
+      fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(double),
+      fc.integer({ min: -1100, max: 1100 }).map((e) => double(BigInt(e + 1023) << 52n)),
+      fc.float().map((x) => {
+        const bytes = Buffer.alloc(5);
+        bytes[0] = 0xca;
+        bytes.writeFloatBE(x, 1);
+        return bytes;
+      }),
+      fc.constantFrom(null, true, false).map((value) => encodeMsgpack(value)),
+      // Non-shortest integer forms, as any writer may use
+      fc.constantFrom("cc05", "cd0005", "ce00000005", "cf0000000000000005", "d005", "d3ffffffffffffffff").map(fromHex),
+      // Keys JSON cannot hold
+      fc.constantFrom("c40161", "920102", "d6ff00000000", "d40501").map(fromHex),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(key, { maxLength: 12 }), async (keys) => {
+        const parts = [Buffer.from([0x80 | keys.length])];
+        keys.forEach((bytes, index) => parts.push(Buffer.from(bytes), Buffer.from(encodeMsgpack(index))));
+        const bytes = Buffer.concat(parts);
+        const named = await python.request<{ data: Record<string, number> }>({
+          op: "json-keys",
+          hex: hex(bytes),
+        });
+        assert.deepEqual(decodeMsgpack(bytes), named.data);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

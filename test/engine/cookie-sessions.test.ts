@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { FlaskFloat, FlaskTuple, type FlaskValue } from "../../src/codecs/flask/index.ts";
+import {
+  decodeFlaskSession,
+  encodeFlaskSession,
+  FlaskFloat,
+  FlaskTuple,
+  type FlaskValue,
+  Markup,
+} from "../../src/codecs/flask/index.ts";
+import { SealKeys, sealSession } from "../../src/codecs/sealed/index.ts";
 import { createSessions, type SessionManager } from "../../src/engine/manager.ts";
 import type { CookieSessionOptions } from "../../src/engine/options.ts";
 import { ConfigError } from "../../src/errors.ts";
@@ -245,4 +253,87 @@ test("Flask's format reads a missing _permanent as not permanent, and writes it 
   );
   const scope = sessions.begin({ cookieHeader: `session=${setCookie}`, encrypted: false });
   assert.equal((await scope.session()).permanent, true);
+});
+
+describe("Flask's format: what a Flask app put in the cookie", () => {
+  const OLD = "cookie-engine-test-older-secret-0123456789";
+  test("Markup flashes are read (as HTML), and entries tessera cannot read are kept until all are consumed", async () => {
+    const sessions = manager("flask");
+    const cookie = encodeFlaskSession(
+      {
+        _permanent: true,
+        _flashes: [
+          new FlaskTuple(["info", new Markup('Saved. <a href="/undo">Undo</a>')]),
+          new FlaskTuple(["message", "Welcome"]),
+          new FlaskTuple(["custom", 42]),
+        ],
+      },
+      { secrets: SECRET },
+    );
+    const peeked = await request(sessions, cookie, (session) => {
+      assert.deepEqual(session.peekFlashes(), [
+        { category: "info", message: 'Saved. <a href="/undo">Undo</a>', html: true },
+        { category: "message", message: "Welcome" },
+      ]);
+      assert.deepEqual(session.consumeFlashes({ category: "message" }), [
+        { category: "message", message: "Welcome" },
+      ]);
+    });
+    assert.ok(peeked.setCookie);
+    const after = decodeFlaskSession(peeked.setCookie, { secrets: SECRET, maxAgeSeconds: 60 });
+    assert.deepEqual(after?.data._flashes, [
+      new FlaskTuple(["info", new Markup('Saved. <a href="/undo">Undo</a>')]),
+      new FlaskTuple(["custom", 42]),
+    ]);
+    const added = await request(sessions, peeked.setCookie, (session) => session.flash("Hi"));
+    const withNew = decodeFlaskSession(added.setCookie ?? "", {
+      secrets: SECRET,
+      maxAgeSeconds: 60,
+    });
+    assert.equal((withNew?.data._flashes as unknown[]).length, 3, "Flask's entries stay queued");
+    const all = await request(sessions, added.setCookie, (session) => session.consumeFlashes());
+    const emptied = decodeFlaskSession(all.setCookie ?? "", { secrets: SECRET, maxAgeSeconds: 60 });
+    assert.equal(emptied?.data._flashes, undefined, "consuming everything empties the queue");
+  });
+
+  test("re-signing a rotated cookie keeps its timestamp: a rotation does not extend its life", async () => {
+    const sessions = createSessions({ secret: [SECRET, OLD], format: "flask", rolling: false });
+    const signedAt = Math.floor(Date.now() / 1000) - 3_600;
+    const old = encodeFlaskSession(
+      { _permanent: true, user: "ada" },
+      { secrets: OLD, now: () => signedAt * 1000 },
+    );
+    const { data, setCookie } = await request(sessions, old);
+    assert.deepEqual(data, { user: "ada" });
+    assert.ok(setCookie && setCookie !== old, "re-issued with the newest secret");
+    const reissued = decodeFlaskSession(setCookie, { secrets: SECRET, maxAgeSeconds: 86_400 * 31 });
+    assert.equal(reissued?.timestamp, signedAt);
+  });
+
+  test("a cookie signed a few seconds in the future (a clock ahead) is accepted; a minute is not", async () => {
+    const sessions = manager("flask");
+    const soon = encodeFlaskSession(
+      { user: "ada" },
+      { secrets: SECRET, now: () => Date.now() + 3_000 },
+    );
+    assert.deepEqual((await request(sessions, soon)).data, { user: "ada" });
+    const later = encodeFlaskSession(
+      { user: "ada" },
+      { secrets: SECRET, now: () => Date.now() + 60_000 },
+    );
+    const refused = await request(sessions, later);
+    assert.deepEqual(refused.data, {});
+    assert.equal(refused.setCookie, undefined, "left alone: the Flask app may still read it");
+  });
+});
+
+test("a sealed cookie without a creation time is refused when an absolute lifetime is set", async () => {
+  const sessions = createSessions({ secret: SECRET, format: "sealed", absoluteLifetime: "1d" });
+  const cookie = sealSession(
+    { user: "ada" },
+    { keys: new SealKeys(SECRET), expiresAt: Date.now() + 60_000 },
+  );
+  assert.deepEqual((await request(sessions, cookie)).data, {});
+  const plain = createSessions({ secret: SECRET, format: "sealed" });
+  assert.deepEqual((await request(plain, cookie)).data, { user: "ada" });
 });

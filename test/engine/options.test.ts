@@ -78,6 +78,38 @@ describe("session options", () => {
     assert.throws(() => createSessions({ secret: "short", store }), ConfigError);
   });
 
+  test("switches that are not booleans, bad cookie attributes and mismatched Redis layouts stop the start", async () => {
+    const store = memoryStore();
+    assert.throws(
+      () => createSessions({ secret, store, permanent: "false" as unknown as boolean }),
+      /permanent must be true or false; got "false" \(a string/,
+    );
+    assert.throws(
+      () => createSessions({ secret, store, rolling: 0 as unknown as boolean }),
+      /rolling must be true or false/,
+    );
+    assert.throws(
+      () => createSessions({ secret, store, cookie: { path: "/a;b" } }),
+      (error: Error) => error instanceof ConfigError && /^cookie: /.test(error.message),
+    );
+    assert.throws(
+      () => createSessions({ secret, store, cookie: { domain: "exa mple.com" } }),
+      (error: Error) => error instanceof ConfigError && /^cookie: /.test(error.message),
+    );
+    const { createClient } = await import("redis");
+    const { redisStore } = await import("../../src/stores/redis/index.ts");
+    // The clients never connect: the options are refused before any command.
+    const client = createClient();
+    assert.throws(
+      () => createSessions({ secret, format: "flask-session", store: redisStore({ client }) }),
+      /use redisStore\(\{ client, layout: "flask-session" \}\)/,
+    );
+    assert.throws(
+      () => createSessions({ secret, store: redisStore({ client, layout: "flask-session" }) }),
+      /use format "flask-session" with it/,
+    );
+  });
+
   test("a TLS connection makes the cookie Secure under secure: auto", async () => {
     const sessions = createSessions({ secret, store: memoryStore() });
     const scope = sessions.begin({ cookieHeader: undefined, encrypted: true });

@@ -63,9 +63,12 @@ export class FlaskSessionCodec {
     });
   }
 
-  /** The cookie value Flask's `save_session` would set now. Throws a TypeError on unstorable data. */
-  encode(data: FlaskSessionData): string {
-    return this.#serializer.dumps(data);
+  /**
+   * The cookie value Flask's `save_session` would set, signed now or at `timestamp` (Unix
+   * seconds). Throws a TypeError on unstorable data.
+   */
+  encode(data: FlaskSessionData, timestamp?: number): string {
+    return this.#serializer.dumps(data, timestamp);
   }
 
   /** The session in a Flask cookie no older than `maxAgeSeconds`, or undefined; never throws. */

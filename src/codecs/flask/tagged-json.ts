@@ -309,7 +309,8 @@ function untag(tag: string, value: unknown): FlaskValue {
 
 const INTEGER = /^-?\d+$/;
 const MANY_DIGITS = /\d{16}/;
-const MAYBE_TAGGED = /\{\s*" /;
+/** A key starting with a space, written plainly or escaped (`\u0020`) by another JSON writer. */
+const MAYBE_TAGGED = /\{\s*"(?: |\\u0020)/i;
 const MAYBE_INTEGRAL_FLOAT = /\d[eE]|\d\.0+(?![0-9])/;
 
 /**
