@@ -187,6 +187,25 @@ describe("Flask cookie sessions against the real Flask 2.2", () => {
     assert.deepStrictEqual(decoded?.data, CART_TS, "prices 0.0, 1.0, … stay floats");
   });
 
+  test("small payloads compressed by tessera's own deflate are read by Flask", async () => {
+    for (const items of [2, 5, 10, 20, 40, 60]) {
+      const data = {
+        cart: Array.from({ length: items }, (_, i) => ({ id: i, name: `item ${i}` })),
+      };
+      const cookie = encodeFlaskSession(data, { secrets: SECRET, now: at(T) });
+      assert.ok(cookie.startsWith("."), `${items} items compress`);
+      const python = `{"cart": [{"id": i, "name": "item %d" % i} for i in range(${items})]}`;
+      const loaded = await flask.loads({
+        cookie,
+        secret: SECRET,
+        max_age: 100,
+        now: T,
+        expect: python,
+      });
+      assert.deepEqual(loaded.ok && loaded.same, true, `${items} items: ${JSON.stringify(loaded)}`);
+    }
+  });
+
   test("compression only when it saves at least 2 bytes, as itsdangerous decides", async () => {
     for (let length = 0; length < 80; length++) {
       const value = "ab".repeat(length);
