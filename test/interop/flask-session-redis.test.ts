@@ -3,7 +3,9 @@
  * Redis sessions (flask_session_app.py) share sessions through one Redis: what Flask writes
  * tessera reads, what tessera writes Flask reads, changes from either side land in the other,
  * regenerate and logout on one side end the session for both, in MessagePack and in JSON, and
- * Flask's signed cookie is `sid.signature` as tessera's itsdangerous Signer makes it.
+ * Flask's signed cookie is `sid.signature` as tessera's itsdangerous Signer makes it. A session
+ * holding what JSON cannot (keys that are not text, extension types) is still one session to
+ * both sides.
  *
  * Store level only: the cookie the engine sets is tested with the engine.
  */
@@ -14,6 +16,7 @@ import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { FlaskFloat } from "../../src/codecs/flask/index.ts";
 import { Signer } from "../../src/codecs/flask/signer.ts";
+import { MsgpackExtension } from "../../src/codecs/msgpack/index.ts";
 import type { SessionPatch } from "../../src/stores/contract.ts";
 import type { RedisClientLike } from "../../src/stores/redis/connection.ts";
 import { type RedisStore, redisStore } from "../../src/stores/redis/index.ts";
@@ -108,7 +111,7 @@ const newId = (): string => randomBytes(32).toString("base64url");
 const fresh = () => ({ createdAt: Date.now(), expiresAt: Date.now() + LIFETIME_S * 1000 });
 
 // Python values as flask_session_app.py spells them.
-type Typed = { t: string; v?: unknown; us?: number; utc?: boolean };
+type Typed = { t: string; v?: unknown; us?: number; utc?: boolean; code?: number };
 const str = (v: string): Typed => ({ t: "str", v });
 const int = (v: number | bigint): Typed => ({ t: "int", v: String(v) });
 const float = (repr: string): Typed => ({ t: "float", v: repr });
@@ -117,6 +120,13 @@ const none: Typed = { t: "None" };
 const list = (...items: Typed[]): Typed => ({ t: "list", v: items });
 const dict = (entries: Record<string, Typed>): Typed => ({ t: "dict", v: Object.entries(entries) });
 const bytes = (v: Buffer): Typed => ({ t: "bytes", v: v.toString("base64") });
+const ext = (code: number, data: Buffer): Typed => ({
+  t: "ExtType",
+  code,
+  v: data.toString("base64"),
+});
+/** A dict whose keys need not be text: [key, value] pairs, a text key as it is. */
+const pairs = (...entries: [string | Typed, Typed][]): Typed => ({ t: "dict", v: entries });
 const utc = (iso: string): Typed => ({ t: "datetime", us: Date.parse(iso) * 1000, utc: true });
 
 /** What the Flask side logs in with: nested dicts and lists, ints, floats, text, bytes, a date. */
@@ -334,6 +344,48 @@ for (const serializer of ["msgpack", "json"] as const) {
     });
   });
 }
+
+describe("Flask-Session (msgpack) and tessera share a session holding what JSON cannot", () => {
+  test("keys that are not text and an extension type: tessera reads the session, patches it, and Flask keeps them", async () => {
+    await withFlask({}, async ({ flask, store }) => {
+      const login = await call(flask, "/set", {
+        body: {
+          expr: `{"user": "ada", "cart": {42: 1, None: 2, 1.5: 3}, 7: "seven", 8: "eight", "ext": ExtType(5, b"xy")}`,
+        },
+      });
+      const sid = login.answer.sid;
+      // Before, such a record was no session to tessera, whose engine then dropped the cookie.
+      const record = await store.get(sid);
+      assert.ok(record, "tessera reads the session");
+      assert.deepEqual(record.data, {
+        _permanent: true,
+        user: "ada",
+        cart: { "42": 1, null: 2, "1.5": 3 },
+        "7": "seven",
+        "8": "eight",
+        ext: new MsgpackExtension(5, Buffer.from("xy")),
+      });
+      // tessera sets the extension it read again, changes "7" and deletes "8".
+      await store.apply(sid, patch({ ext: record.data.ext, "7": "changed", step: 2 }, ["8"]), {
+        ...fresh(),
+        mustExist: true,
+      });
+      const seen = await call(flask, "/show", { cookie: login.cookie as string });
+      assert.equal(seen.answer.sid, sid, "Flask keeps the session");
+      assert.deepEqual(
+        seen.answer.data,
+        pairs(
+          ["user", str("ada")],
+          ["cart", pairs([int(42), int(1)], [none, int(2)], [float("1.5"), int(3)])],
+          // tessera's "7" is text: it takes the int key's place
+          ["7", str("changed")],
+          ["ext", ext(5, Buffer.from("xy"))],
+          ["step", int(2)],
+        ),
+      );
+    });
+  });
+});
 
 describe("Flask-Session and tessera configured with different serializations", () => {
   test("each reads and patches the other's records, which keep their serialization", async () => {

@@ -36,6 +36,7 @@ Routes (JSON in, JSON out; "typed" spells each Python value with its type, see t
               "permanent": bool}   all optional -> changes the session, then answers as /show
   GET  /show -> {"sid": session.sid, "permanent": session.permanent,
                  "data": typed(session minus "_permanent")}
+                (a dict is typed as its [key, typed(value)] pairs, a key that is not text typed too)
   POST /regenerate -> session_interface.regenerate(session), then answers as /show
   GET  /sign?value=v -> {"signed": the signer's sign(v)}
 """
@@ -62,7 +63,13 @@ from werkzeug.serving import make_server
 
 UTC = datetime.timezone.utc
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
-NAMES = {"datetime": datetime.datetime, "timezone": datetime.timezone, "UTC": UTC, "uuid": uuid}
+NAMES = {
+    "datetime": datetime.datetime,
+    "timezone": datetime.timezone,
+    "UTC": UTC,
+    "uuid": uuid,
+    "ExtType": msgpack.ExtType,
+}
 
 
 def total_seconds(timedelta):
@@ -132,8 +139,10 @@ class MsgpackEncoder:
 
 
 class MsgpackDecoder:
+    # msgspec reads a map key of any type (Python's {42: 1}); msgpack-python only text and
+    # bytes unless strict_map_key=False.
     def decode(self, data):
-        return msgpack.unpackb(data, timestamp=3)
+        return msgpack.unpackb(data, timestamp=3, strict_map_key=False)
 
 
 class JsonEncoder:
@@ -318,16 +327,18 @@ def typed(value):
         return {"t": "str", "v": value}
     if isinstance(value, bytes):
         return {"t": "bytes", "v": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, msgpack.ExtType):  # a namedtuple: before tuple
+        return {"t": "ExtType", "code": value.code, "v": base64.b64encode(value.data).decode("ascii")}
     if isinstance(value, (list, tuple)):
         return {"t": type(value).__name__, "v": [typed(item) for item in value]}
     if isinstance(value, dict):
-        return {"t": "dict", "v": [[key, typed(item)] for key, item in value.items()]}
+        # A text key as it is, any other typed (42 -> {"t": "int", "v": "42"}).
+        entries = [[key if isinstance(key, str) else typed(key), typed(item)] for key, item in value.items()]
+        return {"t": "dict", "v": entries}
     if isinstance(value, datetime.datetime):
         utc = value.tzinfo is not None and value.utcoffset() == datetime.timedelta(0)
         aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
         return {"t": "datetime", "us": (aware - EPOCH) // datetime.timedelta(microseconds=1), "utc": utc}
-    if isinstance(value, msgpack.ExtType):
-        return {"t": "ExtType", "code": value.code, "v": base64.b64encode(value.data).decode("ascii")}
     raise TypeError(f"no typed spelling for {type(value).__name__}")
 
 

@@ -2,8 +2,8 @@
  * The Redis store with `layout: "flask-session"` against a real redis-server: the conformance
  * suite through node-redis 6, node-redis 5 and ioredis, in both serializations; the record as
  * Flask-Session writes it (the bytes, the TTL, `_permanent`); values it did not change kept byte
- * for byte; records in the other serialization; records it cannot read; the per-user index;
- * and the configuration it refuses.
+ * for byte; keys that are not text and extension types; records in the other
+ * serialization; records it cannot read; the per-user index; and the configuration it refuses.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -13,7 +13,7 @@ import { Cluster, Redis } from "ioredis";
 import { createClient, createCluster } from "redis";
 import { createClient as createClientV5 } from "redis-v5";
 import { FlaskFloat } from "../../src/codecs/flask/index.ts";
-import { decodeMsgpack, encodeMsgpack } from "../../src/codecs/msgpack/index.ts";
+import { decodeMsgpack, encodeMsgpack, MsgpackExtension } from "../../src/codecs/msgpack/index.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { runStoreConformance } from "../../src/stores/conformance.ts";
 import type { SessionPatch } from "../../src/stores/contract.ts";
@@ -240,8 +240,17 @@ describe("redis flask-session: values it does not change stay byte for byte", ()
         (await raw.getBuffer(key))?.toString("hex"),
         `85aa5f7065726d616e656e74c3${f}${when}${ext}a56164646564a3796573`,
       );
-      // tessera cannot read the extension, so to tessera this is no session at all.
-      assert.equal(await store.get(id), undefined);
+      // The extension reads as a MsgpackExtension; set again, it is written as it came.
+      const data = (await store.get(id))?.data;
+      assert.deepEqual(data?.ext, new MsgpackExtension(5, Buffer.from("xy")));
+      await store.apply(id, setPatch({ ext: data?.ext, added: "again" }), {
+        ...fresh(),
+        mustExist: true,
+      });
+      assert.equal(
+        (await raw.getBuffer(key))?.toString("hex"),
+        `85aa5f7065726d616e656e74c3${f}${when}${ext}a56164646564a5616761696e`,
+      );
     },
   );
 
@@ -277,6 +286,161 @@ describe("redis flask-session: values it does not change stay byte for byte", ()
     const smaller = (await raw.getBuffer(`${prefix}${id}`)) as Buffer;
     assert.equal(smaller.subarray(0, 3).toString("hex"), "de0010");
   });
+});
+
+/** A MessagePack map of raw entries, each a key's and a value's bytes in hex. */
+function rawMap(...entries: [string, string][]): Buffer {
+  if (entries.length > 15) throw new Error("rawMap writes fixmaps only");
+  return Buffer.from(
+    `${(0x80 | entries.length).toString(16)}${entries.map(([k, v]) => k + v).join("")}`,
+    "hex",
+  );
+}
+const mp = (value: unknown): string => Buffer.from(encodeMsgpack(value)).toString("hex");
+
+describe("redis flask-session: keys that are not text and extension types read as JSON holds them", () => {
+  eachClient(
+    "a record with int, None and float keys at any depth reads, and its keys take patches by those names",
+    async (store, prefix) => {
+      const id = newId();
+      const key = `${prefix}${id}`;
+      // {"_permanent": True, 42: "int", None: "none", "cart": {42: 1}, 1.5: "float", b"k": "bytes"}
+      const cart = mp("cart") + "812a01";
+      const bytesKey = `c4016b${mp("bytes")}`;
+      await raw.set(
+        key,
+        rawMap(
+          [mp("_permanent"), "c3"],
+          ["2a", mp("int")],
+          ["c0", mp("none")],
+          [mp("cart"), "812a01"],
+          ["cb3ff8000000000000", mp("float")],
+          ["c4016b", mp("bytes")],
+        ),
+        "PX",
+        MINUTE,
+      );
+      // A bytes key JSON cannot hold is left out, as json.dumps(skipkeys=True) does.
+      assert.deepEqual((await store.get(id))?.data, {
+        _permanent: true,
+        "42": "int",
+        null: "none",
+        cart: { "42": 1 },
+        "1.5": "float",
+      });
+      assert.equal(
+        await store.apply(id, setPatch({ "42": "changed", added: 1 }, ["null", "1.5"]), {
+          ...fresh(),
+          mustExist: true,
+        }),
+        true,
+      );
+      // "42" takes the int key's place; what was not changed keeps its bytes.
+      assert.equal(
+        (await raw.getBuffer(key))?.toString("hex"),
+        `85${mp("_permanent")}c3${mp("42")}${mp("changed")}${cart}${bytesKey}${mp("added")}01`,
+      );
+      assert.deepEqual((await store.get(id))?.data, {
+        _permanent: true,
+        "42": "changed",
+        cart: { "42": 1 },
+        added: 1,
+      });
+      await store.apply(id, setPatch({ b: 1 }, [], true), { ...fresh(), mustExist: true });
+      assert.equal(
+        (await raw.getBuffer(key))?.toString("hex"),
+        `82${mp("_permanent")}c3${mp("b")}01`,
+        "clear removes the keys tessera cannot name too",
+      );
+    },
+  );
+
+  test("the script names every top-level key that is not text as the reader does", async () => {
+    const prefix = uniquePrefix();
+    const store = redisStore({ client: ioredis, prefix, layout: "flask-session" });
+    const float64 = (bits: bigint) => {
+      const bytes = Buffer.alloc(9);
+      bytes[0] = 0xcb;
+      bytes.writeBigUInt64BE(bits, 1);
+      return bytes.toString("hex");
+    };
+    const keys = fc.oneof(
+      fc.double().map((x) => mp(new FlaskFloat(x))),
+      fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(float64),
+      fc
+        .tuple(fc.boolean(), fc.integer({ min: 0, max: 2047 }))
+        .map(([negative, exponent]) =>
+          float64(((negative ? 1n : 0n) << 63n) | (BigInt(exponent) << 52n)),
+        ),
+      fc.float().map((x) => {
+        const bytes = Buffer.alloc(5);
+        bytes[0] = 0xca;
+        bytes.writeFloatBE(x, 1);
+        return bytes.toString("hex");
+      }),
+      fc.integer().map(mp),
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }).map(mp),
+      fc.constantFrom(
+        "c0",
+        "c2",
+        "c3",
+        "cc05",
+        "cd0005",
+        "ce00000005",
+        "cf0000000000000005",
+        "d0fb",
+        "d1fffb",
+        "d2fffffffb",
+        "d3fffffffffffffffb",
+        "d30000000000000000",
+      ),
+    );
+    try {
+      await fc.assert(
+        fc.asyncProperty(keys, async (keyHex) => {
+          const id = newId();
+          const key = `${prefix}${id}`;
+          const record = rawMap([mp("before"), "00"], [keyHex, mp("v")], [mp("after"), "01"]);
+          await raw.set(key, record, "PX", MINUTE);
+          const data = (await store.get(id))?.data ?? {};
+          const name = Object.keys(data).find((k) => data[k] === "v");
+          assert.ok(name !== undefined, "the key reads");
+          await store.apply(id, setPatch({ [name]: "set" }), { ...fresh(), mustExist: true });
+          assert.equal(
+            (await raw.getBuffer(key))?.toString("hex"),
+            `83${mp("before")}00${mp(name)}${mp("set")}${mp("after")}01`,
+            `${keyHex} reads as ${name}, which a set replaces`,
+          );
+          await raw.set(key, record, "PX", MINUTE);
+          await store.apply(id, setPatch({}, [name]), { ...fresh(), mustExist: true });
+          assert.equal(
+            (await raw.getBuffer(key))?.toString("hex"),
+            `82${mp("before")}00${mp("after")}01`,
+            `${keyHex} reads as ${name}, which a delete removes`,
+          );
+        }),
+        { numRuns: 400 },
+      );
+    } finally {
+      await deleteKeysUnder(address, prefix);
+      await store.close();
+    }
+  });
+
+  eachClient(
+    "a MsgpackExtension cannot go into a JSON record: a TypeError naming the key",
+    async (store) => {
+      const id = newId();
+      await assert.rejects(
+        store.apply(id, setPatch({ ext: new MsgpackExtension(5, Buffer.from("x")) }), {
+          ...fresh(),
+          mustExist: false,
+        }),
+        /key "ext".*a MsgpackExtension/,
+      );
+    },
+    { serializer: "json" },
+  );
 });
 
 describe("redis flask-session: records in the other serialization", () => {
@@ -330,7 +494,8 @@ describe("redis flask-session: records it cannot read are no session", () => {
         ["a JSON list", "[1, 2]"],
         ["broken JSON", '{"a": 1'],
         ["trailing bytes", Buffer.from("80c0", "hex")],
-        ["a non-string key", Buffer.from("810102", "hex")],
+        ["an extension, not a map", Buffer.from("d40501", "hex")],
+        ["bytes, not a map", Buffer.from("c40161", "hex")],
         ["an empty string", ""],
       ];
       const ids: string[] = [];

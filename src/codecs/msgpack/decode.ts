@@ -6,14 +6,26 @@
  *
  * MessagePack → JavaScript:
  * - nil, bool, str, array → `null`, booleans, strings, arrays
- * - map → a plain object; keys must be strings (a session's dicts have text keys), and a key
- *   named `__proto__` becomes an own property, never the object's prototype
+ * - map → a plain object, its keys named as JSON (Python's `json.dumps`) names them: text as
+ *   it is; an int as its digits (`{42: 1}` → `{ "42": 1 }`); a float as Python's repr (`"1.5"`,
+ *   `"1.0"`, `"1e+16"`, `"NaN"`, `"Infinity"`); nil, true and false as `"null"`, `"true"`,
+ *   `"false"`. A key JSON cannot hold (bytes, an array, a map, any extension) is left out, as
+ *   `json.dumps(..., skipkeys=True)` leaves it out. When two keys get the same name, the later
+ *   one wins, as with a repeated key. A key named `__proto__` becomes an own property, never
+ *   the object's prototype
  * - int → a number, or a bigint beyond 2^53; float32 and float64 → a number. A Python float
  *   that is integral (`1.0`) reads as the number 1, as in the Flask cookie codec; write
  *   `new FlaskFloat(1)` to store a float again
  * - bin → a Buffer; the timestamp extension (-1) → a Date (to the millisecond)
- * - any other extension type → MsgpackDecodeError (tessera cannot know what it means)
+ * - any other extension type → a MsgpackExtension holding its type and bytes, which the
+ *   encoder writes back unchanged (tessera cannot know what it means)
+ *
+ * Leniency ends at what Python could have written: a timestamp of the wrong size, truncated
+ * or trailing bytes, bad UTF-8 and the like are errors wherever they are, keys included.
  */
+
+import { pythonFloat } from "../flask/tagged-json.ts";
+import { MsgpackExtension } from "./extension.ts";
 
 /** The bytes are not MessagePack that tessera can read; `offset` is where decoding stopped. */
 export class MsgpackDecodeError extends Error {
@@ -152,11 +164,9 @@ class Reader {
     this.#need(count * 2, "map");
     const result: Record<string, unknown> = {};
     for (let index = 0; index < count; index++) {
-      const at = this.#offset;
-      const key = this.value(depth + 1);
-      if (typeof key !== "string")
-        throw this.#error("a map key that is not a string", at - this.#offset);
+      const key = this.#key(depth + 1);
       const value = this.value(depth + 1);
+      if (key === undefined) continue;
       // Assigning "__proto__" would set the prototype; defining it keeps it an ordinary key.
       if (key === "__proto__") {
         Object.defineProperty(result, key, {
@@ -168,6 +178,23 @@ class Reader {
       } else result[key] = value;
     }
     return result;
+  }
+
+  /** A map key's name as JSON gives it (see the top of this file); undefined to leave it out. */
+  #key(depth: number): string | undefined {
+    const type = this.#bytes[this.#offset];
+    const key = this.value(depth);
+    switch (typeof key) {
+      case "string":
+        return key;
+      case "number":
+        return type === 0xca || type === 0xcb ? floatName(key) : String(key);
+      case "bigint":
+      case "boolean":
+        return String(key);
+      default:
+        return key === null ? "null" : undefined;
+    }
   }
 
   #string(size: number): string {
@@ -184,11 +211,11 @@ class Reader {
     return Buffer.from(this.#bytes.subarray(start, start + size));
   }
 
-  #extension(size: number): Date {
+  #extension(size: number): Date | MsgpackExtension {
     const type = this.#view.getInt8(this.#take(1));
     const start = this.#take(size);
     if (type !== -1) {
-      throw this.#error(`extension type ${type}, which tessera does not read`, -size - 1);
+      return new MsgpackExtension(type, Buffer.from(this.#bytes.subarray(start, start + size)));
     }
     let seconds: number;
     let nanoseconds: number;
@@ -244,6 +271,13 @@ class Reader {
   #error(message: string, adjust = 0): MsgpackDecodeError {
     return new MsgpackDecodeError(message, Math.max(0, this.#offset + adjust));
   }
+}
+
+/** A float key as Python's json.dumps writes it: float.__repr__, or NaN, Infinity, -Infinity. */
+function floatName(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
+  return pythonFloat(value);
 }
 
 /** A 64-bit integer as a number when exact, else as a bigint. */

@@ -2,13 +2,16 @@
  * MessagePack encoding that writes what Python writes for the same value (msgspec's
  * `msgpack.Encoder`, and msgpack-python's `packb` with its defaults): the shortest integer
  * form, float64 for every float, `str` for text and `bin` for bytes, maps with string keys,
- * and `datetime` as the timestamp extension (type -1).
+ * `datetime` as the timestamp extension (type -1), and other extensions in their shortest form
+ * (fixext for 1, 2, 4, 8 and 16 bytes, else ext 8, 16 or 32).
  *
  * JavaScript → Python:
  * - `null`, booleans, strings, arrays, plain objects → `None`, `bool`, `str`, `list`, `dict`
  * - safe integers and `bigint` → `int` (a bigint must fit in int64 or uint64, as in msgspec);
  *   other numbers (fractions, NaN, ±Infinity, integers beyond 2^53) and `FlaskFloat` → `float`
  * - `Uint8Array` (a Buffer too) → `bytes`; `Date` → a UTC `datetime` (years 1 to 9999)
+ * - `MsgpackExtension` (what the decoder gives for an extension it does not read) → the same
+ *   extension, `msgpack.ExtType` / `msgspec.msgpack.Ext` in Python
  * - `FlaskTuple` → a list (msgspec writes tuples as arrays); `FlaskUUID` and `Markup` → their
  *   text, as msgspec writes a UUID and a str subclass
  * - As JSON.stringify: an object property whose value is undefined is left out, and undefined
@@ -16,6 +19,7 @@
  *   instances, cycles, text with lone surrogates) is a TypeError naming where it was.
  */
 import { FlaskFloat, FlaskTuple, FlaskUUID, Markup } from "../flask/tagged-json.ts";
+import { MsgpackExtension } from "./extension.ts";
 
 /** Deeper nesting than this is refused (msgspec's decoder stops near Python's recursion limit). */
 const MAX_DEPTH = 512;
@@ -25,6 +29,14 @@ const TWO_32 = 2 ** 32;
 /** A datetime's years, 1 to 9999, in ms since the epoch. */
 const MIN_DATE_MS = -62135596800000;
 const MAX_DATE_MS = 253402300799999;
+/** The fixext type byte for each payload size that has one. */
+const FIXEXT = new Map([
+  [1, 0xd4],
+  [2, 0xd5],
+  [4, 0xd6],
+  [8, 0xd7],
+  [16, 0xd8],
+]);
 
 /** The MessagePack bytes of `value`. Throws a TypeError for a value Python could not read. */
 export function encodeMsgpack(value: unknown): Uint8Array {
@@ -80,6 +92,10 @@ class Writer {
     }
     if (value instanceof Date) {
       this.#date(value);
+      return;
+    }
+    if (value instanceof MsgpackExtension) {
+      this.#extension(value);
       return;
     }
     if (value instanceof FlaskFloat) {
@@ -257,6 +273,43 @@ class Writer {
     }
   }
 
+  /** An extension as msgpack-python and msgspec write one: fixext when the size has one. */
+  #extension(extension: MsgpackExtension): void {
+    const { type, data } = extension;
+    if (type === -1) {
+      throw this.#unstorable("a MsgpackExtension of type -1 (the timestamp: use a Date)");
+    }
+    if (!Number.isInteger(type) || type < -128 || type > 127) {
+      throw this.#unstorable(`a MsgpackExtension of type ${type} (-128 to 127 expected)`);
+    }
+    if (!(data instanceof Uint8Array)) {
+      throw this.#unstorable("a MsgpackExtension with data that is not a Uint8Array");
+    }
+    const size = data.byteLength;
+    const fixed = FIXEXT.get(size);
+    if (fixed !== undefined) {
+      this.#reserve(2 + size);
+      this.#buffer[this.#length++] = fixed;
+    } else if (size < 0x100) {
+      this.#reserve(3 + size);
+      this.#buffer[this.#length++] = 0xc7;
+      this.#buffer[this.#length++] = size;
+    } else if (size < 0x10000) {
+      this.#reserve(4 + size);
+      this.#buffer[this.#length] = 0xc8;
+      this.#view.setUint16(this.#length + 1, size);
+      this.#length += 3;
+    } else {
+      this.#reserve(6 + size);
+      this.#buffer[this.#length] = 0xc9;
+      this.#view.setUint32(this.#length + 1, size);
+      this.#length += 5;
+    }
+    this.#view.setInt8(this.#length++, type);
+    this.#buffer.set(data, this.#length);
+    this.#length += size;
+  }
+
   #byte(byte: number): void {
     this.#reserve(1);
     this.#buffer[this.#length++] = byte;
@@ -286,7 +339,7 @@ class Writer {
       .map((part) => (typeof part === "number" ? `[${part}]` : `[${JSON.stringify(part)}]`))
       .join("");
     return new TypeError(
-      `${what} at value${where} cannot be stored as MessagePack for Python: use null, booleans, numbers, bigints (64-bit), strings, Uint8Array, Date, arrays and plain objects`,
+      `${what} at value${where} cannot be stored as MessagePack for Python: use null, booleans, numbers, bigints (64-bit), strings, Uint8Array, Date, MsgpackExtension, arrays and plain objects`,
     );
   }
 }

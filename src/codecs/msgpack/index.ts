@@ -5,3 +5,4 @@
  */
 export { decodeMsgpack, MsgpackDecodeError, type MsgpackDecodeOptions } from "./decode.ts";
 export { encodeMsgpack } from "./encode.ts";
+export { MsgpackExtension } from "./extension.ts";

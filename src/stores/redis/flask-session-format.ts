@@ -9,8 +9,10 @@
  *   reads what tessera meant) and reads `session.permanent` from it, hiding it from the
  *   application's `keys()`. `clear` keeps it, as Flask-Session's `clear()` does.
  * - Flask-Session keeps no creation time, so `createdAt` reads as the time of the read.
- * - A record tessera cannot read (pickle from Flask-Session 0.6, an extension type it does not
- *   know, corrupt bytes, another Redis type) is no session.
+ * - A record tessera cannot read (pickle from Flask-Session 0.6, corrupt bytes, a value that is
+ *   not a map, another Redis type) is no session. What Python can write and JSON cannot hold
+ *   reads as src/codecs/msgpack reads it: a key that is not text by the name JSON gives it (an
+ *   int's digits, a float's repr, "null", "true"), an extension type as a MsgpackExtension.
  */
 import { decodeMsgpack, encodeMsgpack } from "../../codecs/msgpack/index.ts";
 import type { ApplyOptions, SessionData, SessionPatch, StoredSession } from "../contract.ts";
@@ -144,8 +146,10 @@ export function decodeRecord(value: BinaryReply): SessionData | undefined {
   } catch {
     return undefined;
   }
-  if (decoded === null || typeof decoded !== "object" || Array.isArray(decoded)) return undefined;
-  if (Buffer.isBuffer(decoded) || decoded instanceof Date) return undefined;
+  // A map decodes to a plain object; anything else (an array, bytes, a Date, an extension) is
+  // not a session dict.
+  if (decoded === null || typeof decoded !== "object") return undefined;
+  if (Object.getPrototypeOf(decoded) !== Object.prototype) return undefined;
   return decoded as SessionData;
 }
 

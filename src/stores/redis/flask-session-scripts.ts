@@ -78,7 +78,90 @@ local function mp_skip(s, pos)
   return pos
 end
 
--- A MessagePack map with text keys: its entries { name, raw key, raw value }, or nil.
+-- The name the reader (src/codecs/msgpack) gives the MessagePack map key k (its bytes), as
+-- JSON names it: text as it is, an int as its digits, a float as Python's repr, nil, true and false as null,
+-- true and false. A key JSON cannot hold (bytes, an array, a map, an extension), which the
+-- reader leaves out, gets a name no patch can use (byte 0xff never starts UTF-8 text).
+local function mp_key_name(k)
+  local b = string.byte(k, 1)
+  if b == 0xda then return string.sub(k, 4) end
+  if b == 0xdb then return string.sub(k, 6) end
+  if b < 0x80 then return tostring(b) end
+  if b >= 0xe0 then return tostring(b - 256) end
+  if b == 0xc0 then return 'null' end
+  if b == 0xc2 then return 'false' end
+  if b == 0xc3 then return 'true' end
+  if b == 0xcc then return tostring(string.byte(k, 2)) end
+  if b == 0xcd then return tostring(u16(k, 2)) end
+  if b == 0xce then return tostring(u32(k, 2)) end
+  if b == 0xd0 then return tostring((string.byte(k, 2) + 128) % 256 - 128) end
+  if b == 0xd1 then return tostring((u16(k, 2) + 32768) % 65536 - 32768) end
+  if b == 0xd2 then return tostring((u32(k, 2) + 2147483648) % 4294967296 - 2147483648) end
+  if b == 0xcf or b == 0xd3 then
+    -- 64 bits, beyond a Lua number: the magnitude in base 10^7 digits, least significant
+    -- first; a negative int64 is its inverted bits plus one.
+    local negative = b == 0xd3 and string.byte(k, 2) >= 128
+    local limbs = { 0 }
+    for j = 2, 9 do
+      local carry = string.byte(k, j)
+      if negative then carry = 255 - carry end
+      for i = 1, #limbs do
+        local v = limbs[i] * 256 + carry
+        limbs[i] = v % 10000000
+        carry = math.floor(v / 10000000)
+      end
+      if carry > 0 then limbs[#limbs + 1] = carry end
+    end
+    if negative then
+      local i = 1
+      while limbs[i] == 9999999 do limbs[i] = 0; i = i + 1 end
+      limbs[i] = (limbs[i] or 0) + 1
+    end
+    local parts = { negative and '-' or '', tostring(limbs[#limbs]) }
+    for i = #limbs - 1, 1, -1 do parts[#parts + 1] = string.format('%07d', limbs[i]) end
+    return table.concat(parts)
+  end
+  if b ~= 0xca and b ~= 0xcb then return '\\255' .. k end
+  local x = struct.unpack(b == 0xca and '>f' or '>d', k, 2)
+  if x ~= x then return 'NaN' end
+  if x == math.huge then return 'Infinity' end
+  if x == -math.huge then return '-Infinity' end
+  if x == 0 then return 1 / x < 0 and '-0.0' or '0.0' end
+  local sign = ''
+  if x < 0 then sign = '-'; x = -x end
+  -- repr's digits: the fewest that read back as x, the nearest to x of those. %.*e rounds to
+  -- the nearest; only next to a power of two can the one above it be the one instead.
+  local digits, scale
+  for p = 0, 16 do
+    local first, rest, e = string.match(string.format('%.' .. p .. 'e', x), '^(%d)%.?(%d*)e([-+]%d+)$')
+    local d = first .. rest
+    scale = tonumber(e) - p
+    if tonumber(d .. 'e' .. scale) == x then digits = d; break end
+    local head = string.match(d, '^(.-)9*$')
+    local up = '1' .. string.rep('0', #d)
+    if head ~= '' then
+      up = string.sub(head, 1, -2) .. string.char(string.byte(head, -1) + 1) .. string.rep('0', #d - #head)
+    end
+    if tonumber(up .. 'e' .. scale) == x then digits = up; break end
+  end
+  local significant = string.match(digits, '^(.-)0*$')
+  local exponent = scale + #digits - 1
+  if exponent < -4 or exponent >= 16 then
+    local fraction = ''
+    if #significant > 1 then fraction = '.' .. string.sub(significant, 2) end
+    return string.format('%s%s%se%s%02d', sign, string.sub(significant, 1, 1), fraction,
+      exponent < 0 and '-' or '+', math.abs(exponent))
+  end
+  if exponent < 0 then return sign .. '0.' .. string.rep('0', -exponent - 1) .. significant end
+  local whole = string.sub(significant, 1, exponent + 1)
+  whole = whole .. string.rep('0', exponent + 1 - #whole)
+  local fraction = string.sub(significant, exponent + 2)
+  if fraction == '' then fraction = '0' end
+  return sign .. whole .. '.' .. fraction
+end
+
+-- A MessagePack map: its entries { name, raw key, raw value }, or nil. Keys are named as the
+-- reader names them (mp_key_name), so a patch finds the entries the reader showed.
 local function mp_entries(s)
   local n = #s
   local b = string.byte(s, 1)
@@ -92,16 +175,21 @@ local function mp_entries(s)
   for i = 1, count do
     if pos > n then return nil end
     local k = string.byte(s, pos)
-    local size, start
-    if k >= 0xa0 and k <= 0xbf then size = k - 0xa0; start = pos + 1
-    elseif k == 0xd9 and pos + 1 <= n then size = string.byte(s, pos + 1); start = pos + 2
-    elseif k == 0xda and pos + 2 <= n then size = u16(s, pos + 1); start = pos + 3
-    elseif k == 0xdb and pos + 4 <= n then size = u32(s, pos + 1); start = pos + 5
-    else return nil end
-    local value = start + size
+    local name, value
+    if k >= 0xa0 and k <= 0xbf then
+      value = pos + 1 + k - 0xa0
+      name = string.sub(s, pos + 1, value - 1)
+    elseif k == 0xd9 and pos + 1 <= n then
+      value = pos + 2 + string.byte(s, pos + 1)
+      name = string.sub(s, pos + 2, value - 1)
+    else
+      value = mp_skip(s, pos)
+      if value == nil then return nil end
+      name = mp_key_name(string.sub(s, pos, value - 1))
+    end
     local after = mp_skip(s, value)
     if after == nil then return nil end
-    entries[i] = { string.sub(s, start, value - 1), string.sub(s, pos, value - 1), string.sub(s, value, after - 1) }
+    entries[i] = { name, string.sub(s, pos, value - 1), string.sub(s, value, after - 1) }
     pos = after
   end
   if pos ~= n + 1 then return nil end
