@@ -13,7 +13,7 @@ import { base64Decode, bytesToInt } from "./flask/base64.ts";
 import { decodeFlaskSession } from "./flask/index.ts";
 import { loadPayload } from "./flask/serializer.ts";
 import type { FlaskValue } from "./flask/tagged-json.ts";
-import { SealKeys, unsealSession } from "./sealed/index.ts";
+import { openSealed, readPlaintext, SealKeys } from "./sealed/index.ts";
 import { parseToken } from "./sealed/token.ts";
 
 export type CookieDescription =
@@ -34,6 +34,8 @@ export type CookieDescription =
       /** Only with the secret that sealed it. */
       readonly payload?: unknown;
       readonly expiresAt?: number;
+      /** Authentic, but past its expiry: the app would no longer accept it. */
+      readonly expired?: boolean;
       readonly verified: boolean | undefined;
       readonly rotated?: boolean;
     }
@@ -123,13 +125,18 @@ function describeSealed(cookie: string, options: DescribeOptions): CookieDescrip
   const token = parseToken(cookie);
   const keyId = token?.keyId ?? "";
   if (options.secrets === undefined) return { format: "sealed", keyId, verified: undefined };
-  const opened = unsealSession(cookie, { keys: new SealKeys(options.secrets, ANY_SECRET_LENGTH) });
+  const keys = new SealKeys(options.secrets, ANY_SECRET_LENGTH);
+  const authentic = openSealed(cookie, keys);
+  if (authentic === undefined) return { format: "sealed", keyId, verified: false };
+  // Authentic but past its expiry reads at any time, as a debugging tool should show it.
+  const opened = readPlaintext(authentic, Number.NEGATIVE_INFINITY);
   if (opened === undefined) return { format: "sealed", keyId, verified: false };
   return {
     format: "sealed",
     keyId,
     payload: opened.data,
     expiresAt: opened.expiresAt,
+    expired: opened.expiresAt <= Date.now(),
     verified: true,
     rotated: opened.rotated,
   };

@@ -56,7 +56,19 @@ test("a sealed cookie: only its key id without the secret, the payload with it",
   const opened = describeCookie(cookie, { secrets: [SECRET] });
   assert.deepEqual((opened as { payload: unknown }).payload, { user: "ada" });
   assert.equal((opened as { verified: boolean }).verified, true);
+  assert.equal((opened as { expired: boolean }).expired, false);
   assert.equal(verifiedOf(describeCookie(cookie, { secrets: OLDER })), false);
+  // Authentic but expired: shown as such, not as a forgery.
+  const stale = sealSession({ user: "ada" }, { keys, expiresAt: Date.now() - 60_000 });
+  const described = describeCookie(stale, { secrets: SECRET }) as {
+    verified: boolean;
+    expired: boolean;
+    payload: unknown;
+  };
+  assert.deepEqual(
+    [described.verified, described.expired, described.payload],
+    [true, true, { user: "ada" }],
+  );
 });
 
 test("a session id cookie: the id, and whether its signature is the app's", () => {
