@@ -2,7 +2,7 @@
  * The Redis store with `layout: "flask-session"` against a real redis-server: the conformance
  * suite through node-redis 6, node-redis 5 and ioredis, in both serializations; the record as
  * Flask-Session writes it (the bytes, the TTL, `_permanent`); values it did not change kept byte
- * for byte; keys that are not text and extension types; records in the other
+ * for byte; keys that are not text and extension types; repeated keys; records in the other
  * serialization; records it cannot read; the per-user index; and the configuration it refuses.
  */
 import assert from "node:assert/strict";
@@ -440,6 +440,67 @@ describe("redis flask-session: keys that are not text and extension types read a
       );
     },
     { serializer: "json" },
+  );
+});
+
+describe("redis flask-session: a key stored twice (another client wrote it) reads and patches as one", () => {
+  // Reads take the last of the entries with one name; a patch that sets the name writes it once,
+  // in the first one's place, and a delete removes them all. Entries the patch does not touch
+  // keep their bytes, repeats included, and reads still take the last.
+  eachClient("JSON", async (store, prefix) => {
+    const id = newId();
+    const key = `${prefix}${id}`;
+    await raw.set(key, '{"role":"user","x":1,"role":"admin","y":[1],"y":[2]}', "PX", MINUTE);
+    assert.deepEqual((await store.get(id))?.data, { role: "admin", x: 1, y: [2] });
+    await store.apply(id, setPatch({ role: "owner" }), { ...fresh(), mustExist: true });
+    assert.equal(await raw.get(key), '{"role":"owner","x":1,"y":[1],"y":[2]}');
+    assert.deepEqual((await store.get(id))?.data, { role: "owner", x: 1, y: [2] });
+
+    await raw.set(key, '{"role":"user","x":1,"role":"admin"}', "PX", MINUTE);
+    await store.apply(id, setPatch({}, ["role"]), { ...fresh(), mustExist: true });
+    assert.equal(await raw.get(key), '{"x":1}');
+
+    await raw.set(key, '{"role":"user","x":1,"role":"admin"}', "PX", MINUTE);
+    const toId = newId();
+    await store.rename(id, toId, {
+      patch: setPatch({ role: "moved" }),
+      expiresAt: Date.now() + MINUTE,
+    });
+    assert.equal(await raw.get(`${prefix}${toId}`), '{"role":"moved","x":1}');
+  });
+
+  eachClient(
+    "MessagePack, a text key and an int key of one name included",
+    async (store, prefix) => {
+      const id = newId();
+      const key = `${prefix}${id}`;
+      const stored = rawMap(
+        [mp("role"), mp("user")],
+        [mp("x"), "01"],
+        [mp("role"), mp("admin")],
+        ["2a", mp("int")],
+        [mp("42"), mp("text")],
+      );
+      await raw.set(key, stored, "PX", MINUTE);
+      assert.deepEqual((await store.get(id))?.data, { role: "admin", x: 1, "42": "text" });
+      await store.apply(id, setPatch({ role: "owner" }), { ...fresh(), mustExist: true });
+      assert.equal(
+        (await raw.getBuffer(key))?.toString("hex"),
+        rawMap(
+          [mp("role"), mp("owner")],
+          [mp("x"), "01"],
+          ["2a", mp("int")],
+          [mp("42"), mp("text")],
+        ).toString("hex"),
+      );
+      assert.deepEqual((await store.get(id))?.data, { role: "owner", x: 1, "42": "text" });
+      await store.apply(id, setPatch({ "42": "one" }, ["role"]), { ...fresh(), mustExist: true });
+      assert.equal(
+        (await raw.getBuffer(key))?.toString("hex"),
+        rawMap([mp("x"), "01"], [mp("42"), mp("one")]).toString("hex"),
+      );
+      assert.deepEqual((await store.get(id))?.data, { x: 1, "42": "one" });
+    },
   );
 });
 

@@ -319,6 +319,10 @@ end
 
 -- Applies the patch in ARGV from first: clear flag, delete count, deleted names, then
 -- name / encoded key / encoded value triples. Changed keys keep their place; new ones go last.
+-- A name stored more than once (another client's JSON, or 42 and "42") reads as its last entry:
+-- a set writes it once, in the first entry's place, and drops the others; a delete drops them
+-- all. Entries the patch does not name keep their bytes, repeats too, so reads still take the
+-- last of them.
 local function patched(entries, first)
   local clear = ARGV[first] == '1'
   local deletes = tonumber(ARGV[first + 1])
@@ -333,7 +337,7 @@ local function patched(entries, first)
     if at then
       result[#result + 1] = { name, ARGV[at + 1], ARGV[at + 2] }
       sets[name] = false
-    elseif not dropped[name] and (not clear or name == '${PERMANENT_KEY}') then
+    elseif at == nil and not dropped[name] and (not clear or name == '${PERMANENT_KEY}') then
       result[#result + 1] = entry
     end
   end
