@@ -6,7 +6,7 @@
  * splits the stored map into its top-level entries (key, raw key bytes, raw value bytes),
  * replaces, deletes and appends entries, and writes the map back. Values the request did not
  * change are copied byte for byte, never decoded and re-encoded, so whatever Python stored
- * (floats, datetimes to the microsecond, extension types tessera does not read) stays exactly
+ * (floats, datetimes to the microsecond, extension types, dicts with int keys) stays exactly
  * as it was. The new values come encoded by the app, in the record's own serialization.
  *
  * A record is read as MessagePack unless its first byte opens JSON (`{` or whitespace), as
@@ -21,19 +21,32 @@ import { Script } from "./scripts.ts";
 export const PERMANENT_KEY = "_permanent";
 
 /**
- * Parsers for the stored map, with `parse(stored)` returning the serialization and the entries
- * (or nil when malformed), and the patch logic shared by every script.
+ * Each script is one Lua chunk that Redis runs from the top on every call, and every function
+ * it defines is a closure built again on every call (Redis 7 keeps no state between calls:
+ * globals are read-only). So, as in the hash layout's scripts, code that runs once per call is
+ * inlined from these templates, and the few functions left (loops called once per entry) are
+ * defined in the branch that reads the record's serialization only: 3 closures a call, where
+ * defining every helper up front built 16. Measured with INFO commandstats on Redis 7.0 (a
+ * 9-key record, medians of 5 interleaved runs of 40000 calls): APPLY 10.65 → 9.88 µs and
+ * OWNED_BY 7.83 → 7.01 µs on MessagePack, 20.08 → 18.48 and 16.5 → 15.37 µs on JSON.
  */
-const PRELUDE = `
-local function u16(s, i)
-  local a, b = string.byte(s, i, i + 1)
-  return a * 256 + b
-end
-local function u32(s, i)
-  local a, b, c, d = string.byte(s, i, i + 3)
-  return ((a * 256 + b) * 256 + c) * 256 + d
-end
 
+/** Lua expressions: the big-endian unsigned int of 2 or 4 bytes of `s` from `i`. */
+function u16(s: string, i: string): string {
+  return `(string.byte(${s}, ${i}) * 256 + string.byte(${s}, ${i} + 1))`;
+}
+function u32(s: string, i: string): string {
+  const byte = (k: number) => `string.byte(${s}, ${i} + ${k})`;
+  return `(((string.byte(${s}, ${i}) * 256 + ${byte(1)}) * 256 + ${byte(2)}) * 256 + ${byte(3)})`;
+}
+
+/** Lua expression: the position of the first byte of `s` from `pos` that is not JSON space. */
+function space(s: string, pos: string): string {
+  return `string.find(${s}, '[^ \\t\\n\\r]', ${pos})`;
+}
+
+/** Defines mp_entries(s): a MessagePack map's entries { name, raw key, raw value }, or nil. */
+const MSGPACK_PARSER = `
 -- The position just after the MessagePack value starting at pos, or nil when it is malformed
 -- or runs past the end. Iterative: each step reads one header and counts the items it opens.
 local function mp_skip(s, pos)
@@ -65,8 +78,8 @@ local function mp_skip(s, pos)
       if pos + width > n then return nil end
       local count
       if width == 1 then count = string.byte(s, pos + 1)
-      elseif width == 2 then count = u16(s, pos + 1)
-      else count = u32(s, pos + 1) end
+      elseif width == 2 then count = ${u16("s", "pos + 1")}
+      else count = ${u32("s", "pos + 1")} end
       pos = pos + 1 + width
       if b == 0xdc or b == 0xdd then pending = pending + count
       elseif b == 0xde or b == 0xdf then pending = pending + 2 * count
@@ -79,9 +92,10 @@ local function mp_skip(s, pos)
 end
 
 -- The name the reader (src/codecs/msgpack) gives the MessagePack map key k (its bytes), as
--- JSON names it: text as it is, an int as its digits, a float as Python's repr, nil, true and false as null,
--- true and false. A key JSON cannot hold (bytes, an array, a map, an extension), which the
--- reader leaves out, gets a name no patch can use (byte 0xff never starts UTF-8 text).
+-- JSON names it: text as it is, an int as its digits, a float as Python's repr, nil, true and
+-- false as null, true and false. A key JSON cannot hold (bytes, an array, a map, an
+-- extension), which the reader leaves out, gets a name no patch can use (byte 0xff never
+-- starts UTF-8 text).
 local function mp_key_name(k)
   local b = string.byte(k, 1)
   if b == 0xda then return string.sub(k, 4) end
@@ -92,11 +106,11 @@ local function mp_key_name(k)
   if b == 0xc2 then return 'false' end
   if b == 0xc3 then return 'true' end
   if b == 0xcc then return tostring(string.byte(k, 2)) end
-  if b == 0xcd then return tostring(u16(k, 2)) end
-  if b == 0xce then return tostring(u32(k, 2)) end
+  if b == 0xcd then return tostring(${u16("k", "2")}) end
+  if b == 0xce then return tostring(${u32("k", "2")}) end
   if b == 0xd0 then return tostring((string.byte(k, 2) + 128) % 256 - 128) end
-  if b == 0xd1 then return tostring((u16(k, 2) + 32768) % 65536 - 32768) end
-  if b == 0xd2 then return tostring((u32(k, 2) + 2147483648) % 4294967296 - 2147483648) end
+  if b == 0xd1 then return tostring((${u16("k", "2")} + 32768) % 65536 - 32768) end
+  if b == 0xd2 then return tostring((${u32("k", "2")} + 2147483648) % 4294967296 - 2147483648) end
   if b == 0xcf or b == 0xd3 then
     -- 64 bits, beyond a Lua number: the magnitude in base 10^7 digits, least significant
     -- first; a negative int64 is its inverted bits plus one.
@@ -168,8 +182,8 @@ local function mp_entries(s)
   local count, pos
   if b == nil then return nil
   elseif b >= 0x80 and b <= 0x8f then count = b - 0x80; pos = 2
-  elseif b == 0xde and n >= 3 then count = u16(s, 2); pos = 4
-  elseif b == 0xdf and n >= 5 then count = u32(s, 2); pos = 6
+  elseif b == 0xde and n >= 3 then count = ${u16("s", "2")}; pos = 4
+  elseif b == 0xdf and n >= 5 then count = ${u32("s", "2")}; pos = 6
   else return nil end
   local entries = {}
   for i = 1, count do
@@ -195,25 +209,10 @@ local function mp_entries(s)
   if pos ~= n + 1 then return nil end
   return entries
 end
+`;
 
-local function mp_encode(entries)
-  local count = #entries
-  local parts = {}
-  if count < 16 then parts[1] = string.char(0x80 + count)
-  elseif count < 65536 then parts[1] = string.char(0xde, math.floor(count / 256), count % 256)
-  else
-    parts[1] = string.char(0xdf, math.floor(count / 16777216) % 256, math.floor(count / 65536) % 256,
-      math.floor(count / 256) % 256, count % 256)
-  end
-  for _, entry in ipairs(entries) do
-    parts[#parts + 1] = entry[2]
-    parts[#parts + 1] = entry[3]
-  end
-  return table.concat(parts)
-end
-
-local function js_space(s, pos) return string.find(s, '[^ \\t\\n\\r]', pos) end
-
+/** Defines js_entries(s): a JSON object's entries { name, raw key, raw value }, or nil. */
+const JSON_PARSER = `
 local function js_string_end(s, pos)
   local i = pos + 1
   while true do
@@ -252,9 +251,9 @@ end
 -- A JSON object: its entries { name, raw key, raw value }, or nil.
 local function js_entries(s)
   if not pcall(cjson.decode, s) then return nil end
-  local pos = js_space(s, 1)
+  local pos = ${space("s", "1")}
   if pos == nil or string.byte(s, pos) ~= 123 then return nil end
-  pos = js_space(s, pos + 1)
+  pos = ${space("s", "pos + 1")}
   if pos == nil then return nil end
   local entries = {}
   if string.byte(s, pos) == 125 then
@@ -267,14 +266,14 @@ local function js_entries(s)
       local raw_key = string.sub(s, pos, key_end - 1)
       local ok, name = pcall(cjson.decode, raw_key)
       if not ok or type(name) ~= 'string' then return nil end
-      pos = js_space(s, key_end)
+      pos = ${space("s", "key_end")}
       if pos == nil or string.byte(s, pos) ~= 58 then return nil end
-      local value = js_space(s, pos + 1)
+      local value = ${space("s", "pos + 1")}
       if value == nil then return nil end
       local after = js_value_end(s, value)
       if after == nil then return nil end
       entries[#entries + 1] = { name, raw_key, string.sub(s, value, after - 1) }
-      pos = js_space(s, after)
+      pos = ${space("s", "after")}
       if pos == nil then return nil end
       local c = string.byte(s, pos)
       if c == 125 then
@@ -282,55 +281,58 @@ local function js_entries(s)
         break
       end
       if c ~= 44 then return nil end
-      pos = js_space(s, pos + 1)
+      pos = ${space("s", "pos + 1")}
       if pos == nil then return nil end
     end
   end
-  if js_space(s, pos) ~= nil then return nil end
+  if ${space("s", "pos")} ~= nil then return nil end
   return entries
 end
+`;
 
-local function js_encode(entries)
-  local parts = {}
-  for i, entry in ipairs(entries) do parts[i] = entry[2] .. ':' .. entry[3] end
-  return '{' .. table.concat(parts, ',') .. '}'
-end
-
--- The serialization of a stored value and its entries (nil when it is neither).
-local function parse(stored)
+/**
+ * Lua that reads KEYS[index] into the locals `found`, its serialization ('msgpack' or 'json',
+ * by its first byte: JSON opens with `{` or whitespace, a MessagePack map never does), and
+ * `entries`, nil when there is no readable session there.
+ */
+function loadLua(index: number): string {
+  return `
+local found, entries
+if redis.call('TYPE', KEYS[${index}]).ok == 'string' then
+  local stored = redis.call('GET', KEYS[${index}])
   local first = string.byte(stored, 1)
   if first == 123 or first == 32 or first == 9 or first == 10 or first == 13 then
-    return 'json', js_entries(stored)
+    found = 'json'
+${JSON_PARSER}
+    entries = js_entries(stored)
+  else
+    found = 'msgpack'
+${MSGPACK_PARSER}
+    entries = mp_entries(stored)
   end
-  return 'msgpack', mp_entries(stored)
 end
+`;
+}
 
-local function encode(format, entries)
-  if format == 'json' then return js_encode(entries) end
-  return mp_encode(entries)
-end
-
--- The stored entries of KEYS[index] and their serialization, or nil when there is no readable
--- session there.
-local function load(index)
-  if redis.call('TYPE', KEYS[index]).ok ~= 'string' then return nil end
-  return parse(redis.call('GET', KEYS[index]))
-end
-
--- Applies the patch in ARGV from first: clear flag, delete count, deleted names, then
--- name / encoded key / encoded value triples. Changed keys keep their place; new ones go last.
--- A name stored more than once (another client's JSON, or 42 and "42") reads as its last entry:
--- a set writes it once, in the first entry's place, and drops the others; a delete drops them
--- all. Entries the patch does not name keep their bytes, repeats too, so reads still take the
--- last of them.
-local function patched(entries, first)
-  local clear = ARGV[first] == '1'
-  local deletes = tonumber(ARGV[first + 1])
+/**
+ * Lua that applies the patch in ARGV from `first` (a Lua expression) to the local `entries`,
+ * leaving the entries to store in the local `result`. The patch: clear flag, delete count,
+ * deleted names, then name / encoded key / encoded value triples. Changed keys keep their
+ * place; new ones go last. A name stored more than once (another client's JSON, or 42 and
+ * "42") reads as its last entry: a set writes it once, in the first entry's place, and drops
+ * the others; a delete drops them all. Entries the patch does not name keep their bytes,
+ * repeats too, so reads still take the last of them.
+ */
+function patchLua(first: string): string {
+  return `
+local result = {}
+do
+  local clear = ARGV[${first}] == '1'
+  local deletes = tonumber(ARGV[${first} + 1])
   local dropped = {}
-  for i = first + 2, first + 1 + deletes do dropped[ARGV[i]] = true end
+  for i = ${first} + 2, ${first} + 1 + deletes do dropped[ARGV[i]] = true end
   local sets = {}
-  for i = first + 2 + deletes, #ARGV, 3 do sets[ARGV[i]] = i end
-  local result = {}
+  for i = ${first} + 2 + deletes, #ARGV, 3 do sets[ARGV[i]] = i end
   for _, entry in ipairs(entries) do
     local name = entry[1]
     local at = sets[name]
@@ -341,21 +343,44 @@ local function patched(entries, first)
       result[#result + 1] = entry
     end
   end
-  for i = first + 2 + deletes, #ARGV, 3 do
+  for i = ${first} + 2 + deletes, #ARGV, 3 do
     if sets[ARGV[i]] then result[#result + 1] = { ARGV[i], ARGV[i + 1], ARGV[i + 2] } end
-  end
-  return result
-end
-
--- ttl is the argument's text: a Lua number would reach Redis as "9.007199254741e+15".
-local function store(key, format, entries, ttl)
-  if tonumber(ttl) > 0 then
-    redis.call('SET', key, encode(format, entries), 'PX', ttl)
-  else
-    redis.call('DEL', key)
   end
 end
 `;
+}
+
+/**
+ * Lua that stores the local `result` in `key` (a Lua expression) in the serialization `format`
+ * (a Lua expression) with the TTL in ARGV[ttlArg], or deletes it for a TTL in the past. The TTL
+ * goes as the argument's text: a Lua number would reach Redis as "9.007199254741e+15".
+ */
+function storeLua(key: string, format: string, ttlArg: number): string {
+  return `
+if tonumber(ARGV[${ttlArg}]) > 0 then
+  local parts = {}
+  if ${format} == 'json' then
+    for i, entry in ipairs(result) do parts[i] = entry[2] .. ':' .. entry[3] end
+    parts = { '{', table.concat(parts, ','), '}' }
+  else
+    local count = #result
+    if count < 16 then parts[1] = string.char(0x80 + count)
+    elseif count < 65536 then parts[1] = string.char(0xde, math.floor(count / 256), count % 256)
+    else
+      parts[1] = string.char(0xdf, math.floor(count / 16777216) % 256,
+        math.floor(count / 65536) % 256, math.floor(count / 256) % 256, count % 256)
+    end
+    for _, entry in ipairs(result) do
+      parts[#parts + 1] = entry[2]
+      parts[#parts + 1] = entry[3]
+    end
+  end
+  redis.call('SET', ${key}, table.concat(parts), 'PX', ARGV[${ttlArg}])
+else
+  redis.call('DEL', ${key})
+end
+`;
+}
 
 /**
  * KEYS[1] session. ARGV: mustExist ('1'/'0'), ttl ms, serialization ('msgpack'/'json'), the
@@ -363,12 +388,9 @@ end
  * the patch. Returns 1 when written, 0 when mustExist was set and there was no session, -1
  * when the record is in the other serialization (nothing written).
  */
-export const FLASK_APPLY = new Script(`${PRELUDE}
-local key = KEYS[1]
+export const FLASK_APPLY = new Script(`${loadLua(1)}
 local format = ARGV[3]
-local base = tonumber(ARGV[4])
-local patch = 5 + 3 * base
-local found, entries = load(1)
+local patch = 5 + 3 * tonumber(ARGV[4])
 if entries == nil then
   if ARGV[1] == '1' then return 0 end
   entries = {}
@@ -376,7 +398,8 @@ if entries == nil then
 elseif found ~= format then
   return -1
 end
-store(key, format, patched(entries, patch), ARGV[2])
+${patchLua("patch")}
+${storeLua("KEYS[1]", "format", 2)}
 return 1
 `);
 
@@ -385,47 +408,46 @@ return 1
  * moved, 0 when there was no readable source (nothing changes), -1 when the source is in the
  * other serialization (nothing changes).
  */
-export const FLASK_RENAME = new Script(`${PRELUDE}
-local found, entries = load(1)
+export const FLASK_RENAME = new Script(`${loadLua(1)}
 if entries == nil then return 0 end
 if found ~= ARGV[2] then return -1 end
-local moved = patched(entries, 3)
+${patchLua("3")}
 redis.call('DEL', KEYS[1])
-store(KEYS[2], found, moved, ARGV[1])
+${storeLua("KEYS[2]", "found", 1)}
 return 1
 `);
 
 /**
- * Whether the session in KEYS[1] holds one of the user id spellings: ARGV[1] the session key
- * holding the user id, ARGV[2] how many MessagePack spellings follow (then the JSON ones).
+ * Lua that sets the local `owned`: whether the session in KEYS[1] holds one of the user id
+ * spellings. ARGV[1] is the session key holding the user id (its last entry counts, as for
+ * reads), ARGV[2] how many MessagePack spellings follow (then the JSON ones).
  */
-const OWNED = `${PRELUDE}
-local function owned()
-  local found, entries = load(1)
-  if entries == nil then return false end
+const OWNED = `${loadLua(1)}
+local owned = false
+if entries ~= nil then
   local user = nil
   for _, entry in ipairs(entries) do
     if entry[1] == ARGV[1] then user = entry[3] end
   end
-  if user == nil then return false end
-  local msgpack = tonumber(ARGV[2])
-  local from, to = 3, 2 + msgpack
-  if found == 'json' then from, to = 3 + msgpack, #ARGV end
-  for i = from, to do
-    if user == ARGV[i] then return true end
+  if user ~= nil then
+    local msgpack = tonumber(ARGV[2])
+    local from, to = 3, 2 + msgpack
+    if found == 'json' then from, to = 3 + msgpack, #ARGV end
+    for i = from, to do
+      if user == ARGV[i] then owned = true end
+    end
   end
-  return false
 end
 `;
 
 /** KEYS[1] session; ARGV as OWNED. Returns its remaining ms when it belongs to the user, else nil. */
 export const FLASK_OWNED_BY = new Script(`${OWNED}
-if owned() then return redis.call('PTTL', KEYS[1]) end
+if owned then return redis.call('PTTL', KEYS[1]) end
 return nil
 `);
 
 /** KEYS[1] session; ARGV as OWNED. Deletes the session if it belongs to the user: 1, else 0. */
 export const FLASK_DESTROY_IF_OWNED = new Script(`${OWNED}
-if owned() then return redis.call('DEL', KEYS[1]) end
+if owned then return redis.call('DEL', KEYS[1]) end
 return 0
 `);
