@@ -305,7 +305,7 @@ describe("redis flask-session: keys that are not text and extension types read a
       const id = newId();
       const key = `${prefix}${id}`;
       // {"_permanent": True, 42: "int", None: "none", "cart": {42: 1}, 1.5: "float", b"k": "bytes"}
-      const cart = mp("cart") + "812a01";
+      const cart = `${mp("cart")}812a01`;
       const bytesKey = `c4016b${mp("bytes")}`;
       await raw.set(
         key,
