@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import {
+  FlaskFloat,
   type FlaskSessionData,
   FlaskTuple,
   FlaskUUID,
@@ -47,3 +48,32 @@ export const flaskData: fc.Arbitrary<FlaskSessionData> = fc.dictionary(
   flaskValue,
   { maxKeys: 6 },
 );
+
+/**
+ * What a value written by tessera reads back as through Flask's JSON: -0 is written as the int
+ * 0, and a JavaScript number beyond 2^53 as a Python float, read back as a FlaskFloat.
+ */
+export function readBack(value: FlaskValue): FlaskValue {
+  if (typeof value === "number") {
+    if (Object.is(value, -0)) return 0;
+    return Number.isInteger(value) && !Number.isSafeInteger(value) ? new FlaskFloat(value) : value;
+  }
+  if (Array.isArray(value)) return value.map(readBack);
+  if (value instanceof FlaskTuple) return new FlaskTuple(value.items.map(readBack));
+  const proto =
+    value !== null && typeof value === "object" ? Object.getPrototypeOf(value) : undefined;
+  if (proto === Object.prototype || proto === null) {
+    const result: Record<string, FlaskValue> = {};
+    for (const [key, item] of Object.entries(value as Record<string, FlaskValue>)) {
+      // defineProperty, so a "__proto__" key stays an own key as the decoder makes it.
+      Object.defineProperty(result, key, {
+        value: readBack(item),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return result;
+  }
+  return value;
+}
