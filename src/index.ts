@@ -38,7 +38,13 @@ export type {
 export { type RequestInfo, RequestScope, type ResponseHeaders } from "./engine/request-scope.ts";
 export { ConfigError, CookieError, StoreUnavailableError, TesseraError } from "./errors.ts";
 export type { Flash } from "./session/flash.ts";
-export { Session, type SessionShape, type SessionValue } from "./session/session.ts";
+export {
+  type FlaskSessionShape,
+  type FlaskSessionValue,
+  Session,
+  type SessionShape,
+  type SessionValue,
+} from "./session/session.ts";
 export type {
   ApplyOptions,
   ListOptions,

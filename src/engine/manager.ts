@@ -1,11 +1,21 @@
 import { ConfigError } from "../errors.ts";
-import type { SessionShape, SessionValue } from "../session/session.ts";
+import type {
+  FlaskSessionShape,
+  FlaskSessionValue,
+  SessionShape,
+  SessionValue,
+} from "../session/session.ts";
 import type { SessionStore } from "../stores/contract.ts";
 import { FlaskCookieCodec } from "../transport/flask-cookie.ts";
 import { IdCookieTransport } from "../transport/id-cookie.ts";
 import { SealedCookieCodec } from "../transport/sealed-cookie.ts";
 import { CookieSessions } from "./cookie-sessions.ts";
-import { type ResolvedOptions, resolveOptions, type SessionOptions } from "./options.ts";
+import {
+  type FlaskCookieSessionOptions,
+  type ResolvedOptions,
+  resolveOptions,
+  type SessionOptions,
+} from "./options.ts";
 import { type RequestInfo, RequestScope } from "./request-scope.ts";
 import type { SessionFlow } from "./session-flow.ts";
 import { StoreSessions } from "./store-sessions.ts";
@@ -14,7 +24,7 @@ import { StoreSessions } from "./store-sessions.ts";
  * The application's session configuration, made once at startup: options are validated and
  * keys derived here, so requests pay for neither. Adapters call `begin` once per request.
  */
-export class SessionManager<T extends SessionShape<T> = Record<string, SessionValue>> {
+export class SessionManager<T extends FlaskSessionShape<T> = Record<string, SessionValue>> {
   readonly options: ResolvedOptions;
   readonly #flow: SessionFlow;
 
@@ -61,8 +71,18 @@ function flowFor(options: ResolvedOptions): SessionFlow {
   }
 }
 
-/** Creates the session manager: `createSessions<{ username: string }>({ secret, store })`. */
+/**
+ * Creates the session manager: `createSessions<{ username: string }>({ secret, store })`. The
+ * session type's values must survive the format: JSON's values, and with `format: "flask"` also
+ * what Flask's cookie keeps (a `Date`, a `FlaskTuple`, bytes…).
+ */
+export function createSessions<T extends FlaskSessionShape<T> = Record<string, FlaskSessionValue>>(
+  options: FlaskCookieSessionOptions,
+): SessionManager<T>;
 export function createSessions<T extends SessionShape<T> = Record<string, SessionValue>>(
+  options: SessionOptions,
+): SessionManager<T>;
+export function createSessions<T extends FlaskSessionShape<T>>(
   options: SessionOptions,
 ): SessionManager<T> {
   return new SessionManager<T>(options);

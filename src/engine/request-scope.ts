@@ -1,5 +1,5 @@
 import { Cookies, type CookieWriter } from "../cookies/jar.ts";
-import { Session, type SessionShape, type SessionState } from "../session/session.ts";
+import { type FlaskSessionShape, Session, type SessionState } from "../session/session.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { FlowRequest, SessionFlow } from "./session-flow.ts";
 
@@ -32,7 +32,7 @@ const NO_HEADERS: ResponseHeaders = Object.freeze({ setCookie: [], varyCookie: f
  * failed before it started (nothing is saved, as in Flask). Either way the scope is sealed:
  * a later change to the session or the cookies throws instead of vanishing.
  */
-export class RequestScope<T extends SessionShape<T>> implements FlowRequest {
+export class RequestScope<T extends FlaskSessionShape<T>> implements FlowRequest {
   readonly cookies: Cookies;
   readonly requestIsSecure: boolean;
   readonly #flow: SessionFlow;

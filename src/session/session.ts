@@ -1,3 +1,4 @@
+import type { FlaskFloat, FlaskTuple, FlaskUUID, Markup } from "../codecs/flask/tagged-json.ts";
 import { newSessionId } from "../crypto/session-id.ts";
 import { TesseraError } from "../errors.ts";
 import type { SessionData } from "../stores/contract.ts";
@@ -166,6 +167,28 @@ export type SessionValue =
  */
 export type SessionShape<T> = { [K in keyof T]: SessionValue | undefined };
 
+/**
+ * Values Flask's own cookie keeps besides JSON's, as the Flask codec reads them: Python's
+ * tuples, bytes, datetimes, UUIDs, Markup, floats that are integral, and ints beyond 2^53.
+ */
+export type FlaskSessionValue =
+  | SessionValue
+  | bigint
+  | FlaskTuple
+  | FlaskFloat
+  | FlaskUUID
+  | Markup
+  | Date
+  | Uint8Array
+  | readonly FlaskSessionValue[]
+  | { readonly [key: string]: FlaskSessionValue | undefined };
+
+/**
+ * What a session type may declare with `format: "flask"`, and the widest shape a Session can
+ * have: `createSessions` allows it for Flask's format only, where each of these survives.
+ */
+export type FlaskSessionShape<T> = { [K in keyof T]: FlaskSessionValue | undefined };
+
 type Key<T> = Exclude<keyof T & string, ReservedKey>;
 
 /**
@@ -174,7 +197,7 @@ type Key<T> = Exclude<keyof T & string, ReservedKey>;
  * the response is sent. `Session<{ username: string }>` makes `get("username")` a string and
  * `get("usrename")` a compile error.
  */
-export class Session<T extends SessionShape<T> = Record<string, SessionValue>> {
+export class Session<T extends FlaskSessionShape<T> = Record<string, SessionValue>> {
   readonly #state: SessionState;
 
   constructor(state: SessionState) {

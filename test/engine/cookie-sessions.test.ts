@@ -273,7 +273,11 @@ describe("Flask's format: what a Flask app put in the cookie", () => {
   });
 
   test("re-signing a rotated cookie keeps its timestamp: a rotation does not extend its life", async () => {
-    const sessions = createSessions({ secret: [SECRET, OLD], format: "flask", rolling: false });
+    const sessions = createSessions<Record<string, SessionValue>>({
+      secret: [SECRET, OLD],
+      format: "flask",
+      rolling: false,
+    });
     const signedAt = Math.floor(Date.now() / 1000) - 3_600;
     const old = encodeFlaskSession(
       { _permanent: true, user: "ada" },

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { createSessions } from "../../src/engine/manager.ts";
 import { Session, SessionState } from "../../src/session/session.ts";
+import { memoryStore } from "../../src/stores/memory.ts";
 
 function loaded(data: Record<string, unknown>): SessionState {
   return new SessionState(
@@ -28,6 +30,7 @@ describe("Session", () => {
   });
 
   test("wrong keys, value types and reserved keys are compile errors", () => {
+    const store = memoryStore();
     const session = new Session<{ username: string; theme?: string }>(loaded({}));
     // @ts-expect-error: "usrename" is not a key of the session type.
     session.get("usrename");
@@ -35,8 +38,13 @@ describe("Session", () => {
     assert.throws(() => session.set("username", undefined), /cannot hold undefined/);
     // @ts-expect-error: an optional key still cannot be set to undefined (delete it instead).
     assert.throws(() => session.set("theme", undefined), /cannot hold undefined/);
-    // @ts-expect-error: a Date would come back from the store as a string.
-    new Session<{ when: Date }>(loaded({}));
+    // @ts-expect-error: a Date would come back from a store as a string.
+    createSessions<{ when: Date }>({ secret: "session-test-secret-0123456789abcdef", store });
+    // Flask's own cookie keeps a datetime (and tuples, bytes, big ints): allowed there.
+    createSessions<{ when: Date; big: bigint }>({
+      secret: "session-test-secret-0123456789abcdef",
+      format: "flask",
+    });
     // @ts-expect-error: a Set would come back as {}.
     new Session<{ tags: Set<string> }>(loaded({}));
     // @ts-expect-error: tessera's own keys are not the application's to write.
