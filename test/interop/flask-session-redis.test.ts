@@ -17,10 +17,10 @@ import { createClient } from "redis";
 import { FlaskFloat } from "../../src/codecs/flask/index.ts";
 import { Signer } from "../../src/codecs/flask/signer.ts";
 import { MsgpackExtension } from "../../src/codecs/msgpack/index.ts";
-import type { SessionPatch } from "../../src/stores/contract.ts";
 import type { RedisClientLike } from "../../src/stores/redis/connection.ts";
 import { type RedisStore, redisStore } from "../../src/stores/redis/index.ts";
 import { type FlaskSessionApp, startFlaskSessionApp } from "../support/flask-session-app.ts";
+import { newId, setPatch } from "../support/patches.ts";
 import { deleteKeysUnder, ensureRedis } from "../support/redis-server.ts";
 
 const redisUrl = await ensureRedis();
@@ -103,11 +103,6 @@ async function call(
   return { answer: (await response.json()) as FlaskAnswer, cookie, setCookie };
 }
 
-function patch(set: Record<string, unknown>, deleted: string[] = []): SessionPatch {
-  return { clear: false, set: new Map(Object.entries(set)), delete: new Set(deleted) };
-}
-
-const newId = (): string => randomBytes(32).toString("base64url");
 const fresh = () => ({ createdAt: Date.now(), expiresAt: Date.now() + LIFETIME_S * 1000 });
 
 // Python values as flask_session_app.py spells them.
@@ -227,7 +222,7 @@ for (const serializer of ["msgpack", "json"] as const) {
             const id = newId();
             assert.equal(
               // The engine writes `_permanent` into every record it creates for format "flask-session".
-              await store.apply(id, patch({ _permanent: true, ...TESSERA_LOGIN }), {
+              await store.apply(id, setPatch({ _permanent: true, ...TESSERA_LOGIN }), {
                 ...fresh(),
                 mustExist: false,
               }),
@@ -254,7 +249,10 @@ for (const serializer of ["msgpack", "json"] as const) {
         const login = await call(flask, "/set", { body: { expr: '{"user": "ada", "step": 1}' } });
         const sid = login.answer.sid;
         const cookie = login.cookie as string;
-        await store.apply(sid, patch({ cart: [1, 2], step: 2 }), { ...fresh(), mustExist: true });
+        await store.apply(sid, setPatch({ cart: [1, 2], step: 2 }), {
+          ...fresh(),
+          mustExist: true,
+        });
         const seen = await call(flask, "/set", {
           cookie,
           body: { expr: '{"theme": "dark"}', delete: ["cart"] },
@@ -294,7 +292,7 @@ for (const serializer of ["msgpack", "json"] as const) {
         const login = await call(flask, "/set", { body: { expr: '{"user": "ada"}' } });
         const toId = newId();
         const renamed = await store.rename(login.answer.sid, toId, {
-          patch: patch({ csrf: "new" }),
+          patch: setPatch({ csrf: "new" }),
           expiresAt: Date.now() + MINUTE,
         });
         assert.equal(renamed, true);
@@ -333,7 +331,7 @@ for (const serializer of ["msgpack", "json"] as const) {
       await withFlask({ flask: serializer, tessera: serializer }, async ({ flask, store }) => {
         const login = await call(flask, "/set", { body: { expr: '{"user": "ada"}' } });
         // tessera indexes the sessions it writes the user key into.
-        await store.apply(login.answer.sid, patch({ user: "ada" }), {
+        await store.apply(login.answer.sid, setPatch({ user: "ada" }), {
           ...fresh(),
           mustExist: true,
         });
@@ -366,7 +364,7 @@ describe("Flask-Session (msgpack) and tessera share a session holding what JSON 
         ext: new MsgpackExtension(5, Buffer.from("xy")),
       });
       // tessera sets the extension it read again, changes "7" and deletes "8".
-      await store.apply(sid, patch({ ext: record.data.ext, "7": "changed", step: 2 }, ["8"]), {
+      await store.apply(sid, setPatch({ ext: record.data.ext, "7": "changed", step: 2 }, ["8"]), {
         ...fresh(),
         mustExist: true,
       });
@@ -391,7 +389,7 @@ describe("Flask-Session and tessera configured with different serializations", (
   test("each reads and patches the other's records, which keep their serialization", async () => {
     await withFlask({ flask: "msgpack", tessera: "json" }, async ({ flask, store, prefix }) => {
       const id = newId();
-      await store.apply(id, patch({ _permanent: true, user: "ada", n: 1 }), {
+      await store.apply(id, setPatch({ _permanent: true, user: "ada", n: 1 }), {
         ...fresh(),
         mustExist: false,
       });
@@ -405,7 +403,7 @@ describe("Flask-Session and tessera configured with different serializations", (
       assert.deepEqual(seen.answer.data, dict({ user: str("ada"), n: int(1) }));
       const stored = await ioredis.getBuffer(`${prefix}${id}`);
       assert.equal(stored?.[0], 0x83, "Flask rewrote it as a MessagePack map of 3 entries");
-      await store.apply(id, patch({ n: 2 }), { ...fresh(), mustExist: true });
+      await store.apply(id, setPatch({ n: 2 }), { ...fresh(), mustExist: true });
       assert.deepEqual((await store.get(id))?.data, { _permanent: true, user: "ada", n: 2 });
       assert.equal(
         (await ioredis.getBuffer(`${prefix}${id}`))?.[0],

@@ -13,11 +13,11 @@ import { createCluster } from "redis";
 import { createCluster as createClusterV5 } from "redis-v5";
 import { createSessions } from "../../src/engine/manager.ts";
 import { runStoreConformance } from "../../src/stores/conformance.ts";
-import type { SessionPatch } from "../../src/stores/contract.ts";
 import type { RedisClientLike } from "../../src/stores/redis/connection.ts";
 import { redisStore } from "../../src/stores/redis/index.ts";
 import { nodeHarness } from "../adapters/node-harness.ts";
 import { CookieClient } from "../support/client.ts";
+import { newId, setPatch, uniquePrefix } from "../support/patches.ts";
 import { type RedisClusterHandle, startRedisCluster } from "../support/redis-cluster.ts";
 import { redisCommand } from "../support/redis-server.ts";
 
@@ -57,21 +57,9 @@ const CLIENTS: [string, () => RedisClientLike][] = [
   ["ioredis", () => ioredis],
 ];
 
-function uniquePrefix(): string {
-  return `tessera-cluster:${randomBytes(6).toString("base64url")}:`;
-}
-
-function newId(): string {
-  return randomBytes(32).toString("base64url");
-}
-
 /** The store's key for a session id on a cluster: the id's first 3 characters are the hash tag. */
 function clusterKey(prefix: string, id: string): string {
   return `${prefix}{${id.slice(0, 3)}}${id.slice(3)}`;
-}
-
-function setPatch(data: Record<string, unknown>): SessionPatch {
-  return { clear: false, set: new Map(Object.entries(data)), delete: new Set() };
 }
 
 for (const [library, client] of CLIENTS) {

@@ -6,7 +6,6 @@
  * serialization; records it cannot read; the per-user index; and the configuration it refuses.
  */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, describe, test } from "node:test";
 import fc from "fast-check";
 import { Cluster, Redis } from "ioredis";
@@ -16,34 +15,18 @@ import { FlaskFloat } from "../../src/codecs/flask/index.ts";
 import { decodeMsgpack, encodeMsgpack, MsgpackExtension } from "../../src/codecs/msgpack/index.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { runStoreConformance } from "../../src/stores/conformance.ts";
-import type { SessionPatch } from "../../src/stores/contract.ts";
 import type { RedisClientLike } from "../../src/stores/redis/connection.ts";
 import {
   type RedisStore,
   type RedisStoreOptions,
   redisStore,
 } from "../../src/stores/redis/index.ts";
+import { newId, setPatch, uniquePrefix } from "../support/patches.ts";
 import { deleteKeysUnder, ensureRedis } from "../support/redis-server.ts";
 
 const url = await ensureRedis();
 const address = { host: new URL(url).hostname, port: Number(new URL(url).port || 6379) };
 const MINUTE = 60_000;
-
-function uniquePrefix(): string {
-  return `tessera-test:${randomBytes(6).toString("base64url")}:`;
-}
-
-function newId(): string {
-  return randomBytes(32).toString("base64url");
-}
-
-function setPatch(
-  data: Record<string, unknown>,
-  deleted: string[] = [],
-  clear = false,
-): SessionPatch {
-  return { clear, set: new Map(Object.entries(data)), delete: new Set(deleted) };
-}
 
 const nodeRedis6 = await createClient({ url }).connect();
 const nodeRedis5 = await createClientV5({ url }).connect();

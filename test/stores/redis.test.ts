@@ -18,9 +18,9 @@ import { createClient } from "redis";
 import { createClient as createClientV5 } from "redis-v5";
 import { ConfigError, StoreUnavailableError } from "../../src/errors.ts";
 import { runStoreConformance } from "../../src/stores/conformance.ts";
-import type { SessionPatch } from "../../src/stores/contract.ts";
 import type { RedisClientLike } from "../../src/stores/redis/connection.ts";
 import { type RedisStore, redisStore } from "../../src/stores/redis/index.ts";
+import { newId, setPatch, uniquePrefix } from "../support/patches.ts";
 import {
   deleteKeysUnder as deleteKeysUnderAt,
   ensureRedis,
@@ -32,18 +32,6 @@ import {
 const url = await ensureRedis();
 const address = { host: new URL(url).hostname, port: Number(new URL(url).port || 6379) };
 const MINUTE = 60_000;
-
-function uniquePrefix(): string {
-  return `tessera-test:${randomBytes(6).toString("base64url")}:`;
-}
-
-function newId(): string {
-  return randomBytes(32).toString("base64url");
-}
-
-function setPatch(data: Record<string, unknown>, deleted: string[] = []): SessionPatch {
-  return { clear: false, set: new Map(Object.entries(data)), delete: new Set(deleted) };
-}
 
 function deleteKeysUnder(prefix: string): Promise<void> {
   return deleteKeysUnderAt(address, prefix);

@@ -11,6 +11,7 @@ import { ConfigError, StoreUnavailableError } from "../../src/errors.ts";
 import { runStoreConformance } from "../../src/stores/conformance.ts";
 import type { SessionData, SessionPatch, SessionStore } from "../../src/stores/contract.ts";
 import { sqliteStore } from "../../src/stores/sqlite.ts";
+import { setPatch } from "../support/patches.ts";
 
 const tempDir = mkdtempSync(join(tmpdir(), "tessera-sqlite-"));
 after(() => rmSync(tempDir, { recursive: true, force: true }));
@@ -26,10 +27,6 @@ runStoreConformance("sqlite (file)", () => sqliteStore({ path: tempFile() }));
 
 const HOUR = 3_600_000;
 const TABLE = "tessera_sessions";
-
-function setPatch(data: Record<string, unknown>): SessionPatch {
-  return { clear: false, set: new Map(Object.entries(data)), delete: new Set() };
-}
 
 /** A value nested `depth` levels deep, past SQLite's JSON depth limit of 1000 when large. */
 function nested(depth: number): unknown {
