@@ -43,7 +43,10 @@ describe("redis test harness", () => {
   });
 
   test("startRedisCluster: 3 masters, 3 replicas; a killed master fails over", async () => {
-    const cluster = await startRedisCluster();
+    // A node timeout above the 1 s default: under a loaded machine (the suite runs two files at
+    // once, each may start a cluster) a starved master can be failed over spuriously between
+    // the write and the kill, and the write this test checks would be lost with it.
+    const cluster = await startRedisCluster({ nodeTimeoutMs: 3_000 });
     try {
       assert.equal(cluster.nodes.length, 6);
       assert.equal(cluster.nodes.filter((n) => n.role === "master").length, 3);
