@@ -63,14 +63,15 @@ export class RequestScope<T extends FlaskSessionShape<T>> implements FlowRequest
       this.#loading =
         this.#flow.loadNow === undefined
           ? this.#flow.load(this).then((state) => this.#adopt(state))
-          : this.#loadNow(this.#flow.loadNow.bind(this.#flow));
+          : this.#loadNow();
     }
     return this.#loading;
   }
 
-  #loadNow(loadNow: (request: FlowRequest) => SessionState): Promise<Session<T>> {
+  /** For a flow that loads without I/O: no promise callbacks, and no function made per call. */
+  #loadNow(): Promise<Session<T>> {
     try {
-      return Promise.resolve(this.#adopt(loadNow(this)));
+      return Promise.resolve(this.#adopt((this.#flow as Required<SessionFlow>).loadNow(this)));
     } catch (error) {
       return Promise.reject(error);
     }

@@ -17,11 +17,14 @@ export class StoreSessions implements SessionFlow {
   readonly #options: ResolvedOptions;
   readonly #store: SessionStore;
   readonly #ids: IdCookieTransport;
+  /** The store's choice of id for a regenerated session, bound once rather than per request. */
+  readonly #renameTarget: ((fromId: string, freshId: string) => string) | undefined;
 
   constructor(options: ResolvedOptions, store: SessionStore, ids: IdCookieTransport) {
     this.#options = options;
     this.#store = store;
     this.#ids = ids;
+    this.#renameTarget = store.renameTarget?.bind(store);
   }
 
   async load(request: FlowRequest): Promise<SessionState> {
@@ -38,7 +41,6 @@ export class StoreSessions implements SessionFlow {
         break;
       }
     }
-    const store = this.#store;
     return new SessionState(loaded, {
       // Flask-Session keeps `_permanent` in the record, and a record without it (or with
       // False) is not permanent: Flask's reading, so both apps send the same kind of cookie.
@@ -48,7 +50,7 @@ export class StoreSessions implements SessionFlow {
           : this.#options.permanent,
       newSessionPermanent: this.#options.permanent,
       clearKeepsPermanent: this.#options.format === "flask-session",
-      renameTarget: store.renameTarget?.bind(store),
+      renameTarget: this.#renameTarget,
       cookieRotated: rotated,
     });
   }
