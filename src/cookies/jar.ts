@@ -1,10 +1,16 @@
 import type { Keyring } from "../crypto/keyring.ts";
-import { CookieError } from "../errors.ts";
+import { CookieError, ResponseStartedError } from "../errors.ts";
 import type { CookieOptions, DeletionOptions } from "./options.ts";
 import { DEFAULT_PATH } from "./options.ts";
 import { parseAllValues, parseCookieHeader } from "./parse.ts";
 import { serializeDeletion, serializeSetCookie } from "./serialize.ts";
 import { signCookieValue, unsignCookieValue } from "./signing.ts";
+
+/**
+ * The writer a jar keeps for the engine: it queues the session cookie even after `seal()`, while
+ * the response is being started. Not exported from the package: applications use the jar.
+ */
+export let engineWriterOf: (jar: Cookies) => CookieWriter;
 
 /** Shared by every response that sets no cookie, so the common case allocates nothing. */
 const NOTHING_OUTGOING: readonly string[] = Object.freeze([]);
@@ -150,12 +156,20 @@ export class Cookies {
 
   /**
    * Ends the application's part: from now on `set`, `delete` and `setSigned` throw, because the
-   * response has started and a cookie set now could never reach the browser. Returns the writer
-   * the engine keeps for its own cookie, which it sends as part of starting the response.
+   * response has started and a cookie set now could never reach the browser. The engine keeps
+   * writing its own cookie (see engineWriterOf), as part of starting the response.
    */
-  seal(): CookieWriter {
+  seal(): void {
     this.#sealed = true;
-    return this.#writer;
+  }
+
+  /** Forgets every Set-Cookie queued so far: the response that would carry them is not sent. */
+  discardOutgoing(): void {
+    this.#outgoing.clear();
+  }
+
+  static {
+    engineWriterOf = (jar) => jar.#writer;
   }
 
   /** The Set-Cookie header values to send, in the order their cookies were last written. */
@@ -181,8 +195,8 @@ export class Cookies {
 
   #assertOpen(method: string, name: string): void {
     if (this.#sealed) {
-      throw new CookieError(
-        `cookies.${method}(${JSON.stringify(name)}) came after the response started, so the browser would never see it. Set and delete cookies before writing the response (before res.writeHead, res.write or res.end).`,
+      throw new ResponseStartedError(
+        `cookies.${method}(${JSON.stringify(name)}) came after the response started, so the browser would never see it. Set and delete cookies before the response starts (before its status and headers are sent).`,
       );
     }
   }

@@ -29,6 +29,11 @@ export class CookieSessions implements SessionFlow {
     return Promise.resolve(this.loadNow(request));
   }
 
+  /** The session as the request's cookie carries it (the request's changes dropped). */
+  reload(_state: SessionState, request: FlowRequest): Promise<SessionState> {
+    return this.load(request);
+  }
+
   /** The session in the request's cookie, synchronously (there is nothing to wait for). */
   loadNow(request: FlowRequest): SessionState {
     const found = this.#find(request);
@@ -87,18 +92,20 @@ export class CookieSessions implements SessionFlow {
         // secret), dropped so the browser stops sending it. A Flask cookie tessera could not
         // read stays: the Flask app sharing it may read it (a tag of its own, a clock ahead).
         this.#cookie.clear(writer, secure);
+        state.ended();
       }
       return undefined;
     }
     if (state.data.size === 0) {
       // Emptied (`clear()`, or every key deleted): as Flask, no cookie rather than an empty one.
       this.#cookie.clear(writer, secure);
+      state.ended();
       return undefined;
     }
     const createdAt = state.loadedCreatedAt ?? now;
     const expiresAt = expiryFrom(now, createdAt, this.#options);
     const loadedExpiresAt = state.loadedExpiresAt ?? 0;
-    if (!state.unchanged || state.fate === "rename") {
+    if (!state.unchanged || state.fate === "rename" || state.touchRequested) {
       this.#write(state, writer, secure, now, createdAt, expiresAt);
     } else if (this.#options.rolling && expiresAt - loadedExpiresAt >= this.#options.touchAfterMs) {
       this.#write(state, writer, secure, now, createdAt, expiresAt);
@@ -133,6 +140,7 @@ export class CookieSessions implements SessionFlow {
       throw this.#tooBig(data, value, maxAge, secure);
     }
     this.#cookie.write(writer, value, maxAge, secure);
+    state.saved(undefined, createdAt, expiresAt, issuedAt);
   }
 
   /** The error for a session too big for its cookie: the sizes, and what takes the room. */

@@ -24,7 +24,7 @@ import { StoreSessions } from "./store-sessions.ts";
  * The application's session configuration, made once at startup: options are validated and
  * keys derived here, so requests pay for neither. Adapters call `begin` once per request.
  */
-export class SessionManager<T extends FlaskSessionShape<T> = Record<string, SessionValue>> {
+export class SessionManager<T = Record<string, SessionValue>> {
   readonly options: ResolvedOptions;
   readonly #flow: SessionFlow;
 

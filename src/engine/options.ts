@@ -4,7 +4,7 @@ import type { KeyringOptions } from "../crypto/keyring.ts";
 import { Keyring } from "../crypto/keyring.ts";
 import type { Secret } from "../crypto/secret.ts";
 import { ConfigError } from "../errors.ts";
-import type { SessionStore } from "../stores/contract.ts";
+import { keepsCreatedAt, type SessionStore } from "../stores/contract.ts";
 import { sqliteStore } from "../stores/sqlite.ts";
 import { Deadlines } from "../util/deadlines.ts";
 import { type Duration, toMilliseconds } from "../util/duration.ts";
@@ -159,10 +159,12 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
       `format "${format}" keeps the whole session in the cookie, with no store to time out; remove storeTimeout.`,
     );
   }
-  const store = inCookie ? undefined : (options.store ?? sqliteStore());
+  // The embedded store is opened last, once every other setting is known to be right, so a
+  // mistake does not leave a database file behind.
+  const given = inCookie ? undefined : options.store;
   if (
-    store !== undefined &&
-    (typeof store?.get !== "function" || typeof store?.apply !== "function")
+    given !== undefined &&
+    (typeof given?.get !== "function" || typeof given?.apply !== "function")
   ) {
     throw new ConfigError(
       "`store` must be a session store such as sqliteStore() from tessera/sqlite or memoryStore() from tessera/memory; leave it out for the embedded SQLite store.",
@@ -181,9 +183,9 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
       `absoluteLifetime must be at least one second; got ${String(options.absoluteLifetime)}.`,
     );
   }
-  if (absoluteLifetimeMs !== undefined && store?.keepsCreatedAt === false) {
+  if (absoluteLifetimeMs !== undefined && given !== undefined && !keepsCreatedAt(given)) {
     throw new ConfigError(
-      `absoluteLifetime cannot be kept with this ${store.kind} store: its records do not keep when the session began (Flask-Session's layout keeps only the session dict). Leave absoluteLifetime out, or use a layout that keeps it.`,
+      `absoluteLifetime cannot be kept with this ${given.kind} store: its records do not keep when the session began (Flask-Session's layout keeps only the session dict). Leave absoluteLifetime out, or use a layout that keeps it.`,
     );
   }
   const signIds = "signIds" in options ? options.signIds : undefined;
@@ -276,21 +278,22 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
       cause: error,
     });
   }
-  const layout = (store as { readonly layout?: unknown } | undefined)?.layout;
-  if (format === "flask-session" && layout === "hash") {
+  const storeFormat = given?.capabilities?.format;
+  if (given !== undefined && storeFormat !== undefined && storeFormat !== format) {
     throw new ConfigError(
-      'format "flask-session" shares sessions with Flask-Session, whose records this store\'s hash layout cannot hold: use redisStore({ client, layout: "flask-session" }).',
+      storeFormat === "flask-session"
+        ? `This ${given.kind} store keeps Flask-Session's records (redisStore's layout "flask-session"), whose ids Flask reads from its own cookie: use format "flask-session" with it (format here is "${format}").`
+        : format === "flask-session"
+          ? `format "flask-session" shares sessions with Flask-Session, whose records this ${given.kind} store's layout (for format "${storeFormat}") cannot hold: use redisStore({ client, layout: "flask-session" }).`
+          : `format "${format}" cannot use this ${given.kind} store: its records are laid out for format "${storeFormat}" only.`,
     );
   }
-  if (format !== "flask-session" && layout === "flask-session") {
-    throw new ConfigError(
-      `redisStore's layout "flask-session" keeps Flask-Session's records, whose ids Flask reads from its own cookie: use format "flask-session" with it (format here is "${format}").`,
-    );
-  }
+  const keyring = new Keyring(options.secret, options);
+  const store = inCookie ? undefined : (given ?? sqliteStore());
   return {
     format,
     signIds: signIds ?? true,
-    keyring: new Keyring(options.secret, options),
+    keyring,
     store,
     cookie: {
       name,

@@ -1,5 +1,6 @@
-import { Cookies, type CookieWriter } from "../cookies/jar.ts";
-import { type FlaskSessionShape, Session, type SessionState } from "../session/session.ts";
+import { Cookies, type CookieWriter, engineWriterOf } from "../cookies/jar.ts";
+import { ResponseStartedError, TesseraError } from "../errors.ts";
+import { Session, type SessionState } from "../session/session.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { FlowRequest, SessionFlow } from "./session-flow.ts";
 
@@ -28,19 +29,25 @@ const NO_HEADERS: ResponseHeaders = Object.freeze({ setCookie: [], varyCookie: f
  * is lazy (a request that never asks for its session costs no store read) and committing
  * writes at most once, before the adapter lets the response headers go out.
  *
- * Adapters call `commit()` when the response is about to start, or `discard()` when the handler
- * failed before it started (nothing is saved, as in Flask). Either way the scope is sealed:
- * a later change to the session or the cookies throws instead of vanishing.
+ * Adapters call `commit(status)` when the response is about to start, or `discard()` when the
+ * handler failed before it started (nothing is saved). Either way the scope is sealed: a later
+ * change to the session or the cookies throws instead of vanishing.
+ *
+ * Frameworks whose session must be ready before the handler runs (Express's `req.session`)
+ * call `load()` up front: that session counts as used only once the application touches it, so
+ * an untouched one costs no write, sends no cookie and adds no `Vary`, as with lazy loading.
  */
-export class RequestScope<T extends FlaskSessionShape<T>> implements FlowRequest {
+export class RequestScope<T> implements FlowRequest {
   readonly cookies: Cookies;
   readonly requestIsSecure: boolean;
   readonly #flow: SessionFlow;
   #loading: Promise<Session<T>> | undefined;
   #state: SessionState | undefined;
   #finished = false;
-  /** The engine's own way to write its cookie once the jar is sealed for the application. */
-  #writer: CookieWriter | undefined;
+  /** `session()` was called while a load was in flight: the landed session counts as used. */
+  #used = false;
+  /** The engine's own way to write its cookie, which works after the jar is sealed. */
+  readonly #writer: CookieWriter;
 
   constructor(request: RequestInfo, options: ResolvedOptions, flow: SessionFlow) {
     this.#flow = flow;
@@ -51,6 +58,7 @@ export class RequestScope<T extends FlaskSessionShape<T>> implements FlowRequest
       requestIsSecure: this.requestIsSecure,
       keyring: options.keyring,
     });
+    this.#writer = engineWriterOf(this.cookies);
   }
 
   /**
@@ -59,6 +67,15 @@ export class RequestScope<T extends FlaskSessionShape<T>> implements FlowRequest
    * adopted.
    */
   session(): Promise<Session<T>> {
+    const loading = this.load();
+    // Asked for by the application: the response depends on it from here on.
+    if (this.#state !== undefined) this.#state.accessed = true;
+    else this.#used = true;
+    return loading;
+  }
+
+  /** The session, loaded if need be, without counting as a use of it (see the class notes). */
+  load(): Promise<Session<T>> {
     if (this.#loading === undefined) {
       this.#loading =
         this.#flow.loadNow === undefined
@@ -79,46 +96,93 @@ export class RequestScope<T extends FlaskSessionShape<T>> implements FlowRequest
 
   #adopt(state: SessionState): Session<T> {
     this.#state = state;
+    if (this.#used) state.accessed = true;
     if (this.#finished) state.sealed = true;
     return new Session<T>(state);
   }
 
   /**
+   * Stores what the request changed so far, now, rather than when the response starts (for
+   * express-session's `save()`, a long-lived request, or a WebSocket upgrade). Later changes
+   * are measured from what this stored, and the commit writes only those.
+   */
+  async save(): Promise<void> {
+    this.#assertOpen("save()");
+    await this.session();
+    const state = this.#state as SessionState;
+    this.#assertOpen("save()");
+    state.recordInPlaceChanges();
+    await this.#flow.save(state, this, this.#writer, Date.now());
+  }
+
+  /**
+   * Drops the request's changes and reads the session again as it is kept now. Resolves false
+   * when it is gone (never stored, destroyed or expired): the request goes on with a new one.
+   */
+  async reload(): Promise<boolean> {
+    this.#assertOpen("reload()");
+    await this.session();
+    const state = this.#state as SessionState;
+    const fresh = await this.#flow.reload(state, this);
+    this.#assertOpen("reload()");
+    state.adopt(fresh);
+    state.accessed = true;
+    return fresh.loaded;
+  }
+
+  /**
    * Persists what the request changed and returns the headers to add. Synchronous when no
    * store call is needed (the common read-only request), so the adapter can send at once.
+   *
+   * `status` is the response's status code: an error response (500 and above) saves nothing,
+   * whichever framework turned the handler's failure into it, and sends no cookie of tessera's.
    */
-  commit(): ResponseHeaders | Promise<ResponseHeaders> {
+  commit(status?: number): ResponseHeaders | Promise<ResponseHeaders> {
     if (this.#finished) {
-      throw new Error(
+      throw new TesseraError(
+        "TESSERA_ALREADY_COMMITTED",
         "This request's session was already committed or discarded; commit() runs once, when the response is about to be sent.",
       );
     }
+    if (status !== undefined && status >= 500) {
+      this.discard();
+      return NO_HEADERS;
+    }
     if (this.#loading !== undefined && this.#state === undefined) {
       // The handler asked for the session but the response started before the load finished.
-      return this.#loading.then(() => this.commit());
+      return this.#loading.then(() => this.commit(status));
     }
     this.#seal();
     const state = this.#state;
-    if (state === undefined) return this.#headers();
-    const pending = this.#flow.save(state, this, this.#writer as CookieWriter, Date.now());
-    return pending === undefined ? this.#headers() : pending.then(() => this.#headers());
+    if (state === undefined || !state.accessed) return this.#headers(false);
+    state.recordInPlaceChanges();
+    const pending = this.#flow.save(state, this, this.#writer, Date.now());
+    return pending === undefined ? this.#headers(true) : pending.then(() => this.#headers(true));
   }
 
-  /** The handler failed before its response started: save nothing, send no session cookie. */
+  /** The handler failed before its response started: save nothing, send no cookie of tessera's. */
   discard(): void {
     this.#seal();
+    this.cookies.discardOutgoing();
   }
 
   #seal(): void {
     this.#finished = true;
     if (this.#state !== undefined) this.#state.sealed = true;
-    this.#writer = this.cookies.seal();
+    this.cookies.seal();
   }
 
-  #headers(): ResponseHeaders {
+  #headers(varyCookie: boolean): ResponseHeaders {
     const setCookie = this.cookies.outgoing;
-    const varyCookie = this.#state !== undefined;
     return setCookie.length === 0 && !varyCookie ? NO_HEADERS : { setCookie, varyCookie };
+  }
+
+  #assertOpen(call: string): void {
+    if (this.#finished) {
+      throw new ResponseStartedError(
+        `session.${call} came after the response started, so the change could reach neither the store nor the browser. Call it before the response starts (before its status and headers are sent).`,
+      );
+    }
   }
 }
 

@@ -22,6 +22,11 @@ export interface SessionFlow {
    */
   loadNow?(request: FlowRequest): SessionState;
   /**
+   * The session as it is kept now, for `state`'s baseline (its stored record, or the request's
+   * cookie), with the request's changes dropped; a new empty session when it is gone.
+   */
+  reload(state: SessionState, request: FlowRequest): Promise<SessionState>;
+  /**
    * Persists what the request changed and queues the session cookie on `writer`; undefined when
    * nothing asynchronous is needed (the common read-only request).
    */

@@ -41,6 +41,19 @@ export class StoreSessions implements SessionFlow {
         break;
       }
     }
+    return this.#stateOf(loaded, rotated);
+  }
+
+  /** The session under the baseline's id as the store holds it now (the request's changes dropped). */
+  async reload(state: SessionState): Promise<SessionState> {
+    const id = state.loadedId;
+    if (id === undefined) return this.#stateOf(undefined, false);
+    const record = await this.#call("get", (store) => store.get(id));
+    const alive = record !== undefined && isAlive(record, Date.now(), this.#options);
+    return this.#stateOf(alive ? { id, ...record } : undefined, false);
+  }
+
+  #stateOf(loaded: (StoredSession & { id: string }) | undefined, rotated: boolean): SessionState {
     return new SessionState(loaded, {
       // Flask-Session keeps `_permanent` in the record, and a record without it (or with
       // False) is not permanent: Flask's reading, so both apps send the same kind of cookie.
@@ -78,7 +91,7 @@ export class StoreSessions implements SessionFlow {
       case "destroy":
         return this.#call("destroy", (store) => store.destroy(loadedId)).then(() => {
           if (holdsNewData(state)) return this.#create(writer, state, state.changes, now, secure);
-          this.#ids.clear(writer, secure);
+          this.#end(writer, state, secure);
         });
       case "rename":
         // One atomic store call moves the record and applies this request's changes, so a
@@ -88,8 +101,9 @@ export class StoreSessions implements SessionFlow {
         ).then((renamed) => {
           // The record is gone (destroyed by a logout meanwhile, or expired): the session is
           // over, and regenerating must not bring it back under a new id.
-          if (renamed) this.#sendId(writer, state, expiresAt, now, secure);
-          else this.#ids.clear(writer, secure);
+          if (!renamed) return this.#end(writer, state, secure);
+          this.#sendId(writer, state, expiresAt, now, secure);
+          state.saved(state.id, loadedCreatedAt, expiresAt);
         });
       case "keep":
         if (!state.unchanged) {
@@ -99,25 +113,39 @@ export class StoreSessions implements SessionFlow {
           ).then((written) => {
             // The record was destroyed while this request ran (logout elsewhere): the session
             // is over, and this late write must not bring it back.
-            if (!written) this.#ids.clear(writer, secure);
-            else if (state.permanent || state.cookieRotated || changes.set.has(PERMANENT_KEY)) {
+            if (!written) return this.#end(writer, state, secure);
+            if (state.permanent || state.cookieRotated || changes.set.has(PERMANENT_KEY)) {
               this.#sendId(writer, state, expiresAt, now, secure);
             }
+            state.saved(loadedId, loadedCreatedAt, expiresAt);
           });
         }
-        if (this.#options.rolling && expiresAt - loadedExpiresAt >= this.#options.touchAfterMs) {
+        if (
+          state.touchRequested ||
+          (this.#options.rolling && expiresAt - loadedExpiresAt >= this.#options.touchAfterMs)
+        ) {
           return this.#call("touch", (store) => store.touch(loadedId, expiresAt)).then(() => {
             if (state.permanent || state.cookieRotated)
               this.#sendId(writer, state, expiresAt, now, secure);
+            state.saved(loadedId, loadedCreatedAt, expiresAt);
           });
         }
-        if (state.cookieRotated) this.#sendId(writer, state, loadedExpiresAt, now, secure);
+        if (state.cookieRotated) {
+          this.#sendId(writer, state, loadedExpiresAt, now, secure);
+          state.saved(loadedId, loadedCreatedAt, loadedExpiresAt);
+        }
         return undefined;
     }
   }
 
   close(): Promise<void> {
     return this.#store.close();
+  }
+
+  /** The session is over (destroyed, or gone from the store meanwhile): drop its cookie. */
+  #end(writer: CookieWriter, state: SessionState, secure: boolean): void {
+    this.#ids.clear(writer, secure);
+    state.ended();
   }
 
   #create(
@@ -131,11 +159,16 @@ export class StoreSessions implements SessionFlow {
     const id = state.id;
     if (this.#options.format === "flask-session" && !patch.set.has(PERMANENT_KEY)) {
       // Flask reads a missing flag as "not permanent": the record says which it is.
-      patch.recordSet(PERMANENT_KEY, state.permanent);
+      const permanent = state.permanent;
+      state.data.set(PERMANENT_KEY, permanent);
+      patch.recordSet(PERMANENT_KEY, permanent);
     }
     return this.#call("apply", (store) =>
       store.apply(id, patch, { expiresAt, createdAt: now, mustExist: false }),
-    ).then(() => this.#sendId(writer, state, expiresAt, now, secure));
+    ).then(() => {
+      this.#sendId(writer, state, expiresAt, now, secure);
+      state.saved(id, now, expiresAt);
+    });
   }
 
   #sendId(

@@ -1,4 +1,9 @@
-import { StoreUnavailableError } from "../errors.ts";
+import {
+  isCallerError,
+  SessionValueError,
+  StoreUnavailableError,
+  TesseraError,
+} from "../errors.ts";
 import type { Deadlines } from "../util/deadlines.ts";
 
 interface Outcomes {
@@ -41,14 +46,14 @@ function outcomesOf(operation: string, storeKind: string, deadlines: Deadlines):
           `The ${storeKind} session store did not answer ${operation} within ${deadlines.limitMs} ms; check that it is running and reachable (the storeTimeout option sets this limit).`,
         ),
       failed: (error) => {
-        // A value the store cannot encode is the application's bug, not an outage: it stays a
-        // TypeError or RangeError (a 500 with the message pointing at the key), never a 503.
-        if (
-          error instanceof StoreUnavailableError ||
-          error instanceof TypeError ||
-          error instanceof RangeError
-        ) {
-          return error;
+        // A value the store cannot encode is the application's bug, not an outage: a 500 with
+        // the message naming the key, never a 503. tessera's own errors say which they are.
+        if (error instanceof TesseraError) return error;
+        if (isCallerError(error)) {
+          return new SessionValueError(
+            `The ${storeKind} session store could not store a value during ${operation}: ${(error as Error).message}`,
+            { cause: error },
+          );
         }
         return new StoreUnavailableError(
           operation,

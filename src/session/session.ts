@@ -1,6 +1,6 @@
 import type { FlaskFloat, FlaskTuple, FlaskUUID, Markup } from "../codecs/flask/tagged-json.ts";
 import { newSessionId } from "../crypto/session-id.ts";
-import { TesseraError } from "../errors.ts";
+import { ResponseStartedError, SessionValueError, TesseraError } from "../errors.ts";
 import type { SessionData } from "../stores/contract.ts";
 import { ChangeSet } from "./changes.ts";
 import { FLASHES_KEY, type Flash, readFlash, storedFlashes } from "./flash.ts";
@@ -53,52 +53,80 @@ export interface SessionStateOptions {
 /**
  * Everything the engine needs to commit a session; the public `Session` is a thin typed view
  * over it, so the bookkeeping stays out of the user's autocomplete.
+ *
+ * The `loaded…` fields are the baseline: what the store (or the cookie) holds as far as this
+ * request knows. A save in the middle of the request (`RequestScope.save`) moves the baseline
+ * with `saved()` or `ended()`, so what the request changes afterwards is measured from there.
  */
 export class SessionState {
-  /** Whether the request's cookie led to a live session. */
-  readonly loaded: boolean;
-  /** The id of the record this request loaded, if one was found. */
-  readonly loadedId: string | undefined;
-  readonly loadedCreatedAt: number | undefined;
-  readonly loadedExpiresAt: number | undefined;
-  readonly loadedIssuedAt: number | undefined;
+  /** Whether the baseline is a live session (false: new, or ended by a save). */
+  loaded = false;
+  /** The id of the record the baseline is, if any. */
+  loadedId: string | undefined;
+  loadedCreatedAt: number | undefined;
+  loadedExpiresAt: number | undefined;
+  loadedIssuedAt: number | undefined;
+  /** The cookie was signed or sealed with an older secret: send it again with the newest. */
+  cookieRotated = false;
   defaultPermanent: boolean;
   readonly newSessionPermanent: boolean;
   readonly clearKeepsPermanent: boolean;
   readonly idless: boolean;
-  readonly cookieRotated: boolean;
   readonly keepsBigInts: boolean;
-  data: Map<string, unknown>;
-  /** Made on the first change: most requests only read. */
-  #changes: ChangeSet | undefined;
+  /**
+   * Whether the application looked at or changed the session. An adapter that loads every
+   * request's session up front (Express, Fastify, Hono) leaves an untouched one alone: no
+   * touch, no cookie and no `Vary: Cookie`, exactly as if it had never been loaded.
+   */
+  accessed = false;
+  /** The application asked for the expiry to move now (`touch()`), whatever `touchAfter` says. */
+  touchRequested = false;
   fate: OriginalFate = "keep";
   /** Set when the commit starts: later changes could not reach the store or the client. */
   sealed = false;
+  #data = new Map<string, unknown>();
+  /** Made on the first change: most requests only read. */
+  #changes: ChangeSet | undefined;
   #id: string | undefined;
-
+  /** Values handed out by reference, with their JSON then, to find changes made in place. */
+  #watched: Map<string, { value: object; json: string | undefined }> | undefined;
   readonly #renameTarget: ((fromId: string, freshId: string) => string) | undefined;
 
   constructor(loaded: LoadedSession | undefined, options: SessionStateOptions) {
     this.#renameTarget = options.renameTarget;
-    this.loaded = loaded !== undefined;
-    this.loadedId = loaded?.id;
-    this.loadedCreatedAt = loaded?.createdAt;
-    this.loadedExpiresAt = loaded?.expiresAt;
-    this.#id = loaded?.id;
-    this.data = new Map();
-    if (loaded !== undefined) {
-      const stored = loaded.data;
-      for (const key in stored) {
-        if (Object.hasOwn(stored, key)) this.data.set(key, stored[key]);
-      }
-    }
-    this.loadedIssuedAt = loaded?.issuedAt;
     this.defaultPermanent = options.defaultPermanent;
     this.newSessionPermanent = options.newSessionPermanent ?? options.defaultPermanent;
     this.clearKeepsPermanent = options.clearKeepsPermanent ?? false;
     this.idless = options.idless ?? false;
-    this.cookieRotated = options.cookieRotated ?? false;
     this.keepsBigInts = options.keepsBigInts ?? false;
+    this.#begin(loaded, options.cookieRotated ?? false);
+  }
+
+  #begin(loaded: LoadedSession | undefined, rotated: boolean): void {
+    this.loaded = loaded !== undefined;
+    this.loadedId = loaded?.id;
+    this.loadedCreatedAt = loaded?.createdAt;
+    this.loadedExpiresAt = loaded?.expiresAt;
+    this.loadedIssuedAt = loaded?.issuedAt;
+    this.cookieRotated = rotated;
+    this.#id = loaded?.id;
+    this.#data = new Map();
+    if (loaded !== undefined) {
+      const stored = loaded.data;
+      for (const key in stored) {
+        if (Object.hasOwn(stored, key)) this.#data.set(key, stored[key]);
+      }
+    }
+    this.#changes = undefined;
+    this.#watched = undefined;
+    this.fate = "keep";
+    this.touchRequested = false;
+  }
+
+  /** The session's data. Reading it counts as using the session. */
+  get data(): Map<string, unknown> {
+    this.accessed = true;
+    return this.#data;
   }
 
   /** What this request changed, key by key. */
@@ -114,6 +142,7 @@ export class SessionState {
 
   /** The id the client holds after this response; a new session draws one on first need. */
   get id(): string {
+    this.accessed = true;
     if (this.idless) {
       throw new TesseraError(
         "TESSERA_NO_SESSION_ID",
@@ -126,14 +155,16 @@ export class SessionState {
 
   /** Starts over (a new id, for stored sessions); `keepData` distinguishes regenerate from destroy. */
   replaceId(keepData: boolean): void {
+    this.accessed = true;
     if (this.loaded) {
       // Destroy wins over an earlier regenerate: renaming would carry the old data along.
       if (!keepData) this.fate = "destroy";
       else if (this.fate === "keep") this.fate = "rename";
     }
     if (!keepData) {
-      this.data = new Map();
+      this.#data = new Map();
       this.#changes = undefined;
+      this.#watched = undefined;
       // What follows is a new session, permanent or not as new sessions are configured.
       this.defaultPermanent = this.newSessionPermanent;
     }
@@ -149,6 +180,89 @@ export class SessionState {
   get permanent(): boolean {
     const stored = this.data.get(PERMANENT_KEY);
     return typeof stored === "boolean" ? stored : this.defaultPermanent;
+  }
+
+  /**
+   * Remembers a value handed out by reference (an Express or Fastify `req.session.cart` read),
+   * so that a change made to it in place (`cart.push(item)`) is found when the session is saved,
+   * as express-session finds it. The typed Session API leaves this to `markModified`.
+   */
+  watch(key: string, value: object): void {
+    this.#watched ??= new Map();
+    if (this.#watched.get(key)?.value === value) return;
+    this.#watched.set(key, { value, json: jsonOf(value) });
+  }
+
+  /** Records every watched value whose JSON changed since it was handed out. */
+  recordInPlaceChanges(): void {
+    if (this.#watched === undefined) return;
+    for (const [key, watched] of this.#watched) {
+      if (this.#data.get(key) !== watched.value) continue;
+      const json = jsonOf(watched.value);
+      // A value with no JSON (a cycle) counts as changed: the store then says what is wrong.
+      if (json === undefined || json !== watched.json) this.changes.recordSet(key, watched.value);
+    }
+  }
+
+  /**
+   * The request's changes are stored (or sent in the cookie): this is the baseline now, and
+   * later changes in the same request are measured from it.
+   */
+  saved(
+    id: string | undefined,
+    createdAt: number | undefined,
+    expiresAt: number,
+    issuedAt?: number,
+  ): void {
+    this.loaded = true;
+    this.loadedId = id;
+    this.loadedCreatedAt = createdAt;
+    this.loadedExpiresAt = expiresAt;
+    this.loadedIssuedAt = issuedAt;
+    this.cookieRotated = false;
+    this.fate = "keep";
+    this.#changes = undefined;
+    this.touchRequested = false;
+    if (this.#watched !== undefined) {
+      for (const watched of this.#watched.values()) watched.json = jsonOf(watched.value);
+    }
+  }
+
+  /**
+   * The session ended while saving (destroyed, or gone from the store meanwhile): what follows
+   * is a new, empty session, which a late change must not turn back into the old one.
+   */
+  ended(): void {
+    this.#begin(undefined, false);
+    this.defaultPermanent = this.newSessionPermanent;
+  }
+
+  /** Takes over what `fresh` loaded (a reload): the request's changes are dropped. */
+  adopt(fresh: SessionState): void {
+    this.#begin(
+      fresh.loaded
+        ? {
+            ...(fresh.loadedId === undefined ? {} : { id: fresh.loadedId }),
+            data: Object.fromEntries(fresh.#data),
+            createdAt: fresh.loadedCreatedAt,
+            expiresAt: fresh.loadedExpiresAt ?? 0,
+            issuedAt: fresh.loadedIssuedAt,
+          }
+        : undefined,
+      fresh.cookieRotated,
+    );
+    this.defaultPermanent = fresh.defaultPermanent;
+  }
+}
+
+/** The JSON of a watched value, or undefined when it has none (a cycle). */
+function jsonOf(value: object): string | undefined {
+  try {
+    return JSON.stringify(value, (_key, item: unknown) =>
+      typeof item === "bigint" ? `${item}n` : item,
+    );
+  } catch {
+    return undefined;
   }
 }
 
@@ -197,7 +311,7 @@ type Key<T> = Exclude<keyof T & string, ReservedKey>;
  * the response is sent. `Session<{ username: string }>` makes `get("username")` a string and
  * `get("usrename")` a compile error.
  */
-export class Session<T extends FlaskSessionShape<T> = Record<string, SessionValue>> {
+export class Session<T = Record<string, SessionValue>> {
   readonly #state: SessionState;
 
   constructor(state: SessionState) {
@@ -214,6 +328,7 @@ export class Session<T extends FlaskSessionShape<T> = Record<string, SessionValu
 
   /** True until the session has been stored: no record was found for this request. */
   get isNew(): boolean {
+    this.#state.accessed = true;
     return !this.#state.loaded || this.#state.fate === "destroy";
   }
 
@@ -221,6 +336,16 @@ export class Session<T extends FlaskSessionShape<T> = Record<string, SessionValu
   get createdAt(): Date | undefined {
     const createdAt = this.#state.loadedCreatedAt;
     return createdAt === undefined || this.isNew ? undefined : new Date(createdAt);
+  }
+
+  /**
+   * Moves the session's expiry (and re-sends a permanent session's cookie) when the response
+   * is sent, even within `touchAfter` of the last refresh: for a "keep me signed in" ping.
+   */
+  touch(): this {
+    this.#assertOpen("touch()");
+    this.#state.touchRequested = true;
+    return this;
   }
 
   get<K extends Key<T>>(key: K): T[K] | undefined {
@@ -384,9 +509,10 @@ export class Session<T extends FlaskSessionShape<T> = Record<string, SessionValu
   /** Throws once the commit has started. Callers that name a key check `sealed` first, so the
    * message is built only when it is thrown, not on every call. */
   #assertOpen(call: string): void {
+    this.#state.accessed = true;
     if (this.#state.sealed) {
-      throw new Error(
-        `session.${call} came after the response started, so the change could reach neither the store nor the browser. Change the session before writing the response (before res.writeHead, res.write or res.end).`,
+      throw new ResponseStartedError(
+        `session.${call} came after the response started, so the change could reach neither the store nor the browser. Change the session before the response starts (before its status and headers are sent).`,
       );
     }
   }
@@ -398,26 +524,26 @@ export class Session<T extends FlaskSessionShape<T> = Record<string, SessionValu
  */
 function assertStorable(key: string, value: unknown, keepsBigInts: boolean): void {
   if (typeof key !== "string" || key.length === 0) {
-    throw new TypeError(`Session keys must be non-empty strings; got ${String(key)}.`);
+    throw new SessionValueError(`Session keys must be non-empty strings; got ${String(key)}.`);
   }
   switch (typeof value) {
     case "undefined":
-      throw new TypeError(
+      throw new SessionValueError(
         `session.set(${JSON.stringify(key)}, undefined): a session cannot hold undefined; use session.delete(${JSON.stringify(key)}) to remove the key.`,
       );
     case "bigint":
       if (keepsBigInts) return;
-      throw new TypeError(
+      throw new SessionValueError(
         `session.set(${JSON.stringify(key)}, …): a bigint cannot be stored here (JSON has no integers beyond 2^53); store it as a string, or use format "flask", whose cookie keeps Python ints of any size.`,
       );
     case "function":
     case "symbol":
-      throw new TypeError(
+      throw new SessionValueError(
         `session.set(${JSON.stringify(key)}, …): a ${typeof value} cannot be stored in a session; store strings, numbers, booleans, null, arrays or plain objects.`,
       );
     case "number":
       if (!Number.isFinite(value)) {
-        throw new TypeError(
+        throw new SessionValueError(
           `session.set(${JSON.stringify(key)}, ${value}): only finite numbers survive storage as JSON.`,
         );
       }

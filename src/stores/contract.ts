@@ -65,15 +65,58 @@ export interface ListOptions {
   readonly limit?: number;
 }
 
-export interface SessionStore {
-  /** A short name for messages and the CLI, such as "sqlite" or "memory". */
-  readonly kind: string;
+/**
+ * What a store can do beyond the operations every store has, declared by the store rather than
+ * guessed from the methods it happens to have. A store that declares nothing keeps creation
+ * times, holds the records of any server-side format, and has no user index.
+ */
+export interface StoreCapabilities {
   /**
    * False for a store whose records do not keep their creation time (Flask-Session's layout):
    * `createdAt` then reads as the time of the read, and an absolute lifetime cannot be kept, so
-   * configuring one is refused at startup. Undefined means true.
+   * configuring one is refused at startup. Default true.
    */
   readonly keepsCreatedAt?: boolean;
+  /**
+   * The one session format the store's records are laid out for, when it is not any:
+   * `"flask-session"` for Flask-Session's own records (a Flask app reads them, and only
+   * Flask-Session's id cookie leads to them), `"id"` for a layout only tessera's own cookie
+   * should use. The engine refuses the other formats at startup.
+   */
+  readonly format?: "id" | "flask-session";
+  /** `listByUser` and `revokeUser` work: the store implements UserIndex. Default false. */
+  readonly userIndex?: boolean;
+}
+
+/** A user's id, as the session keeps it: `revokeUser(42)` and `revokeUser("42")` are the same. */
+export type UserId = string | number;
+
+/** The per-user index of a store that declares `capabilities.userIndex`: "log out everywhere". */
+export interface UserIndex {
+  /** The live sessions of one user. */
+  listByUser(userId: UserId): AsyncIterable<SessionSummary>;
+  /** Ends every session of one user; resolves to how many ended. */
+  revokeUser(userId: UserId): Promise<number>;
+}
+
+/** A store with a per-user index. */
+export interface UserIndexStore extends SessionStore, UserIndex {}
+
+/** Whether `store` declares a per-user index (so `listByUser` and `revokeUser` work). */
+export function hasUserIndex(store: SessionStore | undefined): store is UserIndexStore {
+  return store?.capabilities?.userIndex === true;
+}
+
+/** Whether `store` keeps when each session began (an absolute lifetime needs it). */
+export function keepsCreatedAt(store: SessionStore): boolean {
+  return store.capabilities?.keepsCreatedAt !== false;
+}
+
+export interface SessionStore {
+  /** A short name for messages and the CLI, such as "sqlite" or "memory". */
+  readonly kind: string;
+  /** What the store can do beyond the operations below; see StoreCapabilities. */
+  readonly capabilities?: StoreCapabilities;
 
   /** The live record for this id, or undefined when there is none (or it has expired). */
   get(id: string): Promise<StoredSession | undefined>;

@@ -2,6 +2,7 @@
  * The JSON handling shared by stores that keep session data as a JSON string (memory, sqlite):
  * reading a stored string back without trusting it, and applying a patch to it.
  */
+import { ArgumentError, SessionValueError } from "../errors.ts";
 import type { ListOptions, SessionData, SessionPatch } from "./contract.ts";
 
 /**
@@ -33,21 +34,21 @@ export function serializePatchedData(stored: SessionData | undefined, patch: Ses
   try {
     return JSON.stringify(Object.fromEntries(data));
   } catch (error) {
-    throw new TypeError(describeUnserializable(patch, error), { cause: error });
+    throw new SessionValueError(describeUnserializable(patch, error), { cause: error });
   }
 }
 
 /**
  * One session value as JSON, for stores that keep each key separately (Redis hash fields).
  * Undefined (which JSON cannot hold) comes back as undefined, and the caller drops the key, as
- * JSON.stringify drops it from a whole object. A value that cannot be stored is a TypeError
+ * JSON.stringify drops it from a whole object. A value that cannot be stored is a SessionValueError
  * naming its key, like `serializePatchedData`.
  */
 export function serializeSessionValue(key: string, value: unknown): string | undefined {
   try {
     return JSON.stringify(value);
   } catch (error) {
-    throw new TypeError(
+    throw new SessionValueError(
       describeUnserializable(
         { clear: false, set: new Map([[key, value]]), delete: new Set() },
         error,
@@ -75,7 +76,7 @@ export function listLimit(options: ListOptions | undefined): number {
   const limit = options?.limit;
   if (limit === undefined) return Number.POSITIVE_INFINITY;
   if (!Number.isInteger(limit) || limit < 0) {
-    throw new RangeError(
+    throw new ArgumentError(
       `list limit must be a non-negative integer; got ${String(limit)}. Leave it out to list every session`,
     );
   }

@@ -5,6 +5,7 @@
  * cost of a session write stays that of one UPDATE however large the session is.
  */
 import type { StatementSync } from "node:sqlite";
+import { SessionValueError } from "../errors.ts";
 import type { SessionPatch } from "./contract.ts";
 
 /**
@@ -64,7 +65,7 @@ export class PatchStatements {
     for (const [key, value] of patch.set) {
       const json = JSON.stringify(value);
       if (json === undefined) {
-        throw new TypeError(
+        throw new SessionValueError(
           `session value for key ${JSON.stringify(key)} cannot be stored: session values must be JSON-compatible (strings, numbers, booleans, null, arrays and plain objects)`,
         );
       }

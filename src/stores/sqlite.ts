@@ -12,8 +12,8 @@
  */
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { ConfigError, StoreUnavailableError, TesseraError } from "../errors.ts";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { ConfigError, isCallerError, StoreUnavailableError, TesseraError } from "../errors.ts";
 import { type Duration, toMilliseconds } from "../util/duration.ts";
 import type {
   ApplyOptions,
@@ -99,11 +99,7 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
       return body();
     } catch (error) {
       // Our own errors (a value that is not JSON, a bad list limit) are the caller's to fix.
-      if (
-        error instanceof TesseraError ||
-        error instanceof TypeError ||
-        error instanceof RangeError
-      ) {
+      if (error instanceof TesseraError || isCallerError(error)) {
         throw error;
       }
       const reason = error instanceof Error ? error.message : String(error);
@@ -275,7 +271,35 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
   };
 }
 
+/**
+ * node:sqlite, fetched when a store opens rather than imported by this module: an application
+ * on Redis, on cookie sessions, or on a runtime without it (Bun, workerd) never loads it.
+ */
+function nodeSqlite(): typeof import("node:sqlite") {
+  let sqlite: typeof import("node:sqlite") | undefined;
+  try {
+    sqlite = globalThis.process?.getBuiltinModule?.("node:sqlite");
+  } catch {
+    sqlite = undefined;
+  }
+  if (sqlite?.DatabaseSync === undefined) {
+    throw new ConfigError(
+      `The SQLite session store (sqliteStore, the default when no store is given) needs node:sqlite, which this runtime (${runtimeName()}) does not provide; Node.js 22.13 or newer and Deno 2.2 or newer do. Pass another store (memoryStore() from tessera/memory for one process, redisStore() from tessera/redis for many), or keep the session in its cookie with format "flask" or "sealed", which needs no store.`,
+    );
+  }
+  return sqlite;
+}
+
+function runtimeName(): string {
+  const versions = globalThis.process?.versions as Record<string, string | undefined> | undefined;
+  if (versions?.bun !== undefined) return `Bun ${versions.bun}`;
+  if (versions?.deno !== undefined) return `Deno ${versions.deno}`;
+  if (globalThis.navigator?.userAgent === "Cloudflare-Workers") return "Cloudflare Workers";
+  return versions?.node === undefined ? "this JavaScript runtime" : `Node.js ${versions.node}`;
+}
+
 function openDatabase(path: string, synchronous: "NORMAL" | "FULL", busyMs: number): DatabaseSync {
+  const { DatabaseSync } = nodeSqlite();
   const inMemory = path === ":memory:" || path === "";
   try {
     if (!inMemory) mkdirSync(dirname(path), { recursive: true });

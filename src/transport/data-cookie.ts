@@ -39,7 +39,7 @@ export interface DataCookieCodec {
   readonly clearsUnreadable: boolean;
   decode(value: string): CookieSession | undefined;
   /**
-   * The cookie value for `data`. Throws a TypeError naming the place of a value the format
+   * The cookie value for `data`. Throws a SessionValueError naming the place of a value the format
    * cannot hold.
    */
   encode(data: SessionData, times: CookieTimes): string;

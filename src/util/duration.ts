@@ -1,8 +1,11 @@
 /**
  * Durations as users write them: a number of seconds (as Flask's `max_age`), or a string with a
  * unit ("500ms", "30s", "15m", "12h", "31d", "2w"). The template-literal type turns a typo such
- * as `"7days"` into a compile error; the runtime check catches the same mistake from config files.
+ * as `"7days"` into a compile error; the runtime check catches the same mistake from config files
+ * (a ConfigError).
  */
+import { ConfigError } from "../errors.ts";
+
 export type DurationUnit = "ms" | "s" | "m" | "h" | "d" | "w";
 export type Duration = number | `${number}${DurationUnit}`;
 
@@ -21,7 +24,7 @@ const DURATION_PATTERN = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$/;
 export function toMilliseconds(duration: Duration | string, what = "duration"): number {
   if (typeof duration === "number") {
     if (!Number.isFinite(duration) || duration < 0) {
-      throw new RangeError(
+      throw new ConfigError(
         `${what} must be a non-negative number of seconds or a string such as "7d"; got ${String(duration)}`,
       );
     }
@@ -29,7 +32,7 @@ export function toMilliseconds(duration: Duration | string, what = "duration"): 
   }
   const match = typeof duration === "string" ? DURATION_PATTERN.exec(duration) : null;
   if (!match) {
-    throw new RangeError(
+    throw new ConfigError(
       `${what} ${JSON.stringify(duration)} is not a duration: use seconds (a number) or a number with one of the units ms, s, m, h, d, w, such as "31d"`,
     );
   }

@@ -10,6 +10,7 @@ import {
 } from "../../src/codecs/flask/index.ts";
 import { Signer } from "../../src/codecs/flask/signer.ts";
 import { compareCodePoints, parseTaggedJson } from "../../src/codecs/flask/tagged-json.ts";
+import { SessionValueError } from "../../src/errors.ts";
 import { flaskData, readBack } from "./flask-arbitraries.ts";
 
 const SECRET = "flask-codec-test-secret-0123456789abc";
@@ -60,14 +61,14 @@ describe("Flask codec", () => {
     assert.deepEqual([...keys].sort(compareCodePoints), ["", "A", "z", "é", "\uffff", "😀"]);
   });
 
-  test("unstorable values are a TypeError naming where they are", () => {
+  test("unstorable values are a SessionValueError naming where they are", () => {
     const write = (data: Record<string, unknown>) =>
       encodeFlaskSession(data as Record<string, FlaskValue>, { secrets: SECRET });
     assert.throws(() => write({ a: [1, Number.NaN] }), /value\["a"\]\[1\]: NaN/);
-    assert.throws(() => write({ a: Number.POSITIVE_INFINITY }), TypeError);
-    assert.throws(() => write({ a: undefined }), TypeError);
+    assert.throws(() => write({ a: Number.POSITIVE_INFINITY }), SessionValueError);
+    assert.throws(() => write({ a: undefined }), SessionValueError);
     assert.throws(() => write({ a: new Map() }), /Map/);
-    assert.throws(() => write({ a: new Date(Number.NaN) }), TypeError);
+    assert.throws(() => write({ a: new Date(Number.NaN) }), SessionValueError);
   });
 
   test("a tag key escaped by another JSON writer (\\u0020t) is still a tag, as Flask reads it", () => {

@@ -15,6 +15,7 @@ import {
   MsgpackDecodeError,
   MsgpackExtension,
 } from "../../src/codecs/msgpack/index.ts";
+import { SessionValueError } from "../../src/errors.ts";
 import { PythonOracle } from "../support/python-oracle.ts";
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
@@ -130,7 +131,7 @@ describe("msgpack: fixed vectors", () => {
   });
 });
 
-describe("msgpack: values that cannot be stored are TypeErrors naming where they are", () => {
+describe("msgpack: values that cannot be stored are SessionValueErrors naming where they are", () => {
   const circular: Record<string, unknown> = {};
   circular.self = circular;
   const cases: [string, unknown, RegExp][] = [
@@ -151,7 +152,7 @@ describe("msgpack: values that cannot be stored are TypeErrors naming where they
       assert.throws(
         () => encodeMsgpack(value),
         (error: unknown) => {
-          assert.ok(error instanceof TypeError);
+          assert.ok(error instanceof SessionValueError);
           assert.match(error.message, message);
           return true;
         },
@@ -162,7 +163,7 @@ describe("msgpack: values that cannot be stored are TypeErrors naming where they
   test("nesting beyond 512 levels", () => {
     let deep: unknown = 1;
     for (let index = 0; index < 600; index++) deep = [deep];
-    assert.throws(() => encodeMsgpack(deep), TypeError);
+    assert.throws(() => encodeMsgpack(deep), SessionValueError);
   });
 });
 
@@ -238,7 +239,7 @@ describe("msgpack: keys that are not text, and extension types, read as JSON wou
     }
   });
 
-  test("a MsgpackExtension that is not one is a TypeError", () => {
+  test("a MsgpackExtension that is not one is a SessionValueError", () => {
     const bad: [MsgpackExtension, RegExp][] = [
       [new MsgpackExtension(-1, Buffer.alloc(4)), /type -1 \(the timestamp: use a Date\)/],
       [new MsgpackExtension(128, Buffer.alloc(1)), /type 128/],
@@ -249,7 +250,7 @@ describe("msgpack: keys that are not text, and extension types, read as JSON wou
       assert.throws(
         () => encodeMsgpack({ e: value }),
         (error: unknown) => {
-          assert.ok(error instanceof TypeError);
+          assert.ok(error instanceof SessionValueError);
           assert.match(error.message, message);
           assert.match(error.message, /at value\["e"\]/);
           return true;

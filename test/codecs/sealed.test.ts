@@ -9,7 +9,7 @@ import {
   unsealSession,
 } from "../../src/codecs/sealed/index.ts";
 import { Keyring } from "../../src/crypto/keyring.ts";
-import { CookieError } from "../../src/errors.ts";
+import { CookieError, SessionValueError } from "../../src/errors.ts";
 
 const NEW = "sealed-test-newest-secret-0123456789ab";
 const OLD = "sealed-test-older-secret-0123456789abc";
@@ -289,7 +289,7 @@ describe("sealing errors", () => {
     );
   });
 
-  test("data JSON would not keep is a TypeError naming where", () => {
+  test("data JSON would not keep is a SessionValueError naming where", () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     for (const [data, where] of [
@@ -306,7 +306,7 @@ describe("sealing errors", () => {
       assert.throws(
         () => seal(data as unknown as SealedSessionData),
         (error: unknown) => {
-          assert.ok(error instanceof TypeError);
+          assert.ok(error instanceof SessionValueError);
           assert.match(error.message, where);
           return true;
         },

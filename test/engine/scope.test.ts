@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, mock, test } from "node:test";
 import { createSessions } from "../../src/engine/manager.ts";
+import { SessionValueError } from "../../src/errors.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import { CountingStore } from "../support/counting-store.ts";
 
@@ -130,7 +131,8 @@ describe("store errors", () => {
     await assert.rejects(
       Promise.resolve().then(() => scope.commit()),
       (error: unknown) => {
-        assert.ok(error instanceof TypeError);
+        assert.ok(error instanceof SessionValueError, String(error));
+        assert.equal(error.code, "TESSERA_SESSION_VALUE");
         assert.match(error.message, /key "loop"/);
         return true;
       },

@@ -13,7 +13,7 @@ import { createClient, createCluster } from "redis";
 import { createClient as createClientV5 } from "redis-v5";
 import { FlaskFloat } from "../../src/codecs/flask/index.ts";
 import { decodeMsgpack, encodeMsgpack, MsgpackExtension } from "../../src/codecs/msgpack/index.ts";
-import { ConfigError } from "../../src/errors.ts";
+import { ConfigError, SessionValueError } from "../../src/errors.ts";
 import { runStoreConformance } from "../../src/stores/conformance.ts";
 import type { RedisClientLike } from "../../src/stores/redis/connection.ts";
 import {
@@ -126,7 +126,7 @@ describe("redis flask-session: the record is Flask-Session's", () => {
         record && Math.abs(record.createdAt - Date.now()) < 2_000,
         "createdAt reads as now",
       );
-      assert.equal(store.keepsCreatedAt, false);
+      assert.equal(store.capabilities.keepsCreatedAt, false);
       assert.equal(store.layout, "flask-session");
     },
   );
@@ -195,7 +195,7 @@ describe("redis flask-session: the record is Flask-Session's", () => {
       await assert.rejects(
         store.apply(id, setPatch({ bad: { f: () => 1 } }), { ...fresh(), mustExist: true }),
         (error: unknown) => {
-          assert.ok(error instanceof TypeError);
+          assert.ok(error instanceof SessionValueError);
           assert.match(error.message, /key "bad".*a function at value\["f"\]/);
           return true;
         },
@@ -411,7 +411,7 @@ describe("redis flask-session: keys that are not text and extension types read a
   });
 
   eachClient(
-    "a MsgpackExtension cannot go into a JSON record: a TypeError naming the key",
+    "a MsgpackExtension cannot go into a JSON record: a SessionValueError naming the key",
     async (store) => {
       const id = newId();
       await assert.rejects(

@@ -16,7 +16,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { createClient as createClientV5 } from "redis-v5";
-import { ConfigError, StoreUnavailableError } from "../../src/errors.ts";
+import { ArgumentError, ConfigError, StoreUnavailableError } from "../../src/errors.ts";
 import { runStoreConformance } from "../../src/stores/conformance.ts";
 import type { RedisClientLike } from "../../src/stores/redis/connection.ts";
 import { type RedisStore, redisStore } from "../../src/stores/redis/index.ts";
@@ -463,10 +463,10 @@ describe("redis: the per-user index", () => {
     }, /userKey/);
   });
 
-  test("a user id that is neither a string nor a number is a TypeError", async () => {
+  test("a user id that is neither a string nor a number is an ArgumentError", async () => {
     const store = redisStore({ client: nodeRedis6, prefix: uniquePrefix(), userKey: "userId" });
-    await assert.rejects(store.revokeUser({} as unknown as string), TypeError);
-    await assert.rejects(store.revokeUser(""), TypeError);
+    await assert.rejects(store.revokeUser({} as unknown as string), ArgumentError);
+    await assert.rejects(store.revokeUser(""), ArgumentError);
   });
 });
 

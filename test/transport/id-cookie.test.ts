@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Cookies } from "../../src/cookies/jar.ts";
+import { Cookies, engineWriterOf } from "../../src/cookies/jar.ts";
 import { serializeSetCookie } from "../../src/cookies/serialize.ts";
 import { Keyring } from "../../src/crypto/keyring.ts";
 import { newSessionId } from "../../src/crypto/session-id.ts";
@@ -25,7 +25,7 @@ describe("signed id cookie", () => {
     const ids = transport(NEW);
     const id = newSessionId();
     const out = new Cookies(undefined, { requestIsSecure: false });
-    ids.write(out.seal(), id, 60, false);
+    ids.write(engineWriterOf(out), id, 60, false);
     const value = (out.outgoing[0] ?? "").split(";")[0]?.slice("session=".length) ?? "";
     // Twice: the second read is served by the verified-value cache and must agree.
     assert.deepEqual(ids.read(request(value)), [{ id, rotated: false }]);
@@ -87,7 +87,7 @@ describe("the session cookie's Set-Cookie header", () => {
     secure: boolean,
   ) {
     const out = new Cookies(undefined, { requestIsSecure: secure });
-    ids.write(out.seal(), id, maxAge, secure);
+    ids.write(engineWriterOf(out), id, maxAge, secure);
     return out.outgoing[0] ?? "";
   }
 

@@ -7,6 +7,8 @@
  * different strings decode to the same bytes. Everything itsdangerous writes is canonical.
  */
 
+import { ArgumentError } from "../../errors.ts";
+
 const CANONICAL = /^[A-Za-z0-9_-]*$/;
 
 export function base64Encode(bytes: Uint8Array): string {
@@ -23,7 +25,7 @@ export function base64Decode(text: string): Buffer | undefined {
 /** `int_to_bytes`: a non-negative integer below 2^64 as big-endian bytes, no leading zeros. */
 export function intToBytes(value: number): Buffer {
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`expected a non-negative safe integer, got ${value}`);
+    throw new ArgumentError(`expected a non-negative safe integer, got ${value}`);
   }
   const eight = Buffer.alloc(8);
   eight.writeBigUInt64BE(BigInt(value));

@@ -65,7 +65,7 @@ export class FlaskSessionCodec {
 
   /**
    * The cookie value Flask's `save_session` would set, signed now or at `timestamp` (Unix
-   * seconds). Throws a TypeError on unstorable data.
+   * seconds). Throws a SessionValueError on unstorable data.
    */
   encode(data: FlaskSessionData, timestamp?: number): string {
     return this.#serializer.dumps(data, timestamp);
@@ -106,7 +106,7 @@ function isSessionDict(value: FlaskValue): value is FlaskSessionData {
   );
 }
 
-/** The cookie value Flask's `save_session` would set. Throws a TypeError on unstorable data. */
+/** The cookie value Flask's `save_session` would set. Throws a SessionValueError on unstorable data. */
 export function encodeFlaskSession(data: FlaskSessionData, options: FlaskCodecOptions): string {
   return new FlaskSessionCodec(options).encode(data);
 }

@@ -9,6 +9,8 @@
  * the bytes differ from zlib's own, as Node's zlib already differs from Python's.
  */
 
+import { ArgumentError } from "../../errors.ts";
+
 /** Longest input compressed here; larger ones go to node:zlib. */
 export const SMALL_DEFLATE_LIMIT = 1_024;
 
@@ -134,7 +136,7 @@ function hashAt(input: Uint8Array, at: number): number {
  */
 export function smallDeflate(input: Uint8Array): Buffer {
   if (input.length > SMALL_DEFLATE_LIMIT) {
-    throw new RangeError(`smallDeflate takes at most ${SMALL_DEFLATE_LIMIT} bytes.`);
+    throw new ArgumentError(`smallDeflate takes at most ${SMALL_DEFLATE_LIMIT} bytes.`);
   }
   const out = new BitWriter(OUTPUT);
   out.bytes[0] = 0x78; // deflate, 32 KiB window

@@ -15,8 +15,10 @@
  *   (` u`), `Markup` ↔ `markupsafe.Markup` (` m`); a one-key dict whose key is a tag is escaped
  *   with ` di`, as Flask does.
  * - NaN and ±Infinity are refused (they are not JSON); so is anything else (undefined,
- *   functions, Map, class instances), with a TypeError naming where it was.
+ *   functions, Map, class instances), with a SessionValueError naming where it was.
  */
+
+import { ArgumentError, SessionValueError } from "../../errors.ts";
 
 /** A Python tuple: written as a tagged list, read back as a FlaskTuple. */
 export class FlaskTuple {
@@ -48,7 +50,7 @@ export class FlaskUUID {
       .replace(/^\{|\}$/g, "")
       .replaceAll("-", "")
       .toLowerCase();
-    if (!/^[0-9a-f]{32}$/.test(hex)) throw new TypeError(`not a UUID: ${JSON.stringify(text)}`);
+    if (!/^[0-9a-f]{32}$/.test(hex)) throw new ArgumentError(`not a UUID: ${JSON.stringify(text)}`);
     this.hex = hex;
   }
   toString(): string {
@@ -110,7 +112,7 @@ function write(value: FlaskValue, out: string[], path: string): void {
   } else if (Array.isArray(value)) {
     writeList(value, out, path);
   } else if (typeof value !== "object") {
-    throw new TypeError(`${path}: a ${typeof value} cannot be stored in a Flask session`);
+    throw new SessionValueError(`${path}: a ${typeof value} cannot be stored in a Flask session`);
   } else if (isPlainObject(value)) {
     const keys = Object.keys(value);
     const [only] = keys;
@@ -147,7 +149,7 @@ function write(value: FlaskValue, out: string[], path: string): void {
     out.push(pythonFloat(value.value, path));
   } else {
     const name = (value as object).constructor?.name ?? "object";
-    throw new TypeError(`${path}: a ${name} cannot be stored in a Flask session`);
+    throw new SessionValueError(`${path}: a ${name} cannot be stored in a Flask session`);
   }
 }
 
@@ -155,7 +157,7 @@ function writeList(items: readonly FlaskValue[], out: string[], path: string): v
   out.push("[");
   for (let index = 0; index < items.length; index++) {
     if (index > 0) out.push(",");
-    if (!(index in items)) throw new TypeError(`${path}[${index}]: a hole in an array`);
+    if (!(index in items)) throw new SessionValueError(`${path}[${index}]: a hole in an array`);
     write(items[index] as FlaskValue, out, `${path}[${index}]`);
   }
   out.push("]");
@@ -216,7 +218,9 @@ function pythonNumber(value: number, path: string): string {
 /** `repr(float)`: shortest round-trip digits, scientific below 1e-4 and from 1e16. */
 export function pythonFloat(value: number, path = "value"): string {
   if (!Number.isFinite(value)) {
-    throw new TypeError(`${path}: ${value} is not JSON and cannot be stored in a Flask session`);
+    throw new SessionValueError(
+      `${path}: ${value} is not JSON and cannot be stored in a Flask session`,
+    );
   }
   const sign = value < 0 || Object.is(value, -0) ? "-" : "";
   const [mantissa = "0", exp = "0"] = Math.abs(value).toExponential().split("e");
@@ -237,7 +241,7 @@ export function pythonFloat(value: number, path = "value"): string {
 function httpDate(date: Date, path: string): string {
   const year = date.getUTCFullYear();
   if (Number.isNaN(date.getTime()) || year < 1 || year > 9999) {
-    throw new TypeError(`${path}: the date is invalid or outside Python's years 1 to 9999`);
+    throw new SessionValueError(`${path}: the date is invalid or outside Python's years 1 to 9999`);
   }
   return date.toUTCString();
 }
@@ -248,13 +252,13 @@ const HTTP_DATE =
 
 function parseHttpDate(text: string): Date {
   const match = HTTP_DATE.exec(text);
-  if (match === null) throw new TypeError("bad date");
+  if (match === null) throw new SessionValueError("bad date");
   const [, day, month, year, hour, minute, second] = match;
   const date = new Date(0);
   date.setUTCFullYear(Number(year), MONTHS.indexOf(month as string), Number(day));
   date.setUTCHours(Number(hour), Number(minute), Number(second), 0);
   // Reject dates that do not exist (31 Feb) and a weekday that does not match.
-  if (date.toUTCString() !== text) throw new TypeError("bad date");
+  if (date.toUTCString() !== text) throw new SessionValueError("bad date");
   // As werkzeug's parse_date (email.utils.parsedate_tz): years 0..99 are two-digit years,
   // 69..99 → 19xx and 0..68 → 20xx, so Flask reads its own "0099" as 1999; so does tessera.
   const y = date.getUTCFullYear();
@@ -267,33 +271,33 @@ const STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+
 function untag(tag: string, value: unknown): FlaskValue {
   switch (tag) {
     case " t":
-      if (!Array.isArray(value)) throw new TypeError("bad tuple");
+      if (!Array.isArray(value)) throw new SessionValueError("bad tuple");
       return new FlaskTuple(value as FlaskValue[]);
     case " b": {
       if (typeof value !== "string" || !STANDARD_BASE64.test(value))
-        throw new TypeError("bad bytes");
+        throw new SessionValueError("bad bytes");
       const bytes = Buffer.from(value, "base64");
-      if (bytes.toString("base64") !== value) throw new TypeError("bad bytes");
+      if (bytes.toString("base64") !== value) throw new SessionValueError("bad bytes");
       return bytes;
     }
     case " m":
-      if (typeof value !== "string") throw new TypeError("bad markup");
+      if (typeof value !== "string") throw new SessionValueError("bad markup");
       return new Markup(value);
     case " u":
-      if (typeof value !== "string") throw new TypeError("bad uuid");
+      if (typeof value !== "string") throw new SessionValueError("bad uuid");
       return new FlaskUUID(value);
     case " d":
-      if (typeof value !== "string") throw new TypeError("bad date");
+      if (typeof value !== "string") throw new SessionValueError("bad date");
       return parseHttpDate(value);
     default: {
       // " di": {"<key>__": value} → {"<key>": value}
       if (value === null || typeof value !== "object" || !isPlainObject(value)) {
-        throw new TypeError("bad dict");
+        throw new SessionValueError("bad dict");
       }
       const keys = Object.keys(value);
       const [key] = keys;
       if (keys.length !== 1 || key === undefined || !key.endsWith("__")) {
-        throw new TypeError("bad dict");
+        throw new SessionValueError("bad dict");
       }
       const result: Record<string, FlaskValue> = {};
       Object.defineProperty(result, key.slice(0, -2), {

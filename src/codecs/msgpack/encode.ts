@@ -16,8 +16,9 @@
  *   text, as msgspec writes a UUID and a str subclass
  * - As JSON.stringify: an object property whose value is undefined is left out, and undefined
  *   in an array (or a hole) is nil. Anything else (functions, symbols, Map, Set, class
- *   instances, cycles, text with lone surrogates) is a TypeError naming where it was.
+ *   instances, cycles, text with lone surrogates) is a SessionValueError naming where it was.
  */
+import { SessionValueError } from "../../errors.ts";
 import { FlaskFloat, FlaskTuple, FlaskUUID, Markup } from "../flask/tagged-json.ts";
 import { MsgpackExtension } from "./extension.ts";
 
@@ -38,7 +39,7 @@ const FIXEXT = new Map([
   [16, 0xd8],
 ]);
 
-/** The MessagePack bytes of `value`. Throws a TypeError for a value Python could not read. */
+/** The MessagePack bytes of `value`. Throws a SessionValueError for a value Python could not read. */
 export function encodeMsgpack(value: unknown): Uint8Array {
   const writer = new Writer();
   writer.value(value, 0);
@@ -334,11 +335,11 @@ class Writer {
     this.#view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
   }
 
-  #unstorable(what: string): TypeError {
+  #unstorable(what: string): SessionValueError {
     const where = this.#path
       .map((part) => (typeof part === "number" ? `[${part}]` : `[${JSON.stringify(part)}]`))
       .join("");
-    return new TypeError(
+    return new SessionValueError(
       `${what} at value${where} cannot be stored as MessagePack for Python: use null, booleans, numbers, bigints (64-bit), strings, Uint8Array, Date, MsgpackExtension, arrays and plain objects`,
     );
   }

@@ -11,7 +11,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { MAX_SET_COOKIE_BYTES } from "../../cookies/size.ts";
-import { CookieError } from "../../errors.ts";
+import { ArgumentError, CookieError } from "../../errors.ts";
 import type { SealKeys } from "./keys.ts";
 import { decodePayload, encodePayload, type SealedSessionData } from "./payload.ts";
 import { formatToken, IV_BYTES, parseToken, TAG_BYTES, tokenHeader } from "./token.ts";
@@ -53,24 +53,24 @@ export interface UnsealedSession {
 }
 
 /**
- * The cookie value holding `data` until `expiresAt`. Throws a TypeError for data JSON would not
+ * The cookie value holding `data` until `expiresAt`. Throws a SessionValueError for data JSON would not
  * keep, and a CookieError naming both sizes when the value would be longer than `maxLength`.
  */
 export function sealSession(data: SealedSessionData, options: SealOptions): string {
   const expiresAtMs =
     options.expiresAt instanceof Date ? options.expiresAt.getTime() : options.expiresAt;
   if (typeof expiresAtMs !== "number" || !Number.isFinite(expiresAtMs)) {
-    throw new TypeError(
+    throw new ArgumentError(
       `sealSession needs expiresAt as a Date or milliseconds since the epoch; got ${String(options.expiresAt)}.`,
     );
   }
   const maxLength = options.maxLength ?? MAX_SET_COOKIE_BYTES;
   if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
-    throw new TypeError(`sealSession needs maxLength as a positive integer; got ${maxLength}.`);
+    throw new ArgumentError(`sealSession needs maxLength as a positive integer; got ${maxLength}.`);
   }
   const createdAt = options.createdAt;
   if (createdAt !== undefined && (typeof createdAt !== "number" || !Number.isFinite(createdAt))) {
-    throw new TypeError(
+    throw new ArgumentError(
       `sealSession needs createdAt as milliseconds since the epoch; got ${String(createdAt)}.`,
     );
   }

@@ -4,6 +4,8 @@
  * data: neither the expiry nor the absolute lifetime can be extended by the client.
  */
 
+import { SessionValueError } from "../../errors.ts";
+
 export type JsonValue =
   | null
   | boolean
@@ -21,14 +23,16 @@ export interface Payload {
   readonly data: SealedSessionData;
 }
 
-/** The plaintext for `data`; a TypeError naming the path for a value JSON would not keep. */
+/** The plaintext for `data`; a SessionValueError naming the path for a value JSON would not keep. */
 export function encodePayload(
   data: SealedSessionData,
   expiresAtSeconds: number,
   createdAtSeconds?: number,
 ): string {
   if (!isPlainObject(data)) {
-    throw new TypeError(`Sealed session data must be a plain object; got ${describe(data)}.`);
+    throw new SessionValueError(
+      `Sealed session data must be a plain object; got ${describe(data)}.`,
+    );
   }
   checkJson(data, "data", new Set());
   return createdAtSeconds === undefined
@@ -77,11 +81,15 @@ function checkJson(value: unknown, path: string, ancestors: Set<object>): void {
       return;
     case "number":
       if (Number.isFinite(value)) return;
-      throw new TypeError(`Sealed session data at ${path} is ${value}, which JSON cannot hold.`);
+      throw new SessionValueError(
+        `Sealed session data at ${path} is ${value}, which JSON cannot hold.`,
+      );
     case "object": {
       if (value === null) return;
       if (ancestors.has(value)) {
-        throw new TypeError(`Sealed session data at ${path} refers back to itself (a cycle).`);
+        throw new SessionValueError(
+          `Sealed session data at ${path} refers back to itself (a cycle).`,
+        );
       }
       ancestors.add(value);
       if (Array.isArray(value)) {
@@ -93,7 +101,7 @@ function checkJson(value: unknown, path: string, ancestors: Set<object>): void {
           checkJson(item, `${path}[${JSON.stringify(key)}]`, ancestors);
         }
       } else {
-        throw new TypeError(
+        throw new SessionValueError(
           `Sealed session data at ${path} is ${describe(value)}; only JSON values (plain objects, arrays, strings, finite numbers, booleans, null) are kept. Convert it first (a Date with toISOString(), for example).`,
         );
       }
@@ -101,7 +109,7 @@ function checkJson(value: unknown, path: string, ancestors: Set<object>): void {
       return;
     }
     default:
-      throw new TypeError(
+      throw new SessionValueError(
         `Sealed session data at ${path} is ${describe(value)}, which JSON cannot hold.`,
       );
   }

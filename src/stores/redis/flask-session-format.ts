@@ -14,7 +14,9 @@
  *   reads as src/codecs/msgpack reads it: a key that is not text by the name JSON gives it (an
  *   int's digits, a float's repr, "null", "true"), an extension type as a MsgpackExtension.
  */
+
 import { decodeMsgpack, encodeMsgpack } from "../../codecs/msgpack/index.ts";
+import { SessionValueError } from "../../errors.ts";
 import type { ApplyOptions, SessionData, SessionPatch, StoredSession } from "../contract.ts";
 import type { Argument, BinaryReply, RedisConnection } from "./connection.ts";
 import { decodeFlaskJson, encodeFlaskJson } from "./flask-session-json.ts";
@@ -159,7 +161,7 @@ function isJson(value: Buffer): boolean {
   return first === 0x7b || first === 0x20 || first === 0x09 || first === 0x0a || first === 0x0d;
 }
 
-/** A value in one serialization. Throws a TypeError for a value that cannot be stored. */
+/** A value in one serialization. Throws a SessionValueError for a value that cannot be stored. */
 function encodeValue(value: unknown, serializer: FlaskSerializer): Uint8Array {
   return serializer === "msgpack" ? encodeMsgpack(value) : Buffer.from(encodeFlaskJson(value));
 }
@@ -185,7 +187,7 @@ function appendPatch(args: Argument[], patch: SessionPatch, serializer: FlaskSer
       try {
         triples.push(...entry(key, value, serializer));
       } catch (error) {
-        throw new TypeError(
+        throw new SessionValueError(
           `session value for key ${JSON.stringify(key)} cannot be stored: ${(error as Error).message}`,
           { cause: error },
         );

@@ -6,6 +6,7 @@
  * dates as RFC 3339 text, tuples as arrays, UUID and Markup as text, and plain objects in their
  * key order (an undefined property is left out, undefined in an array is null).
  */
+
 import {
   FlaskFloat,
   FlaskTuple,
@@ -13,6 +14,7 @@ import {
   Markup,
   pythonFloat,
 } from "../../codecs/flask/tagged-json.ts";
+import { SessionValueError } from "../../errors.ts";
 
 const MAX_DEPTH = 512;
 const UINT64_MAX = 2n ** 64n - 1n;
@@ -21,7 +23,7 @@ const MIN_DATE_MS = -62135596800000;
 const MAX_DATE_MS = 253402300799999;
 const INTEGER = /^-?\d+$/;
 
-/** The JSON text of `value`; a TypeError naming where it is for a value that cannot be stored. */
+/** The JSON text of `value`; a SessionValueError naming where it is for a value that cannot be stored. */
 export function encodeFlaskJson(value: unknown): string {
   const out: string[] = [];
   write(value, out, [], new Set(), 0);
@@ -154,11 +156,11 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function unstorable(what: string, path: (string | number)[]): TypeError {
+function unstorable(what: string, path: (string | number)[]): SessionValueError {
   const where = path
     .map((part) => (typeof part === "number" ? `[${part}]` : `[${JSON.stringify(part)}]`))
     .join("");
-  return new TypeError(
+  return new SessionValueError(
     `${what} at value${where} cannot be stored as JSON for Flask-Session: use null, booleans, numbers, bigints (64-bit), strings, Uint8Array, Date, arrays and plain objects`,
   );
 }

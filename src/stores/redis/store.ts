@@ -5,7 +5,7 @@
  * "flask-session" layout), and an outage is a quick, clear StoreUnavailableError (adapters
  * answer 503) instead of a hung or crashed process.
  */
-import { ConfigError, StoreUnavailableError } from "../../errors.ts";
+import { ArgumentError, ConfigError, isCallerError, StoreUnavailableError } from "../../errors.ts";
 import { Deadlines } from "../../util/deadlines.ts";
 import { type Duration, toMilliseconds } from "../../util/duration.ts";
 import type {
@@ -15,6 +15,7 @@ import type {
   SessionPatch,
   SessionStore,
   SessionSummary,
+  StoreCapabilities,
   StoredSession,
 } from "../contract.ts";
 import { listLimit } from "../json-records.ts";
@@ -71,15 +72,15 @@ interface Outcomes {
   readonly failed: (error: unknown) => unknown;
 }
 
-/** A SessionStore with the per-user operations Redis supports. */
+/**
+ * A SessionStore with the per-user operations Redis supports. With `layout: "flask-session"`
+ * its capabilities say it keeps no creation time (so an absolute lifetime cannot be enforced)
+ * and serves format "flask-session" only; with `userKey` they declare the user index.
+ */
 export interface RedisStore extends SessionStore {
   readonly kind: "redis";
   readonly layout: RedisLayout;
-  /**
-   * False with `layout: "flask-session"`: records have no creation time, and `createdAt`
-   * reads as the time of the read, so an absolute lifetime cannot be enforced.
-   */
-  readonly keepsCreatedAt: boolean;
+  readonly capabilities: StoreCapabilities;
   /**
    * The live sessions of one user (needs `userKey`). Index entries of sessions that ended or
    * changed hands are dropped on the way.
@@ -172,9 +173,9 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
             `Redis did not answer ${operation} within ${timeoutMs} ms${describeLastError(connection)}; check that it is running and reachable (redisStore's timeout option sets this limit).`,
           ),
         failed: (error) => {
-          // A value that cannot be stored is the application's bug (a 500 naming the key).
-          if (error instanceof TypeError || error instanceof RangeError) return error;
-          if (error instanceof StoreUnavailableError) return error;
+          // A value that cannot be stored is the application's bug (a 500 naming the key), and
+          // an outage is already one.
+          if (isCallerError(error) || error instanceof StoreUnavailableError) return error;
           return new StoreUnavailableError(
             operation,
             `Redis failed during ${operation}: ${error instanceof Error ? error.message : String(error)}`,
@@ -300,7 +301,11 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   return {
     kind: "redis",
     layout: layoutName,
-    keepsCreatedAt: format.keepsCreatedAt,
+    capabilities: {
+      keepsCreatedAt: format.keepsCreatedAt,
+      format: layoutName === "hash" ? "id" : "flask-session",
+      userIndex: userKey !== undefined,
+    },
 
     get(id: string): Promise<StoredSession | undefined> {
       return guarded("get", () => format.read(layout.sessionKey(id)));
@@ -428,7 +433,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 function requireUserId(user: UserId): string {
   const canonical = userIdOf(user);
   if (canonical === undefined) {
-    throw new TypeError(
+    throw new ArgumentError(
       `a user id is a non-empty string or a finite number; got ${JSON.stringify(user) ?? String(user)}.`,
     );
   }

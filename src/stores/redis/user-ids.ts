@@ -3,7 +3,7 @@
  * either way the index is keyed by its text, and a session matches whichever way its user id
  * was stored, so `revokeUser(42)` and `revokeUser("42")` end the same sessions.
  */
-export type UserId = string | number;
+export type { UserId } from "../contract.ts";
 
 /** The id's text, or undefined for a value that is not a user id (empty, NaN, an object). */
 export function userIdOf(value: unknown): string | undefined {
