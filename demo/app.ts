@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { withSessions } from "../src/adapters/node.ts";
 import { createSessions, type SessionManager } from "../src/engine/manager.ts";
-import type { SessionStore } from "../src/stores/contract.ts";
+import { hasUserIndex, type SessionStore } from "../src/stores/contract.ts";
 import { cookiePage, homePage, loginPage } from "./pages.ts";
 
 /** The walkthrough's session: who is logged in. */
@@ -18,15 +18,6 @@ export interface DemoOptions {
 }
 
 const MAX_FORM_BYTES = 16 * 1024;
-
-/** A store that can end every session of one user (Redis, with its per-user index). */
-interface RevokingStore extends SessionStore {
-  revokeUser(userId: string): Promise<number>;
-}
-
-function canRevoke(store: SessionStore | undefined): store is RevokingStore {
-  return typeof (store as Partial<RevokingStore> | undefined)?.revokeUser === "function";
-}
 
 /**
  * The Flask cookie-and-session walkthrough on node:http: log in, greet, log out, and a page that
@@ -46,7 +37,7 @@ export function createDemoApp(options: DemoOptions): {
         })
       : createSessions<DemoSession>({ secret: options.secret, format });
   const store = options.store;
-  const everywhere = canRevoke(store);
+  const everywhere = hasUserIndex(store);
 
   const handler = withSessions(sessions, async (req, res, { session, cookies }) => {
     const path = pathOf(req.url);
@@ -76,7 +67,7 @@ export function createDemoApp(options: DemoOptions): {
         return redirect(res, "/login");
       }
       case "POST /logout-everywhere": {
-        if (!canRevoke(store)) {
+        if (!hasUserIndex(store)) {
           return sendJson(res, 404, {
             error: `Logging out everywhere needs a store that indexes sessions by user: SESSION_STORE=redis://HOST:PORT (${store === undefined ? `sessions here travel in the cookie (${format}), and a cookie already issued cannot be recalled` : `this one is ${store.kind}`}).`,
           });

@@ -30,7 +30,7 @@ export interface CommitHook {
  */
 export function commitBeforeSending(
   res: ServerResponse,
-  commit: () => ResponseHeaders | Promise<ResponseHeaders>,
+  commit: (status: number) => ResponseHeaders | Promise<ResponseHeaders>,
   onFailure: (error: unknown) => void,
 ): CommitHook {
   const methods = res as unknown as Record<Deferrable, Method>;
@@ -106,7 +106,8 @@ export function commitBeforeSending(
     (...args: unknown[]): unknown => {
       let result: ResponseHeaders | Promise<ResponseHeaders>;
       try {
-        result = commit();
+        // writeHead names the status itself; the other calls send the one set on the response.
+        result = commit(name === "writeHead" ? Number(args[0]) : res.statusCode);
       } catch (error) {
         fail(error);
         return name === "write" ? false : res;

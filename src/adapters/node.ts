@@ -3,11 +3,11 @@ import type { TLSSocket } from "node:tls";
 import type { Cookies } from "../cookies/jar.ts";
 import { errorResponse } from "../engine/error-response.ts";
 import type { SessionManager } from "../engine/manager.ts";
-import type { FlaskSessionShape, Session } from "../session/session.ts";
+import type { Session } from "../session/session.ts";
 import { commitBeforeSending } from "./node-response.ts";
 
 /** What a node:http handler gets besides req and res. */
-export interface NodeSessionContext<T extends FlaskSessionShape<T>> {
+export interface NodeSessionContext<T> {
   /** The request's session, loaded on first call. */
   session(): Promise<Session<T>>;
   /** The request's cookies, and the Set-Cookie headers this response will carry. */
@@ -15,7 +15,7 @@ export interface NodeSessionContext<T extends FlaskSessionShape<T>> {
 }
 
 /** `attachSessions`' context, plus what to call when the handler fails. */
-export interface AttachedSessions<T extends FlaskSessionShape<T>> extends NodeSessionContext<T> {
+export interface AttachedSessions<T> extends NodeSessionContext<T> {
   /**
    * Reports a handler failure. Before the response started, nothing is saved and `onError`
    * answers (500, or 503 for a store outage); after, the response the handler began stands
@@ -24,7 +24,7 @@ export interface AttachedSessions<T extends FlaskSessionShape<T>> extends NodeSe
   fail(error: unknown): void;
 }
 
-export type NodeSessionHandler<T extends FlaskSessionShape<T>> = (
+export type NodeSessionHandler<T> = (
   req: IncomingMessage,
   res: ServerResponse,
   context: NodeSessionContext<T>,
@@ -42,7 +42,7 @@ export interface NodeAdapterOptions {
  * Gives a node:http request its session and cookies, and commits them before the response's
  * headers go out. Lower level than `withSessions`, for servers that route on their own.
  */
-export function attachSessions<T extends FlaskSessionShape<T>>(
+export function attachSessions<T>(
   manager: SessionManager<T>,
   req: IncomingMessage,
   res: ServerResponse,
@@ -56,7 +56,7 @@ export function attachSessions<T extends FlaskSessionShape<T>>(
   });
   const hook = commitBeforeSending(
     res,
-    () => scope.commit(),
+    (status) => scope.commit(status),
     (error) => onError(error, req, res),
   );
   return {
@@ -82,7 +82,7 @@ export function attachSessions<T extends FlaskSessionShape<T>>(
  * Wraps a node:http request handler: `createServer(withSessions(sessions, async (req, res,
  * { session }) => { ... }))`. The session is committed when the handler first sends.
  */
-export function withSessions<T extends FlaskSessionShape<T>>(
+export function withSessions<T>(
   manager: SessionManager<T>,
   handler: NodeSessionHandler<T>,
   options: NodeAdapterOptions = {},

@@ -1,6 +1,13 @@
 import type { Cookies } from "../../src/cookies/jar.ts";
 import type { SessionManager } from "../../src/engine/manager.ts";
 import type { Session, SessionValue } from "../../src/session/session.ts";
+import {
+  answerProbe,
+  buildFixture,
+  type ProbeRequest,
+  type ServeConfig,
+  type StoreProbe,
+} from "./fixture.ts";
 
 /** What every adapter hands the shared test app: the framework-neutral request and context. */
 export interface NeutralRequest {
@@ -18,12 +25,72 @@ export interface NeutralResponse {
   readonly body: unknown;
 }
 
-/** How a behavioural suite serves the test app through one adapter. */
+/** A running test server. */
+export interface Served {
+  readonly url: string;
+  /** The server's store, for server-side sessions. */
+  readonly store: StoreProbe | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * How the shared suites reach the test app through one adapter on one runtime: given the
+ * config (plain data), it builds the sessions where the server runs and serves them.
+ */
 export interface AdapterHarness {
+  readonly name: string;
+  /** Whether the runtime has node:sqlite (Bun does not; see README). */
+  readonly sqlite: boolean;
+  serve(config: ServeConfig): Promise<Served>;
+}
+
+/**
+ * One adapter's test server, on whichever runtime runs this code: serves `testApp` through the
+ * adapter, and answers `POST /__probe` (the store probe's JSON protocol) when given a probe.
+ */
+export interface AdapterServer {
   readonly name: string;
   serve(
     manager: SessionManager<Record<string, SessionValue>>,
+    probe: ProbeAnswer | undefined,
   ): Promise<{ readonly url: string; close(): Promise<void> }>;
+}
+
+/** Answers a probe request body (JSON text): the status and the JSON to send back. */
+export type ProbeAnswer = (body: string) => Promise<{ status: number; json: string }>;
+
+/** The probe endpoint's answers for a fixture's probe. */
+export function probeAnswer(probe: StoreProbe | undefined): ProbeAnswer {
+  return async (body) => {
+    try {
+      const answer = await answerProbe(probe, JSON.parse(body) as ProbeRequest);
+      return { status: 200, json: JSON.stringify(answer) };
+    } catch (error) {
+      return { status: 500, json: JSON.stringify({ error: String(error) }) };
+    }
+  };
+}
+
+export const PROBE_PATH = "/__probe";
+
+/** Serves an adapter in this process, with the fixture built here. */
+export function localHarness(server: AdapterServer): AdapterHarness {
+  return {
+    name: server.name,
+    sqlite: true,
+    async serve(config) {
+      const fixture = await buildFixture(config);
+      const served = await server.serve(fixture.manager, undefined);
+      return {
+        url: served.url,
+        store: fixture.probe,
+        close: async () => {
+          await served.close();
+          await fixture.close();
+        },
+      };
+    },
+  };
 }
 
 export class DeliberateFailure extends Error {}

@@ -4,7 +4,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import { createSessions } from "../../src/engine/manager.ts";
 import type { CookieSessionOptions, SealedCookieSessionOptions } from "../../src/engine/options.ts";
-import type { SessionValue } from "../../src/session/session.ts";
 import { type ClientResponse, CookieClient } from "../support/client.ts";
 import type { AdapterHarness } from "./app.ts";
 
@@ -19,19 +18,8 @@ async function start(
   options: Partial<Omit<SealedCookieSessionOptions, "format">> = {},
 ): Promise<{ client: CookieClient; close(): Promise<void> }> {
   // The union is checked per format at run time (absoluteLifetime with "flask" is refused).
-  const manager = createSessions<Record<string, SessionValue>>({
-    secret: SECRET,
-    ...options,
-    format,
-  } as CookieSessionOptions);
-  const served = await harness.serve(manager);
-  return {
-    client: new CookieClient(served.url),
-    close: async () => {
-      await served.close();
-      await manager.close();
-    },
-  };
+  const served = await harness.serve({ options: { secret: SECRET, ...options, format } });
+  return { client: new CookieClient(served.url), close: () => served.close() };
 }
 
 function sessionCookie(response: ClientResponse): string | undefined {

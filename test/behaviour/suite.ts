@@ -8,44 +8,29 @@ import fc from "fast-check";
 import { createClient, type RedisClientType } from "redis";
 import { Keyring } from "../../src/crypto/keyring.ts";
 import { newSessionId } from "../../src/crypto/session-id.ts";
-import { createSessions } from "../../src/engine/manager.ts";
 import type { IdSessionOptions } from "../../src/engine/options.ts";
-import type { SessionValue } from "../../src/session/session.ts";
-import type { SessionStore } from "../../src/stores/contract.ts";
-import { memoryStore } from "../../src/stores/memory.ts";
-import { redisStore } from "../../src/stores/redis/index.ts";
-import { sqliteStore } from "../../src/stores/sqlite.ts";
 import { type ClientResponse, CookieClient } from "../support/client.ts";
-import { CountingStore, FlakyStore, withLatency } from "../support/counting-store.ts";
 import { ensureRedis } from "../support/redis-server.ts";
-import type { AdapterHarness } from "./app.ts";
+import type { AdapterHarness, Served } from "./app.ts";
+import type { StoreProbe, StoreSpec } from "./fixture.ts";
 
 export const SECRET = "behaviour-suite-secret-0123456789abcdef";
 const OLD_SECRET = "behaviour-suite-old-secret-0123456789abcd";
 
-type Served = { url: string; close(): Promise<void> };
+type PortableOptions = Partial<Omit<IdSessionOptions, "store">>;
 
-/** Starts the harness with a fresh counting store; returns the pieces a test pokes at. */
+/** Starts the harness's server with a fresh store; returns the pieces a test pokes at. */
 async function start(
   harness: AdapterHarness,
-  options: Partial<IdSessionOptions> = {},
-  inner: SessionStore = memoryStore(),
-): Promise<{ store: CountingStore; served: Served; client: CookieClient; close(): Promise<void> }> {
-  const store = options.store instanceof CountingStore ? options.store : new CountingStore(inner);
-  const manager = createSessions<Record<string, SessionValue>>({
-    secret: SECRET,
-    ...options,
-    store,
-  });
-  const served = await harness.serve(manager);
+  options: PortableOptions = {},
+  store: StoreSpec = { kind: "memory" },
+): Promise<{ store: StoreProbe; served: Served; client: CookieClient; close(): Promise<void> }> {
+  const served = await harness.serve({ options: { secret: SECRET, ...options }, store });
   return {
-    store,
+    store: served.store as StoreProbe,
     served,
     client: new CookieClient(served.url),
-    close: async () => {
-      await served.close();
-      await manager.close();
-    },
+    close: () => served.close(),
   };
 }
 
@@ -58,7 +43,9 @@ function cookieValue(header: string | undefined): string | undefined {
 }
 
 /**
- * The behaviour users rely on (DESIGN.md §3), pinned once and run through every adapter.
+ * The behaviour users rely on (docs/architecture.md, "Behaviour"), pinned once and run through
+ * every adapter on every runtime. The store is looked at through the harness's probe, so the
+ * same tests run against a server in another process or runtime.
  */
 export function runBehaviourSuite(harness: AdapterHarness): void {
   describe(`behaviour through ${harness.name}`, () => {
@@ -67,9 +54,9 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       app = await start(harness);
     });
     after(() => app.close());
-    beforeEach(() => {
+    beforeEach(async () => {
       app.client.jar.clear();
-      app.store.reset();
+      await await app.store.reset();
     });
 
     test("a request that never asks for its session costs nothing and sets nothing", async () => {
@@ -77,23 +64,23 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       assert.equal(response.status, 200);
       assert.deepEqual(response.setCookies, []);
       assert.equal(response.headers.get("vary"), null);
-      assert.equal(app.store.calls.get, 0);
+      assert.equal((await app.store.counts()).get, 0);
     });
 
     test("no session cookie: no store read; an empty new session writes nothing and sets no cookie", async () => {
       const response = await app.client.get("/data");
       assert.equal(response.status, 200);
       assert.equal(response.json().isNew, true);
-      assert.equal(app.store.calls.get, 0);
-      assert.equal(app.store.writes, 0);
+      assert.equal((await app.store.counts()).get, 0);
+      assert.equal((await app.store.counts()).writes, 0);
       assert.deepEqual(response.setCookies, []);
       assert.match(response.headers.get("vary") ?? "", /\bCookie\b/);
     });
 
     test("a change is one store write and a secure-by-default cookie", async () => {
       const response = await app.client.post("/set?user=alice");
-      assert.equal(app.store.calls.apply, 1);
-      assert.equal(app.store.writes, 1);
+      assert.equal((await app.store.counts()).apply, 1);
+      assert.equal((await app.store.counts()).writes, 1);
       const cookie = sessionCookie(response);
       assert.ok(cookie, "Set-Cookie for the new session");
       assert.match(cookie, /; HttpOnly/);
@@ -112,19 +99,19 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
 
     test("read but unchanged: a store read, no write and no cookie", async () => {
       await app.client.post("/set?user=alice");
-      app.store.reset();
+      await app.store.reset();
       const response = await app.client.get("/data");
       assert.deepEqual(response.json().data, { user: "alice" });
-      assert.equal(app.store.calls.get, 1);
-      assert.equal(app.store.writes, 0);
+      assert.equal((await app.store.counts()).get, 1);
+      assert.equal((await app.store.counts()).writes, 0);
       assert.deepEqual(response.setCookies, []);
       assert.match(response.headers.get("vary") ?? "", /\bCookie\b/);
     });
 
     test("every write is in the store before the response reaches the client", async () => {
       // Behind a slow store, a write left running after the response would still be missing.
-      const memory = memoryStore();
-      const slow = await start(harness, {}, withLatency(memory, { minMs: 30, maxMs: 30 }));
+      const slow = await start(harness, {}, { kind: "memory", latency: { minMs: 30, maxMs: 30 } });
+      const memory = slow.store;
       try {
         const created = await slow.client.post("/set?user=alice");
         const id = created.json().id as string;
@@ -143,11 +130,11 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
 
     test("each changed request writes exactly once, whatever it changed", async () => {
       await app.client.post("/set?a=1");
-      app.store.reset();
+      await app.store.reset();
       await app.client.post("/set?b=2&c=3&d=4");
-      assert.equal(app.store.calls.apply, 1);
+      assert.equal((await app.store.counts()).apply, 1);
       await app.client.post("/delete?key=b");
-      assert.equal(app.store.calls.apply, 2);
+      assert.equal((await app.store.counts()).apply, 2);
       assert.deepEqual((await app.client.get("/data")).json().data, { a: "1", c: "3", d: "4" });
       await app.client.post("/clear");
       assert.deepEqual((await app.client.get("/data")).json().data, {});
@@ -158,12 +145,12 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       const value = cookieValue(sessionCookie(created)) ?? "";
       const [id, signature] = value.split(".");
       const forged = `${id}.${(signature ?? "").slice(0, -2)}AA`;
-      app.store.reset();
+      await app.store.reset();
       const response = await app.client.post("/set?user=mallory", "", {
         cookie: `session=${forged}`,
       });
       assert.equal(response.status, 200);
-      assert.equal(app.store.calls.get, 0, "a bad signature never reaches the store");
+      assert.equal((await app.store.counts()).get, 0, "a bad signature never reaches the store");
       const newId = cookieValue(sessionCookie(response))?.split(".")[0];
       assert.ok(newId);
       assert.notEqual(newId, id);
@@ -173,14 +160,14 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
     test("an unsigned id, even a live one, gives a fresh session without a store read", async () => {
       const created = await app.client.post("/set?user=alice");
       const id = created.json().id as string;
-      app.store.reset();
+      await app.store.reset();
       const response = await app.client.post("/set?user=mallory", "", { cookie: `session=${id}` });
       assert.equal(response.status, 200);
-      assert.equal(app.store.calls.get, 0, "an unsigned id never reaches the store");
+      assert.equal((await app.store.counts()).get, 0, "an unsigned id never reaches the store");
       const newId = cookieValue(sessionCookie(response))?.split(".")[0];
       assert.ok(newId);
       assert.notEqual(newId, id, "the client's id is never adopted");
-      assert.deepEqual((await app.store.inner.get(id))?.data, { user: "alice" }, "alice untouched");
+      assert.deepEqual((await app.store.get(id))?.data, { user: "alice" }, "alice untouched");
     });
 
     test("an unknown but validly signed id gives a fresh session with a new id", async () => {
@@ -192,14 +179,14 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       assert.equal(response.status, 200);
       const newId = cookieValue(sessionCookie(response))?.split(".")[0];
       assert.notEqual(newId, unknownId, "the client's id is never adopted");
-      assert.equal(await app.store.inner.get(unknownId), undefined);
+      assert.equal(await app.store.get(unknownId), undefined);
     });
 
     test("an expired session gives a fresh one and drops the dead cookie", async () => {
       const created = await app.client.post("/set?user=alice");
       const id = created.json().id as string;
       // Age the record as time would: its expiry passes.
-      await app.store.inner.touch(id, Date.now() - 1);
+      await app.store.touch(id, Date.now() - 1);
       const response = await app.client.get("/data");
       assert.deepEqual(response.json().data, {});
       assert.equal(response.json().isNew, true);
@@ -286,7 +273,7 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
     test("a new session that ends up empty stores nothing and sets no cookie", async () => {
       const response = await app.client.post("/flash-and-show");
       assert.deepEqual(response.json(), [{ category: "message", message: "shown at once" }]);
-      assert.equal(app.store.writes, 0);
+      assert.equal((await app.store.counts()).writes, 0);
       assert.deepEqual(response.setCookies, []);
     });
 
@@ -305,7 +292,7 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       const newId = response.json().id as string;
       assert.notEqual(newId, oldId);
       assert.equal(cookieValue(sessionCookie(response))?.split(".")[0], newId);
-      assert.equal(await app.store.inner.get(oldId), undefined, "old record removed");
+      assert.equal(await app.store.get(oldId), undefined, "old record removed");
       assert.deepEqual((await app.client.get("/data")).json().data, { cart: "3", user: "alice" });
     });
 
@@ -315,7 +302,7 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       const id = created.json().id as string;
       const response = await app.client.post("/destroy");
       assert.match(sessionCookie(response) ?? "", /^session=; .*Max-Age=0/);
-      assert.equal(await app.store.inner.get(id), undefined);
+      assert.equal(await app.store.get(id), undefined);
       const replay = await app.client.get("/data", { cookie: `session=${oldCookie}` });
       assert.equal(replay.json().isNew, true);
       assert.deepEqual(replay.json().data, {});
@@ -325,8 +312,8 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       const created = await app.client.post("/set?user=alice");
       const oldId = created.json().id as string;
       const response = await app.client.post("/regenerate-then-destroy");
-      assert.equal(await app.store.inner.get(oldId), undefined);
-      assert.equal(await app.store.inner.get(response.json().id), undefined);
+      assert.equal(await app.store.get(oldId), undefined);
+      assert.equal(await app.store.get(response.json().id), undefined);
       assert.match(sessionCookie(response) ?? "", /Max-Age=0/);
     });
 
@@ -377,7 +364,7 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       assert.deepEqual((await app.client.get("/cookie?name=user")).json(), { value: "bob smith" });
     });
 
-    for (const [name, makeStore] of storeFactories()) {
+    for (const [name, makeStore] of storeSpecs(harness)) {
       test(`50 concurrent requests changing different keys keep all 50 (${name})`, async () => {
         const concurrent = await start(harness, {}, await makeStore());
         try {
@@ -401,22 +388,22 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       try {
         const created = await rolling.client.post("/set?user=alice");
         const id = created.json().id as string;
-        rolling.store.reset();
+        await rolling.store.reset();
         const fresh = await rolling.client.get("/data");
-        assert.equal(rolling.store.calls.touch, 0, "within the throttle: no touch");
+        assert.equal((await rolling.store.counts()).touch, 0, "within the throttle: no touch");
         assert.deepEqual(fresh.setCookies, []);
         // Make the record look 15 minutes old: due for a touch.
-        await rolling.store.inner.touch(id, Date.now() + 45 * 60_000);
-        rolling.store.reset();
+        await rolling.store.touch(id, Date.now() + 45 * 60_000);
+        await rolling.store.reset();
         const due = await rolling.client.get("/data");
-        assert.equal(rolling.store.calls.touch, 1);
-        assert.equal(rolling.store.calls.apply, 0, "a touch, not a rewrite");
+        assert.equal((await rolling.store.counts()).touch, 1);
+        assert.equal((await rolling.store.counts()).apply, 0, "a touch, not a rewrite");
         assert.match(sessionCookie(due) ?? "", /Max-Age=3(599|600)/);
-        const record = await rolling.store.inner.get(id);
+        const record = await rolling.store.get(id);
         assert.ok(record && record.expiresAt > Date.now() + 59 * 60_000);
-        rolling.store.reset();
+        await rolling.store.reset();
         await rolling.client.get("/data");
-        assert.equal(rolling.store.calls.touch, 0, "touched once, then throttled again");
+        assert.equal((await rolling.store.counts()).touch, 0, "touched once, then throttled again");
       } finally {
         await rolling.close();
       }
@@ -426,10 +413,10 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
       const fixed = await start(harness, { lifetime: "1h", touchAfter: "10m", rolling: false });
       try {
         const created = await fixed.client.post("/set?user=alice");
-        await fixed.store.inner.touch(created.json().id, Date.now() + 5 * 60_000);
-        fixed.store.reset();
+        await fixed.store.touch(created.json().id, Date.now() + 5 * 60_000);
+        await fixed.store.reset();
         const response = await fixed.client.get("/data");
-        assert.equal(fixed.store.writes, 0);
+        assert.equal((await fixed.store.counts()).writes, 0);
         assert.deepEqual(response.setCookies, []);
       } finally {
         await fixed.close();
@@ -443,9 +430,9 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
         const id = created.json().id as string;
         const cookie = sessionCookie(created) ?? "";
         // Rewrite the record as if it had been created three hours ago and kept active.
-        const patch = { clear: false, set: new Map(), delete: new Set<string>() };
-        await capped.store.inner.destroy(id);
-        await capped.store.inner.apply(id, patch, {
+        const patch = {};
+        await capped.store.destroy(id);
+        await capped.store.apply(id, patch, {
           createdAt: Date.now() - 3 * 3_600_000,
           expiresAt: Date.now() + 3_600_000,
           mustExist: false,
@@ -454,7 +441,7 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
         assert.equal(response.json().isNew, true);
         // And a write never pushes the expiry past the absolute limit.
         const renewed = await capped.client.post("/set?user=alice");
-        const record = await capped.store.inner.get(renewed.json().id);
+        const record = await capped.store.get(renewed.json().id);
         assert.ok(record && record.expiresAt <= record.createdAt + 2 * 3_600_000);
       } finally {
         await capped.close();
@@ -468,19 +455,15 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
         const id = created.json().id as string;
         // The record was created 90 minutes ago and kept active: 30 minutes of it remain.
         const createdAt = Date.now() - 90 * 60_000;
-        const patch = {
-          clear: false,
-          set: new Map([["user", "alice"]]),
-          delete: new Set<string>(),
-        };
-        await capped.store.inner.destroy(id);
-        await capped.store.inner.apply(id, patch, {
+        const patch = { set: { user: "alice" } };
+        await capped.store.destroy(id);
+        await capped.store.apply(id, patch, {
           createdAt,
           expiresAt: Date.now() + 30 * 60_000,
           mustExist: false,
         });
         const written = await capped.client.post("/set?cart=1");
-        const record = await capped.store.inner.get(id);
+        const record = await capped.store.get(id);
         assert.deepEqual(record?.data, { user: "alice", cart: "1" });
         assert.equal(record?.createdAt, createdAt);
         assert.ok(
@@ -495,11 +478,12 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
     });
 
     test("secret rotation: an old-key cookie is accepted and re-issued with the newest key", async () => {
-      const store = new CountingStore(memoryStore());
-      const before = await start(harness, { secret: OLD_SECRET, store });
+      // Two servers, one after the other, on one store that outlives them (Redis).
+      const store = await redisSpec();
+      const before = await start(harness, { secret: OLD_SECRET }, store);
       const created = await before.client.post("/set?user=alice");
-      await before.served.close();
-      const rotated = await start(harness, { secret: [SECRET, OLD_SECRET], store });
+      await before.close();
+      const rotated = await start(harness, { secret: [SECRET, OLD_SECRET] }, store);
       try {
         const response = await rotated.client.get("/data", {
           cookie: (sessionCookie(created) ?? "").split(";")[0] ?? "",
@@ -509,7 +493,7 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
         const [id, signature] = reissued.split(".");
         assert.equal(id, created.json().id);
         assert.ok(new Keyring(SECRET).verify("session-id", id ?? "", signature ?? "").valid);
-        assert.equal(store.writes, 1, "only the creating write: re-signing costs no store write");
+        assert.equal((await rotated.store.counts()).writes, 0, "re-signing costs no store write");
       } finally {
         await rotated.close();
       }
@@ -530,12 +514,12 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
     });
 
     test("a store that stops answering gives a quick 503, never a hang or a false 2xx", async () => {
-      const flaky = new FlakyStore(memoryStore());
-      const outage = await start(harness, { store: flaky, storeTimeout: "150ms" });
+      const outage = await start(harness, { storeTimeout: "150ms" });
+      const flaky = outage.store;
       try {
         await outage.client.post("/set?user=alice");
         for (const mode of ["hang", "refuse"] as const) {
-          flaky.mode = mode;
+          await flaky.setMode(mode);
           const started = Date.now();
           const read = await outage.client.get("/data");
           assert.equal(read.status, 503, `${mode}: read`);
@@ -544,15 +528,15 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
           assert.match(read.text, /session store/);
           assert.equal(read.headers.get("retry-after"), "1", `${mode}: try again shortly`);
         }
-        flaky.mode = "up";
+        await flaky.setMode("up");
         assert.deepEqual((await outage.client.get("/data")).json().data, { user: "alice" });
         // A change that cannot be stored is never acknowledged.
-        flaky.mode = "refuse";
+        await flaky.setMode("refuse");
         const newcomer = new CookieClient(outage.served.url);
         const write = await newcomer.post("/set?user=bob");
         assert.equal(write.status, 503);
         assert.deepEqual(write.setCookies, []);
-        flaky.mode = "up";
+        await flaky.setMode("up");
         assert.equal((await outage.client.get("/data")).status, 200, "back without a restart");
       } finally {
         await outage.close();
@@ -561,13 +545,11 @@ export function runBehaviourSuite(harness: AdapterHarness): void {
   });
 }
 
-/** One node-redis client for the suite's Redis runs, connected on first use, quit at the end. */
-let redisClient: Promise<RedisClientType> | undefined;
+/** The Redis prefixes the suite used, removed at the end (sessions live 31 days). */
 const redisPrefixes: string[] = [];
 after(async () => {
-  if (redisClient === undefined) return;
-  const client = await redisClient;
-  // The sessions live 31 days: leave nothing behind in a shared Redis.
+  if (redisPrefixes.length === 0) return;
+  const client = (await createClient({ url: await ensureRedis() }).connect()) as RedisClientType;
   for (const prefix of redisPrefixes) {
     for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
       if (keys.length > 0) await client.del(keys);
@@ -575,25 +557,33 @@ after(async () => {
   }
   await client.quit();
 });
-async function redisForTests(): Promise<SessionStore> {
-  redisClient ??= ensureRedis().then(
-    (url) => createClient({ url }).connect() as Promise<RedisClientType>,
-  );
+
+/** A Redis store of its own for one test, on the suite's Redis (started when none answers). */
+async function redisSpec(): Promise<StoreSpec> {
   const prefix = `tessera-behaviour:${randomBytes(6).toString("base64url")}:`;
   redisPrefixes.push(prefix);
-  return redisStore({ client: await redisClient, prefix });
+  return { kind: "redis", url: await ensureRedis(), prefix };
 }
 
-function storeFactories(): Array<[string, () => SessionStore | Promise<SessionStore>]> {
-  const sqlite = () =>
-    sqliteStore({ path: join(mkdtempSync(join(tmpdir(), "tessera-behaviour-")), "s.db") });
+function storeSpecs(
+  harness: AdapterHarness,
+): Array<[string, () => StoreSpec | Promise<StoreSpec>]> {
+  const sqlite = (): StoreSpec => ({
+    kind: "sqlite",
+    path: join(mkdtempSync(join(tmpdir(), "tessera-behaviour-")), "s.db"),
+  });
+  // The in-process stores answer within one turn of the event loop, so without a delay the
+  // requests never interleave between their read and their write.
+  const latency = { minMs: 0, maxMs: 5 };
   return [
-    ["memory", () => memoryStore()],
-    ["sqlite", sqlite],
-    // The in-process stores answer within one turn of the event loop, so without a delay the
-    // requests never interleave between their read and their write.
-    ["memory, with store latency", () => withLatency(memoryStore())],
-    ["sqlite, with store latency", () => withLatency(sqlite())],
-    ["redis", redisForTests],
+    ["memory", () => ({ kind: "memory" })],
+    ["memory, with store latency", () => ({ kind: "memory", latency })],
+    ...(harness.sqlite
+      ? ([
+          ["sqlite", sqlite],
+          ["sqlite, with store latency", () => ({ ...sqlite(), latency })],
+        ] as Array<[string, () => StoreSpec]>)
+      : []),
+    ["redis", redisSpec],
   ];
 }

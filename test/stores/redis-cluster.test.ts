@@ -15,7 +15,7 @@ import { createSessions } from "../../src/engine/manager.ts";
 import { runStoreConformance } from "../../src/stores/conformance.ts";
 import type { RedisClientLike } from "../../src/stores/redis/connection.ts";
 import { redisStore } from "../../src/stores/redis/index.ts";
-import { nodeHarness } from "../adapters/node-harness.ts";
+import { nodeServer } from "../adapters/node-harness.ts";
 import { CookieClient } from "../support/client.ts";
 import { newId, setPatch, uniquePrefix } from "../support/patches.ts";
 import { type RedisClusterHandle, startRedisCluster } from "../support/redis-cluster.ts";
@@ -135,7 +135,7 @@ describe("redis cluster: a master dies under traffic", () => {
       const prefix = uniquePrefix();
       const store = redisStore({ client: client(), prefix });
       const sessions = createSessions({ secret: randomBytes(32).toString("base64url"), store });
-      const app = await nodeHarness.serve(sessions);
+      const app = await nodeServer.serve(sessions, undefined);
       let deadPort: number | undefined;
       try {
         // Log in SESSIONS browsers, each with its own session.
