@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { TLSSocket } from "node:tls";
 import type { Cookies } from "../cookies/jar.ts";
 import { errorResponse } from "../engine/error-response.ts";
 import type { SessionManager } from "../engine/manager.ts";
 import type { Session } from "../session/session.ts";
-import { commitBeforeSending } from "./node-response.ts";
+import { beginNodeRequest } from "./node-request.ts";
 
 /** What a node:http handler gets besides req and res. */
 export interface NodeSessionContext<T> {
@@ -49,33 +48,8 @@ export function attachSessions<T>(
   options: NodeAdapterOptions = {},
 ): AttachedSessions<T> {
   const onError = options.onError ?? defaultOnError;
-  const scope = manager.begin({
-    cookieHeader: req.headers.cookie,
-    encrypted: (req.socket as Partial<TLSSocket>).encrypted === true,
-    forwardedProto: firstValue(req.headers["x-forwarded-proto"]),
-  });
-  const hook = commitBeforeSending(
-    res,
-    (status) => scope.commit(status),
-    (error) => onError(error, req, res),
-  );
-  return {
-    session: () => scope.session(),
-    cookies: scope.cookies,
-    fail: (error) => {
-      if (!hook.started()) {
-        // A failed handler's session changes are not saved, as in Flask.
-        scope.discard();
-        hook.abandon();
-        onError(error, req, res);
-        return;
-      }
-      console.error("tessera: request handler failed after it began its response:", error);
-      hook.whenSettled(() => {
-        if (!res.writableEnded) res.destroy();
-      });
-    },
-  };
+  const { scope, fail } = beginNodeRequest(manager, req, res, (error) => onError(error, req, res));
+  return { session: () => scope.session(), cookies: scope.cookies, fail };
 }
 
 /**
@@ -112,8 +86,4 @@ export function defaultOnError(error: unknown, _req: IncomingMessage, res: Serve
   for (const name of res.getHeaderNames()) res.removeHeader(name);
   res.writeHead(answer.status, answer.headers);
   res.end(answer.body);
-}
-
-function firstValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -131,6 +131,14 @@ export class RequestScope<T> implements FlowRequest {
   }
 
   /**
+   * For adapters whose session hands values out by reference (`req.session.cart` in Express):
+   * a change made to `value` in place is found and saved at commit, as express-session does.
+   */
+  watch(key: string, value: object): void {
+    this.#state?.watch(key, value);
+  }
+
+  /**
    * Persists what the request changed and returns the headers to add. Synchronous when no
    * store call is needed (the common read-only request), so the adapter can send at once.
    *

@@ -339,6 +339,15 @@ export class Session<T = Record<string, SessionValue>> {
   }
 
   /**
+   * When the session expires as it stands before this response refreshes it (each write, and a
+   * rolling read past `touchAfter`, moves it on); undefined while the session is new.
+   */
+  get expiresAt(): Date | undefined {
+    const expiresAt = this.#state.loadedExpiresAt;
+    return expiresAt === undefined || this.isNew ? undefined : new Date(expiresAt);
+  }
+
+  /**
    * Moves the session's expiry (and re-sends a permanent session's cookie) when the response
    * is sent, even within `touchAfter` of the last refresh: for a "keep me signed in" ping.
    */

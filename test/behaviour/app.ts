@@ -15,8 +15,10 @@ export interface NeutralRequest {
   readonly url: URL;
 }
 
+export type NeutralSession = Session<Record<string, SessionValue>>;
+
 export interface NeutralContext {
-  session(): Promise<Session<Record<string, SessionValue>>>;
+  session(): Promise<NeutralSession>;
   readonly cookies: Cookies;
 }
 

@@ -1,0 +1,124 @@
+/**
+ * `tessera/express`: sessions and cookies for Express 5 and 4, with express-session's
+ * `req.session`, so code (and Passport) written for express-session runs unchanged:
+ *
+ * ```ts
+ * app.use(expressSessions(sessions));
+ * app.get("/", (req, res) => { req.session.views = (req.session.views ?? 0) + 1; ... });
+ * ```
+ *
+ * Underneath it is tessera: the session is loaded once per request (no store read without a
+ * cookie), changes are per-key patches applied atomically by the store, and they are stored
+ * before the response leaves (express-session saves while the response is already going out).
+ * `req.tessera.session` is the same session through tessera's typed API.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Cookies } from "../../cookies/jar.ts";
+import type { SessionManager } from "../../engine/manager.ts";
+import type { Session } from "../../session/session.ts";
+import { defaultOnError } from "../node.ts";
+import { beginNodeRequest } from "../node-request.ts";
+import {
+  type ExpressSession,
+  type ExpressSessionCookie,
+  type ExpressSessionMethods,
+  makeExpressSession,
+  type SessionSlot,
+} from "./session-view.ts";
+
+export type { ExpressSession, ExpressSessionCookie, ExpressSessionMethods };
+
+/**
+ * The session's keys and value types, declared once as with express-session:
+ * `declare module "tessera/express" { interface SessionData { views: number } }`.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: an interface for applications to augment.
+export interface SessionData {}
+
+/** tessera's own API for the request, beside express-session's `req.session`. */
+export interface TesseraExpressRequest {
+  /** The request's session through tessera's typed API (the same session as `req.session`). */
+  readonly session: Session<SessionData>;
+  /** The request's cookies, and the Set-Cookie headers its response will carry. */
+  readonly cookies: Cookies;
+}
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The request's session and cookies through tessera's own API (see tessera/express). */
+      tessera: TesseraExpressRequest;
+    }
+  }
+}
+
+export interface ExpressSessionsOptions {
+  /**
+   * Answers a request whose session could not be loaded or stored. The default sends 503 with
+   * Retry-After for a store outage and 500 (logging the error) otherwise.
+   */
+  readonly onError?: (error: unknown, req: IncomingMessage, res: ServerResponse) => void;
+}
+
+type Next = (error?: unknown) => void;
+
+/**
+ * The Express middleware: `app.use(expressSessions(sessions))` gives each request
+ * `req.session` (express-session's), `req.sessionID`, and `req.tessera.session` /
+ * `req.tessera.cookies` (tessera's). The session is committed when the response starts, and
+ * an error response (500 and above, such as Express's own for a handler that threw) saves
+ * nothing.
+ */
+export function expressSessions<T>(
+  manager: SessionManager<T>,
+  options: ExpressSessionsOptions = {},
+): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
+  const onError = options.onError ?? defaultOnError;
+  const { cookie, lifetimeMs } = manager.options;
+  return (req, res, next) => {
+    const { scope, fail } = beginNodeRequest(manager, req, res, (error) =>
+      onError(error, req, res),
+    );
+    scope.load().then((session) => {
+      const slot: SessionSlot = {
+        current: undefined,
+        destroyed: false,
+        host: { session: session as Session<Record<string, unknown>>, scope },
+        cookie,
+        lifetimeMs,
+      };
+      Object.defineProperties(req, {
+        session: {
+          get: () => slot.current ?? (slot.destroyed ? undefined : makeExpressSession(slot)),
+          set: (value: unknown) => replaceSession(slot, value),
+          configurable: true,
+          enumerable: true,
+        },
+        sessionID: { get: () => session.id, configurable: true, enumerable: true },
+        tessera: { value: { session, cookies: scope.cookies }, configurable: true, writable: true },
+      });
+      next();
+    }, fail);
+  };
+}
+
+/**
+ * `req.session = null` ends the session and `req.session = { ... }` replaces its data, as
+ * cookie-session users write it.
+ */
+function replaceSession(slot: SessionSlot, value: unknown): void {
+  const { session } = slot.host;
+  if (value === null || value === undefined) {
+    slot.current?.destroy();
+    if (slot.current === undefined && !slot.destroyed) {
+      session.destroy();
+      slot.destroyed = true;
+    }
+    return;
+  }
+  if (value === slot.current) return;
+  session.clear();
+  for (const [key, item] of Object.entries(value as object)) {
+    if (key !== "cookie" && item !== undefined) session.set(key as never, item as never);
+  }
+}

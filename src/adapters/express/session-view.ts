@@ -1,0 +1,232 @@
+import type { ResolvedOptions } from "../../engine/options.ts";
+import { TesseraError } from "../../errors.ts";
+import { detach, type SessionObjectHost, sessionObject } from "../session-object.ts";
+
+type Callback = (error?: unknown) => void;
+
+/** Where an Express request keeps its current session object (regenerate replaces it). */
+export interface SessionSlot {
+  /** The object `req.session` shows, made on first use; undefined after destroy(). */
+  current: ExpressSession | undefined;
+  /** destroy() was called: `req.session` stays undefined, as with express-session. */
+  destroyed: boolean;
+  readonly host: SessionObjectHost;
+  readonly cookie: ResolvedOptions["cookie"];
+  readonly lifetimeMs: number;
+}
+
+const slots = new WeakMap<object, SessionSlot>();
+
+/**
+ * express-session's `req.session`: the data as properties, and its methods, which are not
+ * enumerable. What express-session does at once in the store happens here when the response
+ * starts (one write for the whole request, before the response is sent), except `save()`,
+ * which writes now, and `reload()`, which reads now; callbacks run once the change is made.
+ */
+export interface ExpressSessionMethods {
+  /** The session id (not enumerable). */
+  readonly id: string;
+  /**
+   * Starts a new, empty session under a new id; the old one is removed. The request's
+   * `req.session` is a new object afterwards (the old one keeps what it held).
+   */
+  regenerate(callback?: Callback): this;
+  /** Ends the session: the record and the cookie go; `req.session` is undefined afterwards. */
+  destroy(callback?: Callback): this;
+  /** Reads the session again from the store, dropping this request's changes. */
+  reload(callback?: Callback): this;
+  /** Writes the session now (the commit before the response then writes only later changes). */
+  save(callback?: Callback): this;
+  /** Moves the session's expiry when the response is sent, even within `touchAfter`. */
+  touch(): this;
+  resetMaxAge(): this;
+}
+
+export type ExpressSession = ExpressSessionMethods & { cookie: ExpressSessionCookie };
+
+/** express-session's `req.session.cookie`, over tessera's cookie settings. */
+export interface ExpressSessionCookie {
+  /** Milliseconds left, or null for a browser-session cookie. Assign null to make it one. */
+  maxAge: number | null;
+  /** The configured lifetime in milliseconds, or null for a browser-session cookie. */
+  readonly originalMaxAge: number | null;
+  /** When the cookie expires, or null for a browser-session cookie; false or null makes it one. */
+  expires: Date | null | false;
+  readonly httpOnly: boolean;
+  readonly path: string;
+  readonly domain: string | undefined;
+  readonly secure: boolean | "auto";
+  readonly sameSite: "strict" | "lax" | "none";
+  toJSON(): Record<string, unknown>;
+}
+
+function slotOf(session: object): SessionSlot {
+  const slot = slots.get(session);
+  if (slot === undefined) {
+    throw new TesseraError(
+      "TESSERA_SESSION_GONE",
+      "This session object was replaced by regenerate() or ended by destroy(); use req.session.",
+    );
+  }
+  return slot;
+}
+
+/** Calls back on a later tick, as express-session's store calls do. */
+function later(callback: Callback | undefined, error?: unknown): void {
+  if (callback !== undefined) process.nextTick(() => callback(error));
+}
+
+function retire(session: object, slot: SessionSlot): void {
+  detach(session);
+  slots.delete(session);
+  slot.current = undefined;
+}
+
+/** The methods of `req.session`, on its prototype so that they are not enumerable. */
+class ExpressSessionPrototype {
+  get id(): string {
+    return slotOf(this).host.session.id;
+  }
+
+  regenerate(callback?: Callback): this {
+    const slot = slotOf(this);
+    // This object keeps what it held (Passport's keepSessionInfo copies from it).
+    retire(this, slot);
+    // A new id; express-session's regenerated session starts empty. tessera moves the record
+    // and empties it in one atomic store call when the response starts.
+    slot.host.session.regenerate().clear();
+    makeExpressSession(slot);
+    later(callback);
+    return this;
+  }
+
+  destroy(callback?: Callback): this {
+    const slot = slotOf(this);
+    retire(this, slot);
+    slot.host.session.destroy();
+    slot.destroyed = true;
+    later(callback);
+    return this;
+  }
+
+  reload(callback?: Callback): this {
+    slotOf(this)
+      .host.scope.reload()
+      .then(
+        (found) =>
+          later(
+            callback,
+            found
+              ? undefined
+              : new TesseraError(
+                  "TESSERA_SESSION_GONE",
+                  "failed to load session: it was never stored, or it expired or was destroyed meanwhile.",
+                ),
+          ),
+        (error: unknown) => later(callback, error),
+      );
+    return this;
+  }
+
+  save(callback?: Callback): this {
+    slotOf(this)
+      .host.scope.save()
+      .then(
+        () => later(callback),
+        (error: unknown) => later(callback, error),
+      );
+    return this;
+  }
+
+  touch(): this {
+    slotOf(this).host.session.touch();
+    return this;
+  }
+
+  resetMaxAge(): this {
+    return this.touch();
+  }
+
+  /** console.log(req.session) shows the data, not the proxy's empty target. */
+  [Symbol.for("nodejs.util.inspect.custom")](): object {
+    return { ...this };
+  }
+}
+
+/** Makes the request's session object and remembers it in `slot` as the current one. */
+export function makeExpressSession(slot: SessionSlot): ExpressSession {
+  const session = sessionObject(ExpressSessionPrototype.prototype, slot.host, {
+    cookie: { get: () => cookieOf(slot), set: (value) => assignCookie(slot, value) },
+  }) as unknown as ExpressSession;
+  slots.set(session, slot);
+  slot.current = session;
+  return session;
+}
+
+function cookieOf(slot: SessionSlot): ExpressSessionCookie {
+  const { session } = slot.host;
+  const { cookie, lifetimeMs } = slot;
+  const permanent = () => session.permanent;
+  const expiresAt = () => session.expiresAt?.getTime() ?? Date.now() + lifetimeMs;
+  return {
+    get maxAge() {
+      return permanent() ? Math.max(0, expiresAt() - Date.now()) : null;
+    },
+    set maxAge(value: number | null) {
+      setLifetime(slot, value === null || value === undefined ? null : value);
+    },
+    get originalMaxAge() {
+      return permanent() ? lifetimeMs : null;
+    },
+    get expires() {
+      return permanent() ? new Date(expiresAt()) : null;
+    },
+    set expires(value: Date | null | false) {
+      setLifetime(slot, value instanceof Date ? value.getTime() - Date.now() : null);
+    },
+    httpOnly: cookie.httpOnly,
+    path: cookie.path,
+    domain: cookie.domain,
+    secure: cookie.secure,
+    sameSite: cookie.sameSite,
+    toJSON() {
+      return {
+        originalMaxAge: this.originalMaxAge,
+        expires: this.expires,
+        secure: this.secure,
+        httpOnly: this.httpOnly,
+        domain: this.domain,
+        path: this.path,
+        sameSite: this.sameSite,
+      };
+    },
+  };
+}
+
+/** `req.session.cookie = other` (Passport's keepSessionInfo copies it): keep its permanence. */
+function assignCookie(slot: SessionSlot, value: unknown): void {
+  if (typeof value !== "object" || value === null) return;
+  const maxAge = (value as { originalMaxAge?: unknown }).originalMaxAge;
+  if (maxAge === null) setLifetime(slot, null);
+  else if (typeof maxAge === "number") setLifetime(slot, slot.lifetimeMs);
+}
+
+/**
+ * A browser-session cookie (null), or a permanent one. Every session lives for the configured
+ * lifetime, so a permanent cookie of another length is refused rather than silently ignored.
+ */
+function setLifetime(slot: SessionSlot, maxAgeMs: number | null): void {
+  const { session } = slot.host;
+  if (maxAgeMs === null) {
+    session.permanent = false;
+    return;
+  }
+  // A cookie's age is counted in seconds; anything within a minute of the lifetime is it.
+  if (Math.abs(maxAgeMs - slot.lifetimeMs) > 60_000) {
+    throw new TesseraError(
+      "TESSERA_UNSUPPORTED",
+      `req.session.cookie.maxAge = ${maxAgeMs}: every tessera session lives for the configured lifetime (${slot.lifetimeMs} ms here), so one session cannot be given another. Set \`lifetime\` in createSessions to the longest you need; assign null (or cookie.expires = false) for a cookie that ends with the browser, and a number for a permanent one.`,
+    );
+  }
+  session.permanent = true;
+}
