@@ -4,7 +4,7 @@ import type { Session } from "../session/session.ts";
 /** What a session object works on: the request's tessera session and its scope. */
 export interface SessionObjectHost {
   readonly session: Session<Record<string, unknown>>;
-  readonly scope: Pick<RequestScope<unknown>, "watch" | "save" | "reload">;
+  readonly scope: Pick<RequestScope<unknown>, "watch" | "save" | "reload" | "modified">;
 }
 
 /** A property the framework's session object shows beside the data (express-session's `cookie`). */

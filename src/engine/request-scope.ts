@@ -138,6 +138,14 @@ export class RequestScope<T> implements FlowRequest {
     this.#state?.watch(key, value);
   }
 
+  /** Whether the request changed its session since it was loaded (or last saved). */
+  modified(): boolean {
+    const state = this.#state;
+    if (state === undefined) return false;
+    state.recordInPlaceChanges();
+    return !state.unchanged || state.fate !== "keep";
+  }
+
   /**
    * Persists what the request changed and returns the headers to add. Synchronous when no
    * store call is needed (the common read-only request), so the adapter can send at once.

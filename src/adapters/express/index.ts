@@ -16,17 +16,17 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Cookies } from "../../cookies/jar.ts";
 import type { SessionManager } from "../../engine/manager.ts";
 import type { Session } from "../../session/session.ts";
+import type { SessionCookieView } from "../cookie-view.ts";
 import { defaultOnError } from "../node.ts";
 import { beginNodeRequest } from "../node-request.ts";
 import {
   type ExpressSession,
-  type ExpressSessionCookie,
   type ExpressSessionMethods,
   makeExpressSession,
   type SessionSlot,
 } from "./session-view.ts";
 
-export type { ExpressSession, ExpressSessionCookie, ExpressSessionMethods };
+export type { ExpressSession, ExpressSessionMethods, SessionCookieView };
 
 /**
  * The session's keys and value types, declared once as with express-session:

@@ -1,5 +1,11 @@
 import type { ResolvedOptions } from "../../engine/options.ts";
 import { TesseraError } from "../../errors.ts";
+import {
+  assignCookieView,
+  type CookieViewSource,
+  cookieView,
+  type SessionCookieView,
+} from "../cookie-view.ts";
 import { detach, type SessionObjectHost, sessionObject } from "../session-object.ts";
 
 type Callback = (error?: unknown) => void;
@@ -42,23 +48,7 @@ export interface ExpressSessionMethods {
   resetMaxAge(): this;
 }
 
-export type ExpressSession = ExpressSessionMethods & { cookie: ExpressSessionCookie };
-
-/** express-session's `req.session.cookie`, over tessera's cookie settings. */
-export interface ExpressSessionCookie {
-  /** Milliseconds left, or null for a browser-session cookie. Assign null to make it one. */
-  maxAge: number | null;
-  /** The configured lifetime in milliseconds, or null for a browser-session cookie. */
-  readonly originalMaxAge: number | null;
-  /** When the cookie expires, or null for a browser-session cookie; false or null makes it one. */
-  expires: Date | null | false;
-  readonly httpOnly: boolean;
-  readonly path: string;
-  readonly domain: string | undefined;
-  readonly secure: boolean | "auto";
-  readonly sameSite: "strict" | "lax" | "none";
-  toJSON(): Record<string, unknown>;
-}
+export type ExpressSession = ExpressSessionMethods & { cookie: SessionCookieView };
 
 function slotOf(session: object): SessionSlot {
   const slot = slots.get(session);
@@ -156,77 +146,16 @@ class ExpressSessionPrototype {
 /** Makes the request's session object and remembers it in `slot` as the current one. */
 export function makeExpressSession(slot: SessionSlot): ExpressSession {
   const session = sessionObject(ExpressSessionPrototype.prototype, slot.host, {
-    cookie: { get: () => cookieOf(slot), set: (value) => assignCookie(slot, value) },
+    cookie: {
+      get: () => cookieView(cookieSource(slot)),
+      set: (value) => assignCookieView(cookieSource(slot), value),
+    },
   }) as unknown as ExpressSession;
   slots.set(session, slot);
   slot.current = session;
   return session;
 }
 
-function cookieOf(slot: SessionSlot): ExpressSessionCookie {
-  const { session } = slot.host;
-  const { cookie, lifetimeMs } = slot;
-  const permanent = () => session.permanent;
-  const expiresAt = () => session.expiresAt?.getTime() ?? Date.now() + lifetimeMs;
-  return {
-    get maxAge() {
-      return permanent() ? Math.max(0, expiresAt() - Date.now()) : null;
-    },
-    set maxAge(value: number | null) {
-      setLifetime(slot, value === null || value === undefined ? null : value);
-    },
-    get originalMaxAge() {
-      return permanent() ? lifetimeMs : null;
-    },
-    get expires() {
-      return permanent() ? new Date(expiresAt()) : null;
-    },
-    set expires(value: Date | null | false) {
-      setLifetime(slot, value instanceof Date ? value.getTime() - Date.now() : null);
-    },
-    httpOnly: cookie.httpOnly,
-    path: cookie.path,
-    domain: cookie.domain,
-    secure: cookie.secure,
-    sameSite: cookie.sameSite,
-    toJSON() {
-      return {
-        originalMaxAge: this.originalMaxAge,
-        expires: this.expires,
-        secure: this.secure,
-        httpOnly: this.httpOnly,
-        domain: this.domain,
-        path: this.path,
-        sameSite: this.sameSite,
-      };
-    },
-  };
-}
-
-/** `req.session.cookie = other` (Passport's keepSessionInfo copies it): keep its permanence. */
-function assignCookie(slot: SessionSlot, value: unknown): void {
-  if (typeof value !== "object" || value === null) return;
-  const maxAge = (value as { originalMaxAge?: unknown }).originalMaxAge;
-  if (maxAge === null) setLifetime(slot, null);
-  else if (typeof maxAge === "number") setLifetime(slot, slot.lifetimeMs);
-}
-
-/**
- * A browser-session cookie (null), or a permanent one. Every session lives for the configured
- * lifetime, so a permanent cookie of another length is refused rather than silently ignored.
- */
-function setLifetime(slot: SessionSlot, maxAgeMs: number | null): void {
-  const { session } = slot.host;
-  if (maxAgeMs === null) {
-    session.permanent = false;
-    return;
-  }
-  // A cookie's age is counted in seconds; anything within a minute of the lifetime is it.
-  if (Math.abs(maxAgeMs - slot.lifetimeMs) > 60_000) {
-    throw new TesseraError(
-      "TESSERA_UNSUPPORTED",
-      `req.session.cookie.maxAge = ${maxAgeMs}: every tessera session lives for the configured lifetime (${slot.lifetimeMs} ms here), so one session cannot be given another. Set \`lifetime\` in createSessions to the longest you need; assign null (or cookie.expires = false) for a cookie that ends with the browser, and a number for a permanent one.`,
-    );
-  }
-  session.permanent = true;
+function cookieSource(slot: SessionSlot): CookieViewSource {
+  return { session: slot.host.session, cookie: slot.cookie, lifetimeMs: slot.lifetimeMs };
 }

@@ -1,0 +1,181 @@
+/**
+ * `tessera/fastify`: a Fastify 5 plugin giving each request `request.session` with
+ * @fastify/session's methods (promises, or callbacks), typed by declaration merging, and
+ * `request.tessera.session` / `request.tessera.cookies`, tessera's own API:
+ *
+ * ```ts
+ * await app.register(fastifySessions(sessions));
+ * app.get("/", async (request) => { request.session.set("views", ...); ... });
+ * ```
+ *
+ * The session is loaded in `onRequest` (no store read without a cookie), committed in `onSend`
+ * (the store write completes before the reply goes out), and a request whose handler failed
+ * (`onError`) saves nothing. It works with @fastify/cookie registered or not, and with
+ * @fastify/passport.
+ */
+import type { TLSSocket } from "node:tls";
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from "fastify";
+import type { Cookies } from "../../cookies/jar.ts";
+import { errorResponse } from "../../engine/error-response.ts";
+import type { SessionManager } from "../../engine/manager.ts";
+import type { RequestScope } from "../../engine/request-scope.ts";
+import type { Session } from "../../session/session.ts";
+import type { SessionCookieView } from "../cookie-view.ts";
+import { type FastifySessionMethods, makeFastifySession } from "./session-view.ts";
+
+/**
+ * The session's keys and value types, declared once by the application:
+ * `declare module "tessera/fastify" { interface SessionData { user: string } }`.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: an interface for applications to augment.
+export interface SessionData {}
+
+/** `request.session`: @fastify/session's methods, typed by SessionData, and the data itself. */
+export type FastifySession = Omit<FastifySessionMethods, "get" | "set"> & {
+  readonly cookie: SessionCookieView;
+  get<K extends keyof SessionData>(key: K): SessionData[K] | undefined;
+  get(key: string): unknown;
+  set<K extends keyof SessionData>(key: K, value: SessionData[K] | undefined): void;
+  set(key: string, value: unknown): void;
+} & Partial<SessionData>;
+
+/** tessera's own API for the request, beside `request.session`. */
+export interface TesseraFastifyRequest {
+  /** The request's session through tessera's typed API (the same session). */
+  readonly session: Session<SessionData>;
+  /** The request's cookies, and the Set-Cookie headers its reply will carry. */
+  readonly cookies: Cookies;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The request's session (tessera/fastify); null after destroy(). */
+    session: FastifySession;
+    /** The request's session and cookies through tessera's own API. */
+    tessera: TesseraFastifyRequest;
+  }
+}
+
+/** A request's scope, and whether its commit (or discard) already happened. */
+interface Pending {
+  readonly scope: RequestScope<unknown>;
+  settled: boolean;
+}
+
+/**
+ * The plugin: `app.register(fastifySessions(sessions))`. Its hooks and decorators apply to the
+ * whole application (it is not encapsulated, like fastify-plugin's plugins).
+ */
+export function fastifySessions<T>(manager: SessionManager<T>): FastifyPluginCallback {
+  const pending = new WeakMap<FastifyRequest, Pending>();
+  const { cookie, lifetimeMs } = manager.options;
+
+  const plugin: FastifyPluginCallback = (fastify, _options, done) => {
+    fastify.decorateRequest("session", null as never);
+    fastify.decorateRequest("tessera", null as never);
+
+    fastify.addHook("onRequest", async (request, reply) => {
+      const scope = manager.begin({
+        cookieHeader: request.headers.cookie,
+        encrypted: (request.raw.socket as Partial<TLSSocket> | undefined)?.encrypted === true,
+        forwardedProto: firstValue(request.headers["x-forwarded-proto"]),
+      }) as RequestScope<unknown>;
+      const entry: Pending = { scope, settled: false };
+      pending.set(request, entry);
+      let session: Session<Record<string, unknown>>;
+      try {
+        session = (await scope.load()) as Session<Record<string, unknown>>;
+      } catch (error) {
+        entry.settled = true;
+        scope.discard();
+        return sendError(request, reply, error);
+      }
+      request.tessera = {
+        session: session as unknown as Session<SessionData>,
+        cookies: scope.cookies,
+      };
+      // request.session is made on first use: a route that never looks costs nothing more.
+      const slot = { current: null, host: { session, scope }, cookie, lifetimeMs };
+      let made = false;
+      Object.defineProperty(request, "session", {
+        get: () => {
+          if (!made) {
+            made = true;
+            makeFastifySession(slot);
+          }
+          return slot.current;
+        },
+        configurable: true,
+        enumerable: true,
+      });
+      return undefined;
+    });
+
+    // A handler that failed saves nothing, whatever status its error reply has.
+    fastify.addHook("onError", async (request) => {
+      const entry = pending.get(request);
+      if (entry === undefined || entry.settled) return;
+      entry.settled = true;
+      entry.scope.discard();
+    });
+
+    fastify.addHook("onSend", async (request, reply, payload) => {
+      const entry = pending.get(request);
+      if (entry === undefined || entry.settled) return payload;
+      entry.settled = true;
+      let headers: Awaited<ReturnType<RequestScope<unknown>["commit"]>>;
+      try {
+        headers = await entry.scope.commit(reply.statusCode);
+      } catch (error) {
+        return replaceWithError(request, reply, error);
+      }
+      if (headers.setCookie.length > 0) reply.header("set-cookie", headers.setCookie as string[]);
+      if (headers.varyCookie) addVaryCookie(reply);
+      return payload;
+    });
+    done();
+  };
+  // As fastify-plugin marks a plugin: its hooks and decorators reach the whole application.
+  return Object.assign(plugin, {
+    [Symbol.for("skip-override")]: true,
+    [Symbol.for("fastify.display-name")]: "tessera",
+  });
+}
+
+/** Answers with the engine's error response: 503 for a store outage, 500 otherwise. */
+function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  const answer = errorResponse(error);
+  if (answer.log) request.log.error(error, "tessera: request failed");
+  return reply.code(answer.status).headers(answer.headers).send(answer.body);
+}
+
+/**
+ * The commit failed while the reply was on its way out (a store outage, a session too big for
+ * its cookie): the reply becomes the engine's error response, so no 2xx reports a change that
+ * was not stored. None of the handler's headers belong on it.
+ */
+function replaceWithError(request: FastifyRequest, reply: FastifyReply, error: unknown): string {
+  const answer = errorResponse(error);
+  if (answer.log) request.log.error(error, "tessera: storing the session failed");
+  for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+  reply.code(answer.status).headers(answer.headers);
+  return answer.body;
+}
+
+function addVaryCookie(reply: FastifyReply): void {
+  const vary = reply.getHeader("vary");
+  if (vary === undefined) {
+    reply.header("vary", "Cookie");
+    return;
+  }
+  const names = String(vary)
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+  if (names.some((name) => name === "*" || name.toLowerCase() === "cookie")) return;
+  reply.header("vary", [...names, "Cookie"].join(", "));
+}
+
+function firstValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
