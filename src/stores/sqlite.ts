@@ -10,8 +10,6 @@
  * is short: past it the operation fails (StoreUnavailableError) instead of stalling every
  * request in the process.
  */
-import { chmodSync, existsSync, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { ConfigError, isCallerError, StoreUnavailableError, TesseraError } from "../errors.ts";
 import { type Duration, toMilliseconds } from "../util/duration.ts";
@@ -166,7 +164,7 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
         }, sweepMs)
       : undefined;
   // The sweep is housekeeping: it must not keep the process alive on its own.
-  timer?.unref();
+  if (typeof timer === "object") timer.unref?.();
 
   return {
     kind: "sqlite",
@@ -273,33 +271,43 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
 
 /**
  * node:sqlite, fetched when a store opens rather than imported by this module: an application
- * on Redis, on cookie sessions, or on a runtime without it (Bun, workerd) never loads it.
+ * on Redis, on cookie sessions, or on a runtime without it (Cloudflare Workers) never loads it.
  */
 function nodeSqlite(): typeof import("node:sqlite") {
   let sqlite: typeof import("node:sqlite") | undefined;
-  try {
-    sqlite = globalThis.process?.getBuiltinModule?.("node:sqlite");
-  } catch {
-    sqlite = undefined;
+  // workerd has a node:sqlite module whose DatabaseSync cannot be constructed (no file system).
+  if (!onCloudflareWorkers()) {
+    try {
+      sqlite = globalThis.process?.getBuiltinModule?.("node:sqlite");
+    } catch {
+      sqlite = undefined;
+    }
   }
   if (sqlite?.DatabaseSync === undefined) {
     throw new ConfigError(
-      `The SQLite session store (sqliteStore, the default when no store is given) needs node:sqlite, which this runtime (${runtimeName()}) does not provide; Node.js 22.13 or newer and Deno 2.2 or newer do. Pass another store (memoryStore() from tessera/memory for one process, redisStore() from tessera/redis for many), or keep the session in its cookie with format "flask" or "sealed", which needs no store.`,
+      `The SQLite session store (sqliteStore, the default when no store is given) needs node:sqlite and a file system, which this runtime (${runtimeName()}) does not provide; Node.js 22.13 or newer, Deno and Bun do. Pass another store (redisStore() from tessera/redis), or keep the session in its cookie with format "flask" or "sealed", which needs no store.`,
     );
   }
   return sqlite;
+}
+
+function onCloudflareWorkers(): boolean {
+  return globalThis.navigator?.userAgent === "Cloudflare-Workers";
 }
 
 function runtimeName(): string {
   const versions = globalThis.process?.versions as Record<string, string | undefined> | undefined;
   if (versions?.bun !== undefined) return `Bun ${versions.bun}`;
   if (versions?.deno !== undefined) return `Deno ${versions.deno}`;
-  if (globalThis.navigator?.userAgent === "Cloudflare-Workers") return "Cloudflare Workers";
+  if (onCloudflareWorkers()) return "Cloudflare Workers";
   return versions?.node === undefined ? "this JavaScript runtime" : `Node.js ${versions.node}`;
 }
 
 function openDatabase(path: string, synchronous: "NORMAL" | "FULL", busyMs: number): DatabaseSync {
   const { DatabaseSync } = nodeSqlite();
+  // Fetched here too, so that importing tessera asks a runtime for no file system at all.
+  const { chmodSync, existsSync, mkdirSync } = process.getBuiltinModule("node:fs");
+  const { dirname } = process.getBuiltinModule("node:path");
   const inMemory = path === ":memory:" || path === "";
   try {
     if (!inMemory) mkdirSync(dirname(path), { recursive: true });

@@ -4,6 +4,11 @@
  * call still pending, serves them all: a busy server pays for a queue entry per call instead of
  * a setTimeout, a clearTimeout and a Promise.race. Times are monotonic (performance.now), so a
  * wall-clock step (an NTP correction) can neither hold a deadline back nor fire one early.
+ *
+ * Cloudflare Workers cancel a request's timers when its response is done, so a timer shared
+ * across requests would die with the first one and later calls would never time out. There
+ * setTimeout returns a number rather than Node's Timeout object; from the first such timer on,
+ * every call gets a timer of its own, which lives exactly as long as the request that waits.
  */
 
 interface Pending {
@@ -18,7 +23,9 @@ export class Deadlines {
   #queue: Pending[] = [];
   /** Index of the oldest entry not yet removed; the array is compacted now and then. */
   #head = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Timers end with the request here (see above): one timer per call. */
+  #timerPerCall = false;
 
   constructor(limitMs: number) {
     this.limitMs = limitMs;
@@ -34,6 +41,7 @@ export class Deadlines {
     timeoutError: () => Error,
     failure: (error: unknown) => unknown = (error) => error,
   ): Promise<T> {
+    if (this.#timerPerCall) return this.#runWithOwnTimer(call, timeoutError, failure);
     return new Promise<T>((resolve, reject) => {
       const entry: Pending = {
         expiresAt: performance.now() + this.limitMs,
@@ -65,10 +73,47 @@ export class Deadlines {
     });
   }
 
+  #runWithOwnTimer<T>(
+    call: () => Promise<T>,
+    timeoutError: () => Error,
+    failure: (error: unknown) => unknown,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        reject(timeoutError());
+      }, this.limitMs);
+      let pending: Promise<T>;
+      try {
+        pending = call();
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
+      pending.then(
+        (value) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          reject(failure(error));
+        },
+      );
+    });
+  }
+
   #schedule(delayMs: number): void {
-    this.#timer = setTimeout(() => this.#expire(), Math.max(1, delayMs));
+    const timer = setTimeout(() => this.#expire(), Math.max(1, delayMs));
+    this.#timer = timer;
+    if (typeof timer === "number") this.#timerPerCall = true;
     // Pending calls keep the process alive by their own I/O; a deadline alone must not.
-    this.#timer.unref();
+    else timer.unref?.();
   }
 
   #expire(): void {
