@@ -61,3 +61,35 @@ export function fetchWithProbe(
     return new Response(json, { status, headers: { "content-type": "application/json" } });
   };
 }
+
+type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+interface BunServer {
+  readonly port: number;
+  stop(closeActiveConnections?: boolean): Promise<void> | void;
+}
+interface DenoServer {
+  readonly addr: { readonly port: number };
+  shutdown(): Promise<void>;
+}
+declare const Bun: { serve(options: Record<string, unknown>): BunServer } | undefined;
+declare const Deno:
+  | { serve(options: Record<string, unknown>, handler: FetchHandler): DenoServer }
+  | undefined;
+
+/**
+ * Serves a fetch handler on 127.0.0.1 and a free port with the runtime's own server: Bun.serve,
+ * Deno.serve, or @hono/node-server on Node.
+ */
+export async function listenFetch(fetch: FetchHandler): Promise<Listening> {
+  if (typeof Bun !== "undefined") {
+    const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch });
+    return { url: `http://127.0.0.1:${server.port}`, close: async () => server.stop(true) };
+  }
+  if (typeof Deno !== "undefined") {
+    const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, fetch);
+    return { url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
+  }
+  const { createAdaptorServer } = await import("@hono/node-server");
+  return listenNode(createAdaptorServer({ fetch }) as Server);
+}
