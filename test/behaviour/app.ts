@@ -32,6 +32,11 @@ export interface Served {
   readonly url: string;
   /** The server's store, for server-side sessions. */
   readonly store: StoreProbe | undefined;
+  /**
+   * What a server in another process logged with console.error since the last call (a server
+   * in this process logs to this console, where a test can watch it: then nothing).
+   */
+  errorsLogged(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -61,11 +66,18 @@ export interface AdapterServer {
 /** Answers a probe request body (JSON text): the status and the JSON to send back. */
 export type ProbeAnswer = (body: string) => Promise<{ status: number; json: string }>;
 
-/** The probe endpoint's answers for a fixture's probe. */
-export function probeAnswer(probe: StoreProbe | undefined): ProbeAnswer {
+/** The probe endpoint's answers for a fixture's probe, and for the server's error log. */
+export function probeAnswer(
+  probe: StoreProbe | undefined,
+  errorsLogged: () => string[] = () => [],
+): ProbeAnswer {
   return async (body) => {
     try {
-      const answer = await answerProbe(probe, JSON.parse(body) as ProbeRequest);
+      const request = JSON.parse(body) as ProbeRequest | { op: "errorsLogged" };
+      if (request.op === "errorsLogged") {
+        return { status: 200, json: JSON.stringify({ result: errorsLogged() }) };
+      }
+      const answer = await answerProbe(probe, request);
       return { status: 200, json: JSON.stringify(answer) };
     } catch (error) {
       return { status: 500, json: JSON.stringify({ error: String(error) }) };
@@ -86,6 +98,7 @@ export function localHarness(server: AdapterServer): AdapterHarness {
       return {
         url: served.url,
         store: fixture.probe,
+        errorsLogged: async () => [],
         close: async () => {
           await served.close();
           await fixture.close();

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { createSessions } from "../../src/engine/manager.ts";
 import type { CookieSessionOptions, SealedCookieSessionOptions } from "../../src/engine/options.ts";
 import { type ClientResponse, CookieClient } from "../support/client.ts";
-import type { AdapterHarness } from "./app.ts";
+import type { AdapterHarness, Served } from "./app.ts";
 
 const SECRET = "cookie-suite-secret-0123456789abcdefghij";
 const OLD_SECRET = "cookie-suite-old-secret-0123456789abcdef";
@@ -16,10 +16,10 @@ async function start(
   harness: AdapterHarness,
   format: Format,
   options: Partial<Omit<SealedCookieSessionOptions, "format">> = {},
-): Promise<{ client: CookieClient; close(): Promise<void> }> {
+): Promise<{ client: CookieClient; served: Served; close(): Promise<void> }> {
   // The union is checked per format at run time (absoluteLifetime with "flask" is refused).
   const served = await harness.serve({ options: { secret: SECRET, ...options, format } });
-  return { client: new CookieClient(served.url), close: () => served.close() };
+  return { client: new CookieClient(served.url), served, close: () => served.close() };
 }
 
 function sessionCookie(response: ClientResponse): string | undefined {
@@ -218,7 +218,9 @@ export function runCookieSessionSuite(harness: AdapterHarness): void {
         } finally {
           console.error = original;
         }
-        const message = logged.map((item) => String(item)).join("\n");
+        const message = [...logged, ...(await app.served.errorsLogged())]
+          .map((item) => String(item))
+          .join("\n");
         assert.match(
           message,
           /would make a Set-Cookie header of \d{4,} bytes, over the 4096-byte limit/,
