@@ -2,12 +2,8 @@ import { createServer } from "node:http";
 import express5 from "express";
 import express4 from "express-4";
 import { expressSessions } from "../../src/adapters/express/index.ts";
-import {
-  type AdapterServer,
-  localHarness,
-  type NeutralSession,
-  testApp,
-} from "../behaviour/app.ts";
+import { type AdapterServer, type NeutralSession, testApp } from "../behaviour/app.ts";
+import { localHarness } from "../behaviour/harness.ts";
 import { listenNode, withProbe } from "../runtimes/listen.ts";
 
 type ExpressFactory = typeof express5;

@@ -1,12 +1,8 @@
 import { createServer } from "node:http";
 import Fastify from "fastify";
 import { fastifySessions } from "../../src/adapters/fastify/index.ts";
-import {
-  type AdapterServer,
-  localHarness,
-  type NeutralSession,
-  testApp,
-} from "../behaviour/app.ts";
+import { type AdapterServer, type NeutralSession, testApp } from "../behaviour/app.ts";
+import { localHarness } from "../behaviour/harness.ts";
 import { listenNode, withProbe } from "../runtimes/listen.ts";
 
 /** The shared test app as a Fastify 5 application: the plugin, then one route. */

@@ -1,12 +1,8 @@
 import { Hono } from "hono";
 import { withSessions } from "../../src/adapters/fetch/index.ts";
 import { honoSessions, type SessionEnv } from "../../src/adapters/hono/index.ts";
-import {
-  type AdapterServer,
-  localHarness,
-  type NeutralSession,
-  testApp,
-} from "../behaviour/app.ts";
+import { type AdapterServer, type NeutralSession, testApp } from "../behaviour/app.ts";
+import { localHarness } from "../behaviour/harness.ts";
 import { fetchWithProbe, listenFetch } from "../runtimes/listen.ts";
 
 /** The shared test app as a Hono application, served by the runtime's own server. */

@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import { withSessions } from "../../src/adapters/node.ts";
-import { type AdapterServer, localHarness, testApp } from "../behaviour/app.ts";
+import { type AdapterServer, testApp } from "../behaviour/app.ts";
+import { localHarness } from "../behaviour/harness.ts";
 import { listenNode, withProbe } from "../runtimes/listen.ts";
 
 /** The shared test app through the node:http adapter. */

@@ -1,13 +1,7 @@
 import type { Cookies } from "../../src/cookies/jar.ts";
 import type { SessionManager } from "../../src/engine/manager.ts";
 import type { Session, SessionValue } from "../../src/session/session.ts";
-import {
-  answerProbe,
-  buildFixture,
-  type ProbeRequest,
-  type ServeConfig,
-  type StoreProbe,
-} from "./fixture.ts";
+import type { ServeConfig, StoreProbe } from "./fixture.ts";
 
 /** What every adapter hands the shared test app: the framework-neutral request and context. */
 export interface NeutralRequest {
@@ -66,47 +60,7 @@ export interface AdapterServer {
 /** Answers a probe request body (JSON text): the status and the JSON to send back. */
 export type ProbeAnswer = (body: string) => Promise<{ status: number; json: string }>;
 
-/** The probe endpoint's answers for a fixture's probe, and for the server's error log. */
-export function probeAnswer(
-  probe: StoreProbe | undefined,
-  errorsLogged: () => string[] = () => [],
-): ProbeAnswer {
-  return async (body) => {
-    try {
-      const request = JSON.parse(body) as ProbeRequest | { op: "errorsLogged" };
-      if (request.op === "errorsLogged") {
-        return { status: 200, json: JSON.stringify({ result: errorsLogged() }) };
-      }
-      const answer = await answerProbe(probe, request);
-      return { status: 200, json: JSON.stringify(answer) };
-    } catch (error) {
-      return { status: 500, json: JSON.stringify({ error: String(error) }) };
-    }
-  };
-}
-
 export const PROBE_PATH = "/__probe";
-
-/** Serves an adapter in this process, with the fixture built here. */
-export function localHarness(server: AdapterServer): AdapterHarness {
-  return {
-    name: server.name,
-    sqlite: true,
-    async serve(config) {
-      const fixture = await buildFixture(config);
-      const served = await server.serve(fixture.manager, undefined);
-      return {
-        url: served.url,
-        store: fixture.probe,
-        errorsLogged: async () => [],
-        close: async () => {
-          await served.close();
-          await fixture.close();
-        },
-      };
-    },
-  };
-}
 
 export class DeliberateFailure extends Error {}
 

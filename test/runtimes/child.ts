@@ -4,8 +4,9 @@
  * first argument, prints `LISTENING <url>`, and stops when its stdin closes. Errors it logs are
  * kept for the probe's "logs" request as well as written to stderr.
  */
-import { type AdapterServer, probeAnswer } from "../behaviour/app.ts";
+import type { AdapterServer } from "../behaviour/app.ts";
 import { buildFixture, type ServeConfig } from "../behaviour/fixture.ts";
+import { probeAnswer } from "../behaviour/harness.ts";
 
 const SERVERS: Record<string, () => Promise<AdapterServer>> = {
   "node:http": async () => (await import("../adapters/node-harness.ts")).nodeServer,
