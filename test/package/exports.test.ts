@@ -43,8 +43,14 @@ test("every subpath export resolves from the built package, with declarations", 
   assert.ok(exported.tessera?.includes("createSessions"));
   assert.ok(exported.tessera?.includes("generateSecret"));
   assert.ok(exported.tessera?.includes("Cookies"));
-  assert.ok(exported.tessera?.includes("sqliteStore"));
+  assert.ok(exported.tessera?.includes("hasUserIndex"));
   assert.ok(exported["tessera/node"]?.includes("withSessions"));
+  assert.ok(exported["tessera/express"]?.includes("expressSessions"));
+  assert.ok(exported["tessera/fastify"]?.includes("fastifySessions"));
+  assert.ok(exported["tessera/hono"]?.includes("honoSessions"));
+  assert.ok(exported["tessera/fetch"]?.includes("withSessions"));
+  assert.ok(exported["tessera/extend"]?.includes("RequestScope"));
+  assert.ok(exported["tessera/extend"]?.includes("errorResponse"));
   assert.ok(exported["tessera/sqlite"]?.includes("sqliteStore"));
   assert.ok(exported["tessera/memory"]?.includes("memoryStore"));
   assert.ok(exported["tessera/redis"]?.includes("redisStore"));
@@ -55,4 +61,49 @@ test("every subpath export resolves from the built package, with declarations", 
     "secret",
   ]);
   assert.equal(Buffer.from(secret.toString().trim(), "base64url").length, 32);
+});
+
+/**
+ * The root entry is what an application needs: no store (so no node:sqlite, no Redis client),
+ * no framework, and none of the engine's internals, which live in tessera/extend.
+ */
+test("import 'tessera' loads no store and exports no internals", () => {
+  const script = `
+    const names = Object.keys(await import("tessera")).sort();
+    const loaded = process.moduleLoadList.filter((name) => /sqlite|redis/i.test(name));
+    console.log(JSON.stringify({ names, loaded }));
+  `;
+  const output = execFileSync(
+    process.execPath,
+    ["--conditions=tessera-source", "--input-type=module", "-e", script],
+    { cwd: ROOT },
+  );
+  const { names, loaded } = JSON.parse(output.toString()) as { names: string[]; loaded: string[] };
+  assert.deepEqual(loaded, [], "no store module of Node's is loaded");
+  for (const internal of [
+    "RequestScope",
+    "errorResponse",
+    "serializeDeletion",
+    "sqliteStore",
+    "memoryStore",
+    "Keyring",
+  ]) {
+    assert.ok(!names.includes(internal), `${internal} is not in the root entry`);
+  }
+  assert.ok(names.length <= 20, `a small root entry: ${names.join(", ")}`);
+});
+
+test("a bad configuration opens no database file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tessera-badconfig-"));
+  const script = `
+    const { createSessions } = await import(${JSON.stringify(join(ROOT, "src", "index.ts"))});
+    try { createSessions({ secret: "too short" }); } catch (error) { console.log(error.code); }
+  `;
+  const output = execFileSync(
+    process.execPath,
+    ["--conditions=tessera-source", "--input-type=module", "-e", script],
+    { cwd: dir },
+  );
+  assert.equal(output.toString().trim(), "TESSERA_CONFIG");
+  assert.equal(existsSync(join(dir, "data")), false, "no data/sessions.db was created");
 });
