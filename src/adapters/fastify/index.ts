@@ -33,10 +33,13 @@ export interface SessionData {}
 /** `request.session`: @fastify/session's methods, typed by SessionData, and the data itself. */
 export type FastifySession = Omit<FastifySessionMethods, "get" | "set"> & {
   readonly cookie: SessionCookieView;
-  get<K extends keyof SessionData>(key: K): SessionData[K] | undefined;
-  get(key: string): unknown;
-  set<K extends keyof SessionData>(key: K, value: SessionData[K] | undefined): void;
-  set(key: string, value: unknown): void;
+  /** A key declared in SessionData reads as its type; any other as unknown. */
+  get<K extends string>(key: K): K extends keyof SessionData ? SessionData[K] | undefined : unknown;
+  /** A key declared in SessionData takes its type (or undefined, which removes it). */
+  set<K extends string>(
+    key: K,
+    value: K extends keyof SessionData ? SessionData[K] | undefined : unknown,
+  ): void;
 } & Partial<SessionData>;
 
 /** tessera's own API for the request, beside `request.session`. */

@@ -260,7 +260,10 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
           type,
         ]);
         if (!Array.isArray(reply) || reply.length !== 2 || !Array.isArray(reply[1])) {
-          throw new Error(`unexpected SCAN reply ${JSON.stringify(reply)}`);
+          throw new StoreUnavailableError(
+            "list",
+            `Redis answered SCAN with ${JSON.stringify(reply)}, not a cursor and a list of keys; is this a Redis (6.0 or newer) server?`,
+          );
         }
         cursor = String(reply[0]);
         for (const key of reply[1]) {
