@@ -130,6 +130,8 @@ export function fastifySessions<T>(manager: SessionManager<T>): FastifyPluginCal
       try {
         headers = await entry.scope.commit(reply.statusCode);
       } catch (error) {
+        // The handler's payload is not sent: a stream of it must not stay open.
+        (payload as { destroy?: () => void } | null)?.destroy?.();
         return replaceWithError(request, reply, error);
       }
       if (headers.setCookie.length > 0) reply.header("set-cookie", headers.setCookie as string[]);
