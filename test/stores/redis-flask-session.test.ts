@@ -64,7 +64,7 @@ for (const serializer of ["msgpack", "json"] as const) {
       },
       {
         selfExpiring: true,
-        expiryTolerance: 50,
+        expiryTolerance: 1_000,
         keepsCreatedAt: false,
         storesBigInt: true,
         cleanup: async (store) => {

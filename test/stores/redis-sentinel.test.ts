@@ -107,7 +107,7 @@ for (const library of ["ioredis", "nodeRedis"] as const) {
         prefix: prefix(),
         userKey: "userId",
       }),
-    { selfExpiring: true, expiryTolerance: 50 },
+    { selfExpiring: true, expiryTolerance: 1_000 },
   );
 }
 

@@ -63,7 +63,7 @@ for (const [library, client] of CLIENTS) {
     },
     {
       selfExpiring: true,
-      expiryTolerance: 50,
+      expiryTolerance: 1_000,
       cleanup: async (store) => {
         const prefix = prefixes.get(store);
         if (prefix !== undefined) await deleteKeysUnder(prefix);
