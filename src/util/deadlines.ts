@@ -41,7 +41,6 @@ export class Deadlines {
     timeoutError: () => Error,
     failure: (error: unknown) => unknown = (error) => error,
   ): Promise<T> {
-    if (this.#timerPerCall) return this.#runWithOwnTimer(call, timeoutError, failure);
     return new Promise<T>((resolve, reject) => {
       const entry: Pending = {
         expiresAt: performance.now() + this.limitMs,
@@ -49,8 +48,13 @@ export class Deadlines {
         reject,
         timeoutError,
       };
-      this.#queue.push(entry);
-      if (this.#timer === undefined) this.#schedule(this.limitMs);
+      const ownTimer = this.#timerPerCall
+        ? setTimeout(() => Deadlines.#timeOut(entry), this.limitMs)
+        : undefined;
+      if (ownTimer === undefined) {
+        this.#queue.push(entry);
+        if (this.#timer === undefined) this.#schedule(this.limitMs);
+      }
       let pending: Promise<T>;
       try {
         pending = call();
@@ -62,50 +66,23 @@ export class Deadlines {
         (value) => {
           if (entry.settled) return;
           entry.settled = true;
+          if (ownTimer !== undefined) clearTimeout(ownTimer);
           resolve(value);
         },
         (error: unknown) => {
           if (entry.settled) return;
           entry.settled = true;
+          if (ownTimer !== undefined) clearTimeout(ownTimer);
           reject(failure(error));
         },
       );
     });
   }
 
-  #runWithOwnTimer<T>(
-    call: () => Promise<T>,
-    timeoutError: () => Error,
-    failure: (error: unknown) => unknown,
-  ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        reject(timeoutError());
-      }, this.limitMs);
-      let pending: Promise<T>;
-      try {
-        pending = call();
-      } catch (error) {
-        pending = Promise.reject(error);
-      }
-      pending.then(
-        (value) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          reject(failure(error));
-        },
-      );
-    });
+  static #timeOut(entry: Pending): void {
+    if (entry.settled) return;
+    entry.settled = true;
+    entry.reject(entry.timeoutError());
   }
 
   #schedule(delayMs: number): void {

@@ -58,3 +58,35 @@ test("many overlapping calls each get their own deadline from one timer", async 
     /timed out/,
   );
 });
+
+test("where timers end with the request (setTimeout returns a number, as in Workers), every call still times out", async () => {
+  // workerd cancels a request's timers when its response is done. Stand-in: timers are numbers,
+  // and the first timer ever set is cancelled as if its request had ended.
+  const realSetTimeout = globalThis.setTimeout;
+  const realClearTimeout = globalThis.clearTimeout;
+  const timers = new Map<number, ReturnType<typeof realSetTimeout>>();
+  let next = 0;
+  globalThis.setTimeout = ((callback: () => void, ms: number) => {
+    const id = ++next;
+    if (id > 1) timers.set(id, realSetTimeout(callback, ms));
+    return id;
+  }) as unknown as typeof setTimeout;
+  globalThis.clearTimeout = ((id: number) => {
+    realClearTimeout(timers.get(id));
+    timers.delete(id);
+  }) as unknown as typeof clearTimeout;
+  try {
+    const deadlines = new Deadlines(50);
+    // The first request's timer dies with it: its call is answered by the store in time.
+    assert.equal(await deadlines.run(async () => "first", timeout), "first");
+    // A later request's store hangs: its own timer ends it.
+    await assert.rejects(
+      deadlines.run(() => new Promise(() => {}), timeout),
+      /timed out/,
+    );
+    assert.equal(await deadlines.run(async () => "third", timeout), "third");
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+    globalThis.clearTimeout = realClearTimeout;
+  }
+});
