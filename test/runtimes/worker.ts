@@ -5,13 +5,11 @@
  * its module loads); a configuration the runtime cannot serve answers 500 with the startup
  * error's message, so the tests can read it.
  */
-import { Hono } from "hono";
-import { withSessions } from "../../src/adapters/fetch/index.ts";
-import { honoSessions, type SessionEnv } from "../../src/adapters/hono/index.ts";
 import { createSessions } from "../../src/engine/manager.ts";
 import type { SessionOptions } from "../../src/engine/options.ts";
 import type { SessionValue } from "../../src/session/session.ts";
-import { type NeutralContext, type NeutralSession, PROBE_PATH, testApp } from "../behaviour/app.ts";
+import { fetchTestHandler, honoTestApp } from "../adapters/web-apps.ts";
+import { PROBE_PATH } from "../behaviour/app.ts";
 
 interface Env {
   readonly CONFIG: string;
@@ -31,26 +29,7 @@ function build(env: Env): (request: Request) => Promise<Response> {
   const manager = createSessions<Record<string, SessionValue>>(
     JSON.parse(env.CONFIG).options as SessionOptions,
   );
-  if (env.SERVER === "Hono") {
-    const app = new Hono<SessionEnv<Record<string, SessionValue>>>();
-    app.use(honoSessions(manager));
-    app.all("*", async (c) => {
-      const session = c.var.session as unknown as NeutralSession;
-      const { status, body } = await testApp(
-        { method: c.req.method, url: new URL(c.req.url) },
-        { session: async () => session, cookies: c.var.cookies },
-      );
-      return c.json(body, status as 200);
-    });
-    return async (request) => app.fetch(request);
-  }
-  return withSessions(manager, async (request, context) => {
-    const { status, body } = await testApp(
-      { method: request.method, url: new URL(request.url) },
-      context as unknown as NeutralContext,
-    );
-    return Response.json(body, { status });
-  });
+  return env.SERVER === "Hono" ? honoTestApp(manager) : fetchTestHandler(manager);
 }
 
 export default {
