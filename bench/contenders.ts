@@ -1,8 +1,8 @@
 /**
  * The contenders, one entry each. A contender is a server script in bench/servers/ (run in its
  * own process), the settings it gets by env, how to get a logged-in request out of it, and the
- * floors and peers its throughput is divided by. Adding a peer (@fastify/session, say) is one
- * more entry here plus its server script.
+ * floors and peers its throughput is divided by. Adding a peer is one more entry here plus its
+ * server script.
  */
 import { cookieFrom, get, type LoadTarget } from "./http.ts";
 
@@ -91,11 +91,54 @@ function cookieWriteStarted(
   };
 }
 
+/**
+ * A store write: `started`, plus a check that a write is stored, not only answered: GET /count
+ * (the session's `n`, read back by a request of its own) must move after one more GET /write.
+ */
+function storeWriteStarted(cookieName: string): (origin: string) => Promise<LoadTarget> {
+  const start = started("/write", cookieName);
+  return async (origin) => {
+    const target = await start(origin);
+    const before = await countOf(origin, target.headers);
+    const written = await fetch(new URL(target.path, origin), { headers: target.headers });
+    await written.body?.cancel();
+    if (written.status !== 200) throw new Error(`GET /write answered ${written.status}.`);
+    const after = await countOf(origin, target.headers);
+    if (typeof before !== "number" || typeof after !== "number" || after <= before) {
+      throw new Error(
+        `GET /write did not store its change: the session's n read ${JSON.stringify(before)} before it and ${JSON.stringify(after)} after.`,
+      );
+    }
+    return target;
+  };
+}
+
+async function countOf(
+  origin: string,
+  headers: Readonly<Record<string, string>>,
+): Promise<unknown> {
+  const response = await fetch(new URL("/count", origin), { headers });
+  const body = await response.text();
+  if (response.status !== 200) {
+    throw new Error(`GET /count answered ${response.status}: ${body.slice(0, 200)}`);
+  }
+  return (JSON.parse(body) as { n?: unknown }).n;
+}
+
 const demoLoggedIn = loggedIn("session");
 const readSessionStarted = started("/read");
 const writeSessionStarted = started("/write");
 const expressLoggedIn = loggedIn("connect.sid");
-const expressWriteStarted = started("/write", "connect.sid");
+/** @fastify/session's default cookie name; tessera's is `session`. */
+const FASTIFY_SESSION_COOKIE = "sessionId";
+/** The cookie @hono/session keeps its session in (a name it does not let one change). */
+const HONOJS_SESSION_COOKIE = "sid";
+const HONO_READ_PEERS = [
+  "hono-sessions-read",
+  "hono-sessions-noextend-read",
+  "honojs-session-read",
+] as const;
+const HONO_WRITE_PEERS = ["hono-sessions-write", "honojs-session-write"] as const;
 
 /** cookie-session keeps the session in `session` and its HMAC in `session.sig`. */
 const COOKIE_SESSION_COOKIES = ["session", "session.sig"] as const;
@@ -167,6 +210,33 @@ export const CONTENDERS: readonly Contender[] = [
     env: {},
     compareWith: ["floor-bare"],
     usesRedis: true,
+    prepare: noSetup,
+  },
+  {
+    name: "floor-express",
+    kind: "floor",
+    description: "Express 5 (ETag and X-Powered-By off) answering the JSON, no sessions",
+    server: "floor-express.ts",
+    env: {},
+    compareWith: ["floor-bare"],
+    prepare: noSetup,
+  },
+  {
+    name: "floor-fastify",
+    kind: "floor",
+    description: "Fastify 5 answering the JSON, no sessions",
+    server: "floor-fastify.ts",
+    env: {},
+    compareWith: ["floor-bare"],
+    prepare: noSetup,
+  },
+  {
+    name: "floor-hono",
+    kind: "floor",
+    description: "Hono 4 on @hono/node-server answering the JSON, no sessions",
+    server: "floor-hono.ts",
+    env: {},
+    compareWith: ["floor-bare"],
     prepare: noSetup,
   },
   {
@@ -258,7 +328,7 @@ export const CONTENDERS: readonly Contender[] = [
     description: "peer: Express 5 + express-session + connect-redis, GET /api/me logged in",
     server: "express-session-redis.ts",
     env: { BENCH_WORKLOAD: "read" },
-    compareWith: REDIS_READ_FLOORS,
+    compareWith: ["floor-express", ...REDIS_READ_FLOORS],
     usesRedis: true,
     prepare: expressLoggedIn,
   },
@@ -268,9 +338,9 @@ export const CONTENDERS: readonly Contender[] = [
     description: "peer: Express 5 + express-session + connect-redis, a key set on every request",
     server: "express-session-redis.ts",
     env: { BENCH_WORKLOAD: "write" },
-    compareWith: REDIS_WRITE_FLOORS,
+    compareWith: ["floor-express", ...REDIS_WRITE_FLOORS],
     usesRedis: true,
-    prepare: expressWriteStarted,
+    prepare: storeWriteStarted("connect.sid"),
   },
   {
     name: "express-session-bare-read",
@@ -293,6 +363,91 @@ export const CONTENDERS: readonly Contender[] = [
     compareWith: REDIS_WRITE_FLOORS,
     usesRedis: true,
     prepare: started("/write", "connect.sid"),
+  },
+  {
+    name: "express-tessera-redis-read",
+    kind: "read",
+    description:
+      "Express 5 + expressSessions (tessera/express) + redisStore, req.session, GET /api/me logged in",
+    server: "express-tessera-redis.ts",
+    env: { BENCH_WORKLOAD: "read" },
+    compareWith: ["floor-express", ...REDIS_READ_FLOORS, "express-session-redis-read"],
+    targets: [{ baseline: "express-session-redis-read", atLeast: 2.5 }],
+    usesRedis: true,
+    prepare: loggedIn("session"),
+  },
+  {
+    name: "express-tessera-redis-write",
+    kind: "write",
+    description:
+      "Express 5 + expressSessions (tessera/express) + redisStore, req.session, a key set on every request",
+    server: "express-tessera-redis.ts",
+    env: { BENCH_WORKLOAD: "write" },
+    compareWith: ["floor-express", ...REDIS_WRITE_FLOORS, "express-session-redis-write"],
+    targets: [{ baseline: "express-session-redis-write", atLeast: 1.5 }],
+    usesRedis: true,
+    prepare: storeWriteStarted("session"),
+  },
+  {
+    name: "fastify-tessera-redis-read",
+    kind: "read",
+    description:
+      "Fastify 5 + fastifySessions (tessera/fastify) + redisStore, request.session.get, GET /api/me logged in",
+    server: "fastify-tessera-redis.ts",
+    env: { BENCH_WORKLOAD: "read" },
+    compareWith: [
+      "floor-fastify",
+      ...REDIS_READ_FLOORS,
+      "fastify-session-redis-read",
+      "fastify-session-rolling-read",
+    ],
+    targets: [{ baseline: "fastify-session-redis-read", atLeast: 2 }],
+    usesRedis: true,
+    prepare: loggedIn("session"),
+  },
+  {
+    name: "fastify-tessera-redis-write",
+    kind: "write",
+    description:
+      "Fastify 5 + fastifySessions (tessera/fastify) + redisStore, request.session.set on every request",
+    server: "fastify-tessera-redis.ts",
+    env: { BENCH_WORKLOAD: "write" },
+    compareWith: ["floor-fastify", ...REDIS_WRITE_FLOORS, "fastify-session-redis-write"],
+    targets: [{ baseline: "fastify-session-redis-write", atLeast: 1.2 }],
+    usesRedis: true,
+    prepare: storeWriteStarted("session"),
+  },
+  {
+    name: "fastify-session-redis-read",
+    kind: "read",
+    description:
+      "peer: Fastify 5 + @fastify/session (rolling: false) + connect-redis, GET /api/me logged in",
+    server: "fastify-session-redis.mjs",
+    env: { BENCH_WORKLOAD: "read", BENCH_ROLLING: "false" },
+    compareWith: ["floor-fastify", ...REDIS_READ_FLOORS],
+    usesRedis: true,
+    prepare: loggedIn(FASTIFY_SESSION_COOKIE),
+  },
+  {
+    name: "fastify-session-rolling-read",
+    kind: "read",
+    description:
+      "peer: the same with @fastify/session's default rolling: true (a SET and a cookie per read)",
+    server: "fastify-session-redis.mjs",
+    env: { BENCH_WORKLOAD: "read", BENCH_ROLLING: "true" },
+    compareWith: ["floor-fastify", ...REDIS_READ_FLOORS],
+    usesRedis: true,
+    prepare: loggedIn(FASTIFY_SESSION_COOKIE),
+  },
+  {
+    name: "fastify-session-redis-write",
+    kind: "write",
+    description: "peer: Fastify 5 + @fastify/session + connect-redis, a key set on every request",
+    server: "fastify-session-redis.mjs",
+    env: { BENCH_WORKLOAD: "write", BENCH_ROLLING: "false" },
+    compareWith: ["floor-fastify", ...REDIS_WRITE_FLOORS],
+    usesRedis: true,
+    prepare: storeWriteStarted(FASTIFY_SESSION_COOKIE),
   },
   {
     name: "session-read-flask",
@@ -376,6 +531,93 @@ export const CONTENDERS: readonly Contender[] = [
     env: { BENCH_WORKLOAD: "write" },
     compareWith: ["floor-bare"],
     prepare: cookieWriteStarted(),
+  },
+  {
+    name: "hono-tessera-cookie-read",
+    kind: "read",
+    description:
+      'Hono + honoSessions (tessera/hono), createSessions({ format: "sealed" }): c.var.session.get()',
+    server: "hono-tessera-cookie.ts",
+    env: { BENCH_FORMAT: "sealed", BENCH_WORKLOAD: "read" },
+    compareWith: ["floor-hono", "floor-bare", ...HONO_READ_PEERS],
+    prepare: started("/read"),
+  },
+  {
+    name: "hono-tessera-cookie-write",
+    kind: "write",
+    description:
+      'Hono + honoSessions (tessera/hono), format "sealed": c.var.session.set(), a new cookie per request',
+    server: "hono-tessera-cookie.ts",
+    env: { BENCH_FORMAT: "sealed", BENCH_WORKLOAD: "write" },
+    compareWith: ["floor-hono", "floor-bare", ...HONO_WRITE_PEERS],
+    prepare: cookieWriteStarted(),
+  },
+  {
+    name: "hono-tessera-flask-read",
+    kind: "read",
+    description:
+      'Hono + honoSessions (tessera/hono), createSessions({ format: "flask" }): c.var.session.get()',
+    server: "hono-tessera-cookie.ts",
+    env: { BENCH_FORMAT: "flask", BENCH_WORKLOAD: "read" },
+    compareWith: ["floor-hono", "floor-bare", ...HONO_READ_PEERS],
+    prepare: started("/read"),
+  },
+  {
+    name: "hono-tessera-flask-write",
+    kind: "write",
+    description:
+      'Hono + honoSessions (tessera/hono), format "flask": c.var.session.set(), a new cookie per request',
+    server: "hono-tessera-cookie.ts",
+    env: { BENCH_FORMAT: "flask", BENCH_WORKLOAD: "write" },
+    compareWith: ["floor-hono", "floor-bare", ...HONO_WRITE_PEERS],
+    prepare: cookieWriteStarted(),
+  },
+  {
+    name: "hono-sessions-read",
+    kind: "read",
+    description:
+      "peer: hono-sessions 0.8 CookieStore + encryptionKey (README settings; re-seals its cookie on every request), a read",
+    server: "hono-sessions-peer.ts",
+    env: { BENCH_WORKLOAD: "read", BENCH_EXTEND: "true" },
+    compareWith: ["floor-hono", "floor-bare"],
+    prepare: started("/read"),
+  },
+  {
+    name: "hono-sessions-noextend-read",
+    kind: "read",
+    description:
+      "peer: hono-sessions with autoExtendExpiration: false (a read sends no cookie), a read",
+    server: "hono-sessions-peer.ts",
+    env: { BENCH_WORKLOAD: "read", BENCH_EXTEND: "false" },
+    compareWith: ["floor-hono", "floor-bare"],
+    prepare: started("/read"),
+  },
+  {
+    name: "hono-sessions-write",
+    kind: "write",
+    description: "peer: hono-sessions 0.8 CookieStore + encryptionKey, a key set per request",
+    server: "hono-sessions-peer.ts",
+    env: { BENCH_WORKLOAD: "write", BENCH_EXTEND: "true" },
+    compareWith: ["floor-hono", "floor-bare"],
+    prepare: cookieWriteStarted(),
+  },
+  {
+    name: "honojs-session-read",
+    kind: "read",
+    description: "peer: @hono/session 0.2 useSession({ secret, duration }), await session.get()",
+    server: "honojs-session-peer.ts",
+    env: { BENCH_WORKLOAD: "read" },
+    compareWith: ["floor-hono", "floor-bare"],
+    prepare: started("/read", HONOJS_SESSION_COOKIE),
+  },
+  {
+    name: "honojs-session-write",
+    kind: "write",
+    description: "peer: @hono/session 0.2, await session.update(fn) per request (a new JWE)",
+    server: "honojs-session-peer.ts",
+    env: { BENCH_WORKLOAD: "write" },
+    compareWith: ["floor-hono", "floor-bare"],
+    prepare: cookieWriteStarted(HONOJS_SESSION_COOKIE),
   },
 ];
 

@@ -17,7 +17,8 @@ export function get(path: string, headers: Record<string, string> = {}): LoadTar
 /**
  * Makes one request that must answer `status` with a Set-Cookie for `cookieName` (or for each
  * of several names: cookie-session signs its cookie in a second one), and returns those cookies
- * as a Cookie header value (`name=value; name2=value2`), as a browser would send them back.
+ * as a Cookie header value (`name=value; name2=value2`), as a browser would send them back
+ * (the last Set-Cookie of a name winning).
  */
 export async function cookieFrom(
   origin: string,
@@ -36,8 +37,9 @@ export async function cookieFrom(
   return names
     .map((name) => {
       const prefix = `${name}=`;
-      const cookie = pairs.find((pair) => pair.startsWith(prefix) && pair.length > prefix.length);
-      if (cookie === undefined) {
+      // The last Set-Cookie of a name wins, as in a browser (hono-sessions sends two on login).
+      const cookie = pairs.findLast((pair) => pair.startsWith(prefix));
+      if (cookie === undefined || cookie.length === prefix.length) {
         throw new Error(`${init.method ?? "GET"} ${path} set no ${name} cookie.`);
       }
       return cookie;

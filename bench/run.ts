@@ -1,8 +1,9 @@
 /**
- * `npm run bench`: requests/s of each contender next to the floors, as ratios measured side by
- * side in one run (DESIGN.md §6). Each server runs in its own child process; autocannon loads
- * them from this process one at a time, in rounds with the order rotated, so slow drifts of a
- * shared machine spread over every contender instead of landing on one.
+ * `npm run bench`: requests/s of each contender next to the floors (the same answer without the
+ * session work) and peers, as ratios measured side by side in one run. Each server runs in its
+ * own child process; autocannon loads them from this process one at a time, in rounds with the
+ * order rotated, so slow drifts of a shared machine spread over every contender instead of
+ * landing on one.
  *
  * Settings by env: BENCH_DURATION (s per measured window), BENCH_WARMUP (s), BENCH_ROUNDS,
  * BENCH_CONNECTIONS, BENCH_ONLY (comma-separated names), BENCH_CPU_PROF (a directory: servers
@@ -12,7 +13,7 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { killAllServersNow, type ServerChild, startServer, stopAllServers } from "./children.ts";
 import { type Contender, selectContenders } from "./contenders.ts";
@@ -46,8 +47,9 @@ async function main(): Promise<void> {
     : undefined;
   if (redis !== undefined) log(`Redis ${redis.version} at ${redis.url}`);
 
-  const ready = await Promise.all(
-    contenders.map((contender) => launch(contender, scratch, settings, redis)),
+  // A few at a time: forty servers booting at once on two cores outlast the start timeout.
+  const ready = await mapLimited(contenders, availableParallelism(), (contender) =>
+    launch(contender, scratch, settings, redis),
   );
   for (const round of Array.from({ length: settings.rounds }, (_, index) => index)) {
     for (const entry of rotate(ready, round)) {
@@ -106,6 +108,24 @@ async function launch(
       cause: error,
     });
   }
+}
+
+/** `map` with at most `limit` calls of `fn` pending at once; results in the order of `items`. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
 }
 
 /** Round r starts at the r-th contender, so no contender always runs first or last. */

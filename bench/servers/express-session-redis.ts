@@ -6,28 +6,23 @@
  *
  * - read: POST /login stores the username in a regenerated session; GET /api/me answers it.
  *   express-session then touches the record (an EXPIRE), as it does on every unmodified request.
- * - write: GET /start creates the session; GET /write sets one key on every request.
+ * - write: GET /start creates the session; GET /write sets one key on every request; GET /count
+ *   answers that key, so the parent can check a write was stored (contenders.ts).
  *
- * Express's ETag and X-Powered-By are off: the tessera servers send neither, and hashing every
- * body would charge express-session for work that is not about sessions.
+ * Express is set up as for every Express contender (express-common.ts: ETag and X-Powered-By
+ * off), so this and express-tessera-redis.ts differ only in the session middleware.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import express, { type Response } from "express";
+import express from "express";
+import { createExpressApp, sendExpressJson as sendJson } from "./express-common.ts";
 import { expressSession } from "./express-session-setup.ts";
 import { cleanUpAndClose, connectRedis } from "./redis-client.ts";
 import { benchWorkload, serve } from "./serve.ts";
 
 const workload = benchWorkload();
 const client = await connectRedis();
-const app = express();
-app.set("etag", false);
-app.set("x-powered-by", false);
+const app = createExpressApp();
 app.use(expressSession(client));
-
-function sendJson(res: Response, status: number, body: unknown): void {
-  res.status(status).set("Cache-Control", "no-store").type("application/json");
-  res.send(JSON.stringify(body));
-}
 
 if (workload === "read") {
   app.post("/login", express.urlencoded({ extended: false }), (req, res, next) => {
@@ -61,6 +56,12 @@ if (workload === "read") {
     }
     req.session.n = counter++;
     sendJson(res, 200, { username });
+  });
+  app.get("/count", (req, res) => {
+    if (req.session.username === undefined) {
+      return sendJson(res, 401, { error: "no session: GET /start first" });
+    }
+    sendJson(res, 200, { n: req.session.n ?? null });
   });
 }
 
