@@ -17,11 +17,13 @@ export interface ExtraProperty {
 interface ViewState {
   /** Undefined once detached: the object then holds a copy of the data and changes nothing. */
   host: SessionObjectHost | undefined;
+  /** What the adapter keeps with the object (its request's slot); undefined once detached. */
+  owner: unknown;
   copy: Map<string, unknown> | undefined;
-  readonly extras: Readonly<Record<string, ExtraProperty>>;
 }
 
-const states = new WeakMap<object, ViewState>();
+/** Where the object's state sits on the proxy's target (a symbol: never a session key). */
+const VIEW = Symbol("tessera.sessionObject");
 
 /**
  * The session as an object whose properties are its keys, the way express-session and
@@ -35,10 +37,13 @@ const states = new WeakMap<object, ViewState>();
 export function sessionObject<P extends object>(
   prototype: P,
   host: SessionObjectHost,
-  extras: Readonly<Record<string, ExtraProperty>> = {},
+  extras: Readonly<Record<string, ExtraProperty>>,
+  owner: unknown,
 ): P & Record<string, unknown> {
-  const state: ViewState = { host, copy: undefined, extras };
-  const proxy = new Proxy(Object.create(prototype) as object, {
+  const state: ViewState = { host, owner, copy: undefined };
+  const target = Object.create(prototype) as Record<symbol, unknown>;
+  target[VIEW] = state;
+  const proxy = new Proxy(target, {
     get(target, key, receiver) {
       if (typeof key === "symbol" || (key in target && !(key in extras))) {
         return Reflect.get(target, key, receiver);
@@ -116,13 +121,16 @@ export function sessionObject<P extends object>(
       return true;
     },
   }) as P & Record<string, unknown>;
-  states.set(proxy, state);
   return proxy;
 }
 
-/** The host a session object works on, or undefined once it was detached. */
-export function hostOf(object: object): SessionObjectHost | undefined {
-  return states.get(object)?.host;
+function stateOf(object: object): ViewState | undefined {
+  return (object as Record<symbol, ViewState | undefined>)[VIEW];
+}
+
+/** What the adapter keeps with the object, or undefined once it was detached. */
+export function ownerOf<Owner>(object: object): Owner | undefined {
+  return stateOf(object)?.owner as Owner | undefined;
 }
 
 /**
@@ -131,9 +139,10 @@ export function hostOf(object: object): SessionObjectHost | undefined {
  * (Passport's `keepSessionInfo` copies from it) still reads what it held.
  */
 export function detach(object: object): void {
-  const state = states.get(object);
+  const state = stateOf(object);
   if (state?.host === undefined) return;
   const session = state.host.session;
   state.copy = new Map(session.keys().map((key) => [key, session.get(key)]));
   state.host = undefined;
+  state.owner = undefined;
 }

@@ -19,12 +19,8 @@ import type { Session } from "../../session/session.ts";
 import type { SessionCookieView } from "../cookie-view.ts";
 import { defaultOnError } from "../node.ts";
 import { beginNodeRequest } from "../node-request.ts";
-import {
-  type ExpressSession,
-  type ExpressSessionMethods,
-  makeExpressSession,
-  type SessionSlot,
-} from "./session-view.ts";
+import { attachToRequest, ExpressRequestSessions } from "./request-properties.ts";
+import type { ExpressSession, ExpressSessionMethods, SessionSlot } from "./session-view.ts";
 
 export type { ExpressSession, ExpressSessionMethods, SessionCookieView };
 
@@ -87,38 +83,8 @@ export function expressSessions<T>(
         cookie,
         lifetimeMs,
       };
-      Object.defineProperties(req, {
-        session: {
-          get: () => slot.current ?? (slot.destroyed ? undefined : makeExpressSession(slot)),
-          set: (value: unknown) => replaceSession(slot, value),
-          configurable: true,
-          enumerable: true,
-        },
-        sessionID: { get: () => session.id, configurable: true, enumerable: true },
-        tessera: { value: { session, cookies: scope.cookies }, configurable: true, writable: true },
-      });
+      attachToRequest(req, new ExpressRequestSessions(slot, scope.cookies));
       next();
     }, fail);
   };
-}
-
-/**
- * `req.session = null` ends the session and `req.session = { ... }` replaces its data, as
- * cookie-session users write it.
- */
-function replaceSession(slot: SessionSlot, value: unknown): void {
-  const { session } = slot.host;
-  if (value === null || value === undefined) {
-    slot.current?.destroy();
-    if (slot.current === undefined && !slot.destroyed) {
-      session.destroy();
-      slot.destroyed = true;
-    }
-    return;
-  }
-  if (value === slot.current) return;
-  session.clear();
-  for (const [key, item] of Object.entries(value as object)) {
-    if (key !== "cookie" && item !== undefined) session.set(key as never, item as never);
-  }
 }

@@ -6,7 +6,7 @@ import {
   cookieView,
   type SessionCookieView,
 } from "../cookie-view.ts";
-import { detach, type SessionObjectHost, sessionObject } from "../session-object.ts";
+import { detach, ownerOf, type SessionObjectHost, sessionObject } from "../session-object.ts";
 
 type Callback = (error?: unknown) => void;
 
@@ -20,8 +20,6 @@ export interface SessionSlot {
   readonly cookie: ResolvedOptions["cookie"];
   readonly lifetimeMs: number;
 }
-
-const slots = new WeakMap<object, SessionSlot>();
 
 /**
  * express-session's `req.session`: the data as properties, and its methods, which are not
@@ -51,7 +49,7 @@ export interface ExpressSessionMethods {
 export type ExpressSession = ExpressSessionMethods & { cookie: SessionCookieView };
 
 function slotOf(session: object): SessionSlot {
-  const slot = slots.get(session);
+  const slot = ownerOf<SessionSlot>(session);
   if (slot === undefined) {
     throw new TesseraError(
       "TESSERA_SESSION_GONE",
@@ -68,7 +66,6 @@ function later(callback: Callback | undefined, error?: unknown): void {
 
 function retire(session: object, slot: SessionSlot): void {
   detach(session);
-  slots.delete(session);
   slot.current = undefined;
 }
 
@@ -145,13 +142,17 @@ class ExpressSessionPrototype {
 
 /** Makes the request's session object and remembers it in `slot` as the current one. */
 export function makeExpressSession(slot: SessionSlot): ExpressSession {
-  const session = sessionObject(ExpressSessionPrototype.prototype, slot.host, {
-    cookie: {
-      get: () => cookieView(cookieSource(slot)),
-      set: (value) => assignCookieView(cookieSource(slot), value),
+  const session = sessionObject(
+    ExpressSessionPrototype.prototype,
+    slot.host,
+    {
+      cookie: {
+        get: () => cookieView(cookieSource(slot)),
+        set: (value) => assignCookieView(cookieSource(slot), value),
+      },
     },
-  }) as unknown as ExpressSession;
-  slots.set(session, slot);
+    slot,
+  ) as unknown as ExpressSession;
   slot.current = session;
   return session;
 }

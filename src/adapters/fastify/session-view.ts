@@ -1,7 +1,7 @@
 import type { ResolvedOptions } from "../../engine/options.ts";
 import { TesseraError } from "../../errors.ts";
 import { assignCookieView, type CookieViewSource, cookieView } from "../cookie-view.ts";
-import { detach, type SessionObjectHost, sessionObject } from "../session-object.ts";
+import { detach, ownerOf, type SessionObjectHost, sessionObject } from "../session-object.ts";
 
 type Callback = (error?: unknown) => void;
 
@@ -54,15 +54,14 @@ export interface FastifySessionMethods {
   isSaved(): boolean;
 }
 
+/** What a session object keeps of its request. */
 interface SlotState {
   readonly slot: FastifySessionSlot;
   saved: boolean;
 }
 
-const slots = new WeakMap<object, SlotState>();
-
 function stateOf(session: object): SlotState {
-  const state = slots.get(session);
+  const state = ownerOf<SlotState>(session);
   if (state === undefined) {
     throw new TesseraError(
       "TESSERA_SESSION_GONE",
@@ -84,7 +83,6 @@ function settle(work: Promise<void>, callback: Callback | undefined): Promise<vo
 
 function retire(session: object, slot: FastifySessionSlot): void {
   detach(session);
-  slots.delete(session);
   slot.current = null;
 }
 
@@ -183,10 +181,12 @@ export function makeFastifySession(slot: FastifySessionSlot): FastifySessionMeth
     cookie: slot.cookie,
     lifetimeMs: slot.lifetimeMs,
   };
-  const session = sessionObject(FastifySessionPrototype.prototype, slot.host, {
-    cookie: { get: () => cookieView(source), set: (value) => assignCookieView(source, value) },
-  }) as unknown as FastifySessionMethods;
-  slots.set(session, { slot, saved: false });
+  const session = sessionObject(
+    FastifySessionPrototype.prototype,
+    slot.host,
+    { cookie: { get: () => cookieView(source), set: (value) => assignCookieView(source, value) } },
+    { slot, saved: false } satisfies SlotState,
+  ) as unknown as FastifySessionMethods;
   slot.current = session;
   return session;
 }
