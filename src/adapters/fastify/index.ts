@@ -18,10 +18,14 @@ import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from "fastif
 import type { Cookies } from "../../cookies/jar.ts";
 import { errorResponse } from "../../engine/error-response.ts";
 import type { SessionManager } from "../../engine/manager.ts";
-import type { RequestScope } from "../../engine/request-scope.ts";
+import type { RequestScope, ResponseHeaders } from "../../engine/request-scope.ts";
 import type { Session } from "../../session/session.ts";
 import type { SessionCookieView } from "../cookie-view.ts";
-import { type FastifySessionMethods, makeFastifySession } from "./session-view.ts";
+import {
+  type FastifySessionMethods,
+  type FastifySessionSlot,
+  makeFastifySession,
+} from "./session-view.ts";
 
 /**
  * The session's keys and value types, declared once by the application:
@@ -59,10 +63,30 @@ declare module "fastify" {
   }
 }
 
-/** A request's scope, and whether its commit (or discard) already happened. */
-interface Pending {
+/**
+ * One request's sessions, kept in `request.tessera` (decorated, so Fastify's request keeps its
+ * shape): the typed API, and what the hooks and the `request.session` accessor need.
+ */
+class FastifyRequestSessions implements TesseraFastifyRequest {
+  readonly session: Session<SessionData>;
+  readonly cookies: Cookies;
   readonly scope: RequestScope<unknown>;
-  settled: boolean;
+  readonly slot: FastifySessionSlot;
+  /** The commit (or the discard) happened. */
+  settled = false;
+
+  constructor(scope: RequestScope<unknown>, slot: FastifySessionSlot) {
+    this.session = slot.host.session as unknown as Session<SessionData>;
+    this.cookies = scope.cookies;
+    this.scope = scope;
+    this.slot = slot;
+  }
+
+  /** `request.session`, made on first use: a route that never looks costs nothing more. */
+  sessionObject(): FastifySessionMethods | null {
+    const slot = this.slot;
+    return slot.current === undefined ? makeFastifySession(slot) : slot.current;
+  }
 }
 
 /**
@@ -70,73 +94,78 @@ interface Pending {
  * whole application (it is not encapsulated, like fastify-plugin's plugins).
  */
 export function fastifySessions<T>(manager: SessionManager<T>): FastifyPluginCallback {
-  const pending = new WeakMap<FastifyRequest, Pending>();
   const { cookie, lifetimeMs } = manager.options;
+  const sessionsOf = (request: FastifyRequest) => request.tessera as FastifyRequestSessions | null;
 
   const plugin: FastifyPluginCallback = (fastify, _options, done) => {
-    fastify.decorateRequest("session", null as never);
     fastify.decorateRequest("tessera", null as never);
+    // An accessor on Fastify's request prototype, defined once (not on each request).
+    fastify.decorateRequest("session", {
+      getter(this: FastifyRequest) {
+        return sessionsOf(this)?.sessionObject() ?? null;
+      },
+      setter(this: FastifyRequest, value: unknown) {
+        const sessions = sessionsOf(this);
+        if (sessions !== null) replaceSession(sessions, value);
+      },
+    } as never);
 
-    fastify.addHook("onRequest", async (request, reply) => {
+    fastify.addHook("onRequest", (request, reply, next) => {
       const scope = manager.begin({
         cookieHeader: request.headers.cookie,
         encrypted: (request.raw.socket as Partial<TLSSocket> | undefined)?.encrypted === true,
         forwardedProto: firstValue(request.headers["x-forwarded-proto"]),
       }) as RequestScope<unknown>;
-      const entry: Pending = { scope, settled: false };
-      pending.set(request, entry);
-      let session: Session<Record<string, unknown>>;
-      try {
-        session = (await scope.load()) as Session<Record<string, unknown>>;
-      } catch (error) {
-        entry.settled = true;
-        scope.discard();
-        return sendError(request, reply, error);
-      }
-      request.tessera = {
-        session: session as unknown as Session<SessionData>,
-        cookies: scope.cookies,
-      };
-      // request.session is made on first use: a route that never looks costs nothing more.
-      const slot = { current: null, host: { session, scope }, cookie, lifetimeMs };
-      let made = false;
-      Object.defineProperty(request, "session", {
-        get: () => {
-          if (!made) {
-            made = true;
-            makeFastifySession(slot);
-          }
-          return slot.current;
+      scope.load().then(
+        (session) => {
+          request.tessera = new FastifyRequestSessions(scope, {
+            current: undefined,
+            host: { session: session as Session<Record<string, unknown>>, scope },
+            cookie,
+            lifetimeMs,
+          });
+          next();
         },
-        configurable: true,
-        enumerable: true,
-      });
-      return undefined;
+        (error: unknown) => {
+          scope.discard();
+          sendError(request, reply, error);
+        },
+      );
     });
 
     // A handler that failed saves nothing, whatever status its error reply has.
-    fastify.addHook("onError", async (request) => {
-      const entry = pending.get(request);
-      if (entry === undefined || entry.settled) return;
-      entry.settled = true;
-      entry.scope.discard();
+    fastify.addHook("onError", (request, _reply, _error, next) => {
+      const sessions = sessionsOf(request);
+      if (sessions !== null && !sessions.settled) {
+        sessions.settled = true;
+        sessions.scope.discard();
+      }
+      next();
     });
 
-    fastify.addHook("onSend", async (request, reply, payload) => {
-      const entry = pending.get(request);
-      if (entry === undefined || entry.settled) return payload;
-      entry.settled = true;
-      let headers: Awaited<ReturnType<RequestScope<unknown>["commit"]>>;
-      try {
-        headers = await entry.scope.commit(reply.statusCode);
-      } catch (error) {
+    fastify.addHook("onSend", (request, reply, payload, next) => {
+      const sessions = sessionsOf(request);
+      if (sessions === null || sessions.settled) return next(null, payload);
+      sessions.settled = true;
+      const fail = (error: unknown) => {
         // The handler's payload is not sent: a stream of it must not stay open.
         (payload as { destroy?: () => void } | null)?.destroy?.();
-        return replaceWithError(request, reply, error);
+        next(null, replaceWithError(request, reply, error));
+      };
+      let headers: ResponseHeaders | Promise<ResponseHeaders>;
+      try {
+        headers = sessions.scope.commit(reply.statusCode);
+      } catch (error) {
+        return fail(error);
       }
-      if (headers.setCookie.length > 0) reply.header("set-cookie", headers.setCookie as string[]);
-      if (headers.varyCookie) addVaryCookie(reply);
-      return payload;
+      if (!(headers instanceof Promise)) {
+        addSessionHeaders(reply, headers);
+        return next(null, payload);
+      }
+      headers.then((committed) => {
+        addSessionHeaders(reply, committed);
+        next(null, payload);
+      }, fail);
     });
     done();
   };
@@ -147,11 +176,30 @@ export function fastifySessions<T>(manager: SessionManager<T>): FastifyPluginCal
   });
 }
 
+/** `request.session = null` ends the session; an object replaces its data. */
+function replaceSession(sessions: FastifyRequestSessions, value: unknown): void {
+  const { session } = sessions.slot.host;
+  if (value === null || value === undefined) {
+    sessions.sessionObject()?.destroy();
+    return;
+  }
+  if (value === sessions.slot.current) return;
+  session.clear();
+  for (const [key, item] of Object.entries(value as object)) {
+    if (key !== "cookie" && item !== undefined) session.set(key as never, item as never);
+  }
+}
+
+function addSessionHeaders(reply: FastifyReply, headers: ResponseHeaders): void {
+  if (headers.setCookie.length > 0) reply.header("set-cookie", headers.setCookie as string[]);
+  if (headers.varyCookie) addVaryCookie(reply);
+}
+
 /** Answers with the engine's error response: 503 for a store outage, 500 otherwise. */
-function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): void {
   const answer = errorResponse(error);
   if (answer.log) request.log.error(error, "tessera: request failed");
-  return reply.code(answer.status).headers(answer.headers).send(answer.body);
+  reply.code(answer.status).headers(answer.headers).send(answer.body);
 }
 
 /**

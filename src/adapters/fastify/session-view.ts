@@ -7,8 +7,8 @@ type Callback = (error?: unknown) => void;
 
 /** Where a Fastify request keeps its current session object (regenerate replaces it). */
 export interface FastifySessionSlot {
-  /** `request.session`; null after destroy(), as with @fastify/session. */
-  current: FastifySessionMethods | null;
+  /** `request.session`: undefined until first made, null after destroy() (as @fastify/session). */
+  current: FastifySessionMethods | null | undefined;
   readonly host: SessionObjectHost;
   readonly cookie: ResolvedOptions["cookie"];
   readonly lifetimeMs: number;
