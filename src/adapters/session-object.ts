@@ -20,6 +20,7 @@ interface ViewState {
   /** What the adapter keeps with the object (its request's slot); undefined once detached. */
   owner: unknown;
   copy: Map<string, unknown> | undefined;
+  readonly extras: Readonly<Record<string, ExtraProperty>>;
 }
 
 /** Where the object's state sits on the proxy's target (a symbol: never a session key). */
@@ -40,89 +41,98 @@ export function sessionObject<P extends object>(
   extras: Readonly<Record<string, ExtraProperty>>,
   owner: unknown,
 ): P & Record<string, unknown> {
-  const state: ViewState = { host, owner, copy: undefined };
-  const target = Object.create(prototype) as Record<symbol, unknown>;
-  target[VIEW] = state;
-  const proxy = new Proxy(target, {
-    get(target, key, receiver) {
-      if (typeof key === "symbol" || (key in target && !(key in extras))) {
-        return Reflect.get(target, key, receiver);
-      }
-      const extra = extras[key];
-      if (extra !== undefined) return extra.get();
-      if (state.host === undefined) return state.copy?.get(key);
-      const value = state.host.session.get(key);
-      if (typeof value === "object" && value !== null) state.host.scope.watch(key, value);
-      return value;
-    },
-    set(target, key, value, receiver) {
-      if (typeof key === "symbol") return Reflect.set(target, key, value, receiver);
-      const extra = extras[key];
-      if (extra !== undefined) {
-        if (extra.set === undefined) return false;
-        extra.set(value);
-        return true;
-      }
-      if (key in target) return Reflect.set(target, key, value, receiver);
-      if (state.host === undefined) {
-        state.copy?.set(key, value);
-        return true;
-      }
-      const { session, scope } = state.host;
-      const current = session.get(key);
-      if (Object.is(current, value) && (value !== undefined || !session.has(key))) {
-        // The same value again (`req.session.flash = req.session.flash || {}`) changes nothing,
-        // as express-session's hash of the session would not change: no write for it. A change
-        // made to it in place is still found, for it is watched.
-        if (typeof value === "object" && value !== null) scope.watch(key, value);
-        return true;
-      }
-      // As JSON drops an undefined property, express-session's store forgets it: delete it.
-      if (value === undefined) state.host.session.delete(key);
-      else state.host.session.set(key, value as never);
-      return true;
-    },
-    deleteProperty(target, key) {
-      if (typeof key === "symbol" || key in extras) return Reflect.deleteProperty(target, key);
-      if (state.host === undefined) state.copy?.delete(key);
-      else state.host.session.delete(key);
-      return true;
-    },
-    has(target, key) {
-      if (typeof key === "symbol" || key in target || key in extras) return true;
-      return state.host === undefined
-        ? (state.copy?.has(key) ?? false)
-        : state.host.session.keys().includes(key);
-    },
-    ownKeys() {
-      const keys =
-        state.host === undefined ? [...(state.copy?.keys() ?? [])] : state.host.session.keys();
-      return [...keys, ...Object.keys(extras)];
-    },
-    getOwnPropertyDescriptor(target, key) {
-      if (typeof key === "symbol") return Reflect.getOwnPropertyDescriptor(target, key);
-      const extra = extras[key];
-      if (extra !== undefined) {
-        return { value: extra.get(), writable: true, enumerable: true, configurable: true };
-      }
-      const present =
-        state.host === undefined
-          ? (state.copy?.has(key) ?? false)
-          : state.host.session.keys().includes(key);
-      if (!present) return Reflect.getOwnPropertyDescriptor(target, key);
-      const value = proxy[key];
-      return { value, writable: true, enumerable: true, configurable: true };
-    },
-    defineProperty(target, key, descriptor) {
-      if (typeof key === "symbol" || !("value" in descriptor)) {
-        return Reflect.defineProperty(target, key, descriptor);
-      }
-      (proxy as Record<string, unknown>)[key] = descriptor.value;
-      return true;
-    },
-  }) as P & Record<string, unknown>;
-  return proxy;
+  const target = Object.create(prototype) as Target;
+  target[VIEW] = { host, owner, copy: undefined, extras };
+  return new Proxy(target, HANDLER) as unknown as P & Record<string, unknown>;
 }
+
+type Target = Record<string | symbol, unknown> & { [VIEW]: ViewState };
+
+/** Whether the object shows `key` as one of the session's keys. */
+function holds(state: ViewState, key: string): boolean {
+  return state.host === undefined
+    ? (state.copy?.has(key) ?? false)
+    : state.host.session.keys().includes(key);
+}
+
+/** One handler for every session object: each keeps its state on its target. */
+const HANDLER: ProxyHandler<Target> = {
+  get(target, key, receiver) {
+    const state = target[VIEW];
+    if (typeof key === "symbol" || (key in target && !(key in state.extras))) {
+      return Reflect.get(target, key, receiver);
+    }
+    const extra = state.extras[key];
+    if (extra !== undefined) return extra.get();
+    if (state.host === undefined) return state.copy?.get(key);
+    const value = state.host.session.get(key);
+    if (typeof value === "object" && value !== null) state.host.scope.watch(key, value);
+    return value;
+  },
+  set(target, key, value, receiver) {
+    const state = target[VIEW];
+    if (typeof key === "symbol") return Reflect.set(target, key, value, receiver);
+    const extra = state.extras[key];
+    if (extra !== undefined) {
+      if (extra.set === undefined) return false;
+      extra.set(value);
+      return true;
+    }
+    if (key in target) return Reflect.set(target, key, value, receiver);
+    if (state.host === undefined) {
+      state.copy?.set(key, value);
+      return true;
+    }
+    const { session, scope } = state.host;
+    const current = session.get(key);
+    if (Object.is(current, value) && (value !== undefined || !session.has(key))) {
+      // The same value again (`req.session.flash = req.session.flash || {}`) changes nothing,
+      // as express-session's hash of the session would not change: no write for it. A change
+      // made to it in place is still found, for it is watched.
+      if (typeof value === "object" && value !== null) scope.watch(key, value);
+      return true;
+    }
+    // As JSON drops an undefined property, express-session's store forgets it: delete it.
+    if (value === undefined) session.delete(key);
+    else session.set(key, value as never);
+    return true;
+  },
+  deleteProperty(target, key) {
+    const state = target[VIEW];
+    if (typeof key === "symbol" || key in state.extras) return Reflect.deleteProperty(target, key);
+    if (state.host === undefined) state.copy?.delete(key);
+    else state.host.session.delete(key);
+    return true;
+  },
+  has(target, key) {
+    if (typeof key === "symbol" || key in target) return Reflect.has(target, key);
+    const state = target[VIEW];
+    return key in state.extras || holds(state, key);
+  },
+  ownKeys(target) {
+    const state = target[VIEW];
+    const keys =
+      state.host === undefined ? [...(state.copy?.keys() ?? [])] : state.host.session.keys();
+    return [...keys, ...Object.keys(state.extras)];
+  },
+  getOwnPropertyDescriptor(target, key) {
+    if (typeof key === "symbol") return Reflect.getOwnPropertyDescriptor(target, key);
+    const state = target[VIEW];
+    const extra = state.extras[key];
+    if (extra !== undefined) {
+      return { value: extra.get(), writable: true, enumerable: true, configurable: true };
+    }
+    if (!holds(state, key)) return Reflect.getOwnPropertyDescriptor(target, key);
+    const value = HANDLER.get?.(target, key, target);
+    return { value, writable: true, enumerable: true, configurable: true };
+  },
+  defineProperty(target, key, descriptor) {
+    if (typeof key === "symbol" || !("value" in descriptor)) {
+      return Reflect.defineProperty(target, key, descriptor);
+    }
+    return HANDLER.set?.(target, key, descriptor.value, target) ?? false;
+  },
+};
 
 function stateOf(object: object): ViewState | undefined {
   return (object as Record<symbol, ViewState | undefined>)[VIEW];
