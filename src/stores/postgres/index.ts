@@ -1,0 +1,8 @@
+/** `tessera/postgres`: sessions in a PostgreSQL table. */
+export type { PgClientLike, PostgresClientLike, PostgresJsLike } from "./connection.ts";
+export {
+  type PostgresStore,
+  type PostgresStoreOptions,
+  postgresStore,
+  postgresTableDdl,
+} from "./store.ts";
