@@ -69,7 +69,7 @@ export function createDemoApp(options: DemoOptions): {
       case "POST /logout-everywhere": {
         if (!hasUserIndex(store)) {
           return sendJson(res, 404, {
-            error: `Logging out everywhere needs a store that indexes sessions by user: SESSION_STORE=redis://HOST:PORT (${store === undefined ? `sessions here travel in the cookie (${format}), and a cookie already issued cannot be recalled` : `this one is ${store.kind}`}).`,
+            error: `Logging out everywhere needs a store that indexes sessions by user: SESSION_STORE=redis://HOST:PORT or postgres://USER@HOST:PORT/DATABASE (${store === undefined ? `sessions here travel in the cookie (${format}), and a cookie already issued cannot be recalled` : `this one is ${store.kind}`}).`,
           });
         }
         const current = await session();

@@ -5,6 +5,7 @@ import { ConfigError } from "../src/errors.ts";
 import type { SessionStore } from "../src/stores/contract.ts";
 import { memoryStore } from "../src/stores/memory.ts";
 import { sqliteStore } from "../src/stores/sqlite.ts";
+import { isPostgresSetting, openPostgres } from "./postgres.ts";
 import { isRedisSetting, openRedis } from "./redis.ts";
 
 export interface DemoConfig {
@@ -82,6 +83,15 @@ function openStore(setting: string, prefix: string | undefined): OpenedStore {
       `SESSION_PREFIX only applies to a Redis store (SESSION_STORE=redis://HOST:PORT); SESSION_STORE here is ${JSON.stringify(setting)}.`,
     );
   }
+  if (isPostgresSetting(setting)) {
+    const postgres = openPostgres(setting);
+    return {
+      store: postgres.store,
+      description: `postgres at ${postgres.where}, table tessera_sessions`,
+      connect: () => postgres.connect(),
+      disconnect: () => postgres.close(),
+    };
+  }
   if (setting.startsWith("cookie:")) {
     const format = setting.slice("cookie:".length);
     if (format !== "flask" && format !== "sealed") {
@@ -111,7 +121,7 @@ function openStore(setting: string, prefix: string | undefined): OpenedStore {
     return { store: sqliteStore({ path }), description: `sqlite at ${path}` };
   }
   throw new ConfigError(
-    `SESSION_STORE ${JSON.stringify(setting)} is not known: use sqlite:PATH (default sqlite:data/sessions.db), memory, redis://HOST:PORT (also redis://USER:PASSWORD@HOST:PORT/DB and rediss:// for TLS), cookie:flask or cookie:sealed.`,
+    `SESSION_STORE ${JSON.stringify(setting)} is not known: use sqlite:PATH (default sqlite:data/sessions.db), memory, redis://HOST:PORT (also redis://USER:PASSWORD@HOST:PORT/DB and rediss:// for TLS), postgres://USER@HOST:PORT/DATABASE, cookie:flask or cookie:sealed.`,
   );
 }
 

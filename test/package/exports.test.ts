@@ -54,6 +54,8 @@ test("every subpath export resolves from the built package, with declarations", 
   assert.ok(exported["tessera/sqlite"]?.includes("sqliteStore"));
   assert.ok(exported["tessera/memory"]?.includes("memoryStore"));
   assert.ok(exported["tessera/redis"]?.includes("redisStore"));
+  assert.ok(exported["tessera/postgres"]?.includes("postgresStore"));
+  assert.ok(exported["tessera/postgres"]?.includes("postgresTableDdl"));
   assert.ok(exported["tessera/testing"]?.includes("runStoreConformance"));
 
   const secret = execFileSync(process.execPath, [
@@ -70,7 +72,7 @@ test("every subpath export resolves from the built package, with declarations", 
 test("import 'tessera' loads no store and exports no internals", () => {
   const script = `
     const names = Object.keys(await import("tessera")).sort();
-    const loaded = process.moduleLoadList.filter((name) => /sqlite|redis/i.test(name));
+    const loaded = process.moduleLoadList.filter((name) => /sqlite|redis|postgres|\bpg\b/i.test(name));
     console.log(JSON.stringify({ names, loaded }));
   `;
   const output = execFileSync(
