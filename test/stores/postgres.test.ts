@@ -138,6 +138,42 @@ describe("postgres store: the table", () => {
   });
 });
 
+describe("postgres store: rows some other program wrote", () => {
+  test("data that is not a JSON object is no session: reads skip it, writes replace it, list leaves it out", async () => {
+    const name = table("foreign");
+    const store = postgresStore({ client: pool, table: name });
+    await createOn(store, { a: 1 });
+    for (const foreign of ["[1, 2]", '"text"', "42", "null"]) {
+      const id = newId();
+      await sql(
+        `INSERT INTO ${name} (id, data, created_at, expires_at) VALUES ($1, $2::jsonb, now(), now() + interval '1 hour')`,
+        [id, foreign],
+      );
+      assert.equal(await store.get(id), undefined, foreign);
+      const now = Date.now();
+      const options = { createdAt: now, expiresAt: now + MINUTE };
+      assert.equal(
+        await store.apply(id, setPatch({ b: 2 }), { ...options, mustExist: true }),
+        false,
+      );
+      assert.equal(await store.touch(id, now + MINUTE), undefined);
+      assert.equal(
+        await store.rename(id, newId(), { patch: setPatch({}), expiresAt: now + MINUTE }),
+        false,
+      );
+      const listed: string[] = [];
+      for await (const summary of store.list()) listed.push(summary.id);
+      assert.equal(listed.includes(id), false, foreign);
+      assert.equal(
+        await store.apply(id, setPatch({ b: 2 }), { ...options, mustExist: false }),
+        true,
+      );
+      assert.deepEqual((await store.get(id))?.data, { b: 2 }, "replaced, not merged into");
+    }
+    await store.close();
+  });
+});
+
 describe("postgres store: values jsonb cannot hold", () => {
   for (const [label, value] of [
     ["U+0000", "before\u0000after"],
