@@ -14,6 +14,7 @@
  * | `TESSERA_NO_SESSION_ID`       | TesseraError          | a cookie session has no id                       |
  * | `TESSERA_SESSION_GONE`        | TesseraError          | reload of a session the store no longer has      |
  * | `TESSERA_ALREADY_COMMITTED`   | TesseraError          | an adapter committed one request twice           |
+ * | `TESSERA_UNSUPPORTED`         | TesseraError          | something this setup cannot do, and says why     |
  */
 export class TesseraError extends Error {
   readonly code: string;

@@ -86,6 +86,26 @@ export interface StoreCapabilities {
   readonly format?: "id" | "flask-session";
   /** `listByUser` and `revokeUser` work: the store implements UserIndex. Default false. */
   readonly userIndex?: boolean;
+  /**
+   * False for a store that applies a patch by reading the whole record and writing it back
+   * (the bridge to express-session's stores, whose API has no per-key write): two requests that
+   * change different keys of one session at the same time can then lose one of the changes, the
+   * last whole write winning. Default true: `apply` is one atomic operation in the store.
+   */
+  readonly atomicPatch?: boolean;
+  /**
+   * False for a store whose `rename` is several calls (write the new id, then delete the old
+   * one) rather than one atomic operation: a failure between them can leave both ids live
+   * until the old one expires, and a change written under the old id meanwhile is lost.
+   * Default true.
+   */
+  readonly atomicRename?: boolean;
+  /**
+   * False for a store that cannot enumerate its sessions (an express-session store without
+   * `all()`): `list` then rejects with a TesseraError whose code is `TESSERA_UNSUPPORTED`.
+   * Default true.
+   */
+  readonly listing?: boolean;
 }
 
 /** A user's id, as the session keeps it: `revokeUser(42)` and `revokeUser("42")` are the same. */

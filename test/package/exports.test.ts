@@ -56,6 +56,7 @@ test("every subpath export resolves from the built package, with declarations", 
   assert.ok(exported["tessera/redis"]?.includes("redisStore"));
   assert.ok(exported["tessera/postgres"]?.includes("postgresStore"));
   assert.ok(exported["tessera/postgres"]?.includes("postgresTableDdl"));
+  assert.ok(exported["tessera/express-session-store"]?.includes("fromExpressSessionStore"));
   assert.ok(exported["tessera/testing"]?.includes("runStoreConformance"));
 
   const secret = execFileSync(process.execPath, [
