@@ -57,6 +57,34 @@ export function decodeMsgpack(bytes: Uint8Array, options: MsgpackDecodeOptions =
   return value;
 }
 
+/** One top-level entry of a MessagePack map, as `decodeMsgpackEntries` finds it. */
+export interface MsgpackMapEntry {
+  /** The key's name as decodeMsgpack names it, or undefined for a key it leaves out. */
+  readonly name: string | undefined;
+  /** Where the key's bytes start. */
+  readonly keyStart: number;
+  /** Where the value's bytes start (the key's end). */
+  readonly valueStart: number;
+  /** Where the value's bytes end. */
+  readonly end: number;
+}
+
+/**
+ * The top-level entries of the map that fills `bytes`, in their stored order, repeated names
+ * included, for a caller that rewrites some entries and copies the others byte for byte. Each
+ * key and value is decoded once, so bytes decodeMsgpack refuses are refused here too; a value
+ * that is not a map is a MsgpackDecodeError.
+ */
+export function decodeMsgpackEntries(
+  bytes: Uint8Array,
+  options: MsgpackDecodeOptions = {},
+): MsgpackMapEntry[] {
+  const reader = new Reader(bytes, options.maxDepth ?? 512);
+  const entries = reader.entries();
+  reader.end();
+  return entries;
+}
+
 class Reader {
   readonly #bytes: Uint8Array;
   readonly #view: DataView;
@@ -73,6 +101,26 @@ class Reader {
     if (this.#offset !== this.#bytes.byteLength) {
       throw this.#error(`${this.#bytes.byteLength - this.#offset} bytes after the value`);
     }
+  }
+
+  entries(): MsgpackMapEntry[] {
+    const type = this.#uint(1);
+    let count: number;
+    if (type >= 0x80 && type <= 0x8f) count = type & 0x0f;
+    else if (type === 0xde) count = this.#uint(2);
+    else if (type === 0xdf) count = this.#uint(4);
+    else throw this.#error(`a map expected, found type 0x${type.toString(16)}`, -1);
+    this.#enter(0);
+    this.#need(count * 2, "map");
+    const entries: MsgpackMapEntry[] = [];
+    for (let index = 0; index < count; index++) {
+      const keyStart = this.#offset;
+      const name = this.#key(1);
+      const valueStart = this.#offset;
+      this.value(1);
+      entries.push({ name, keyStart, valueStart, end: this.#offset });
+    }
+    return entries;
   }
 
   value(depth: number): unknown {

@@ -3,6 +3,12 @@
  * msgpack-python), for session records shared with Python apps. No dependency: a small encoder
  * and a decoder hardened for bytes anyone could have written.
  */
-export { decodeMsgpack, MsgpackDecodeError, type MsgpackDecodeOptions } from "./decode.ts";
+export {
+  decodeMsgpack,
+  decodeMsgpackEntries,
+  MsgpackDecodeError,
+  type MsgpackDecodeOptions,
+  type MsgpackMapEntry,
+} from "./decode.ts";
 export { encodeMsgpack } from "./encode.ts";
 export { MsgpackExtension } from "./extension.ts";

@@ -164,3 +164,100 @@ function unstorable(what: string, path: (string | number)[]): SessionValueError 
     `${what} at value${where} cannot be stored as JSON for Flask-Session: use null, booleans, numbers, bigints (64-bit), strings, Uint8Array, Date, arrays and plain objects`,
   );
 }
+
+/** One top-level entry of a JSON object, as the text holds it. */
+export interface JsonEntry {
+  /** The key, parsed. */
+  readonly name: string;
+  /** The key's text, quotes and escapes as stored. */
+  readonly key: string;
+  /** The value's text as stored, without the white space around it. */
+  readonly value: string;
+}
+
+/**
+ * The top-level entries of a JSON object text, in their stored order, repeated keys included,
+ * for a caller that rewrites some entries and copies the others as they are; undefined when
+ * the text is not a JSON object. The text is parsed first, so the scan that follows only has
+ * to find where each key and value ends in JSON known to be valid.
+ */
+export function jsonObjectEntries(text: string): JsonEntry[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = decodeFlaskJson(text);
+  } catch {
+    return undefined;
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
+  const entries: JsonEntry[] = [];
+  let at = skipSpace(text, skipSpace(text, 0) + 1);
+  if (text.charCodeAt(at) === CLOSE_BRACE) return entries;
+  for (;;) {
+    const keyEnd = stringEnd(text, at);
+    const key = text.slice(at, keyEnd);
+    const valueStart = skipSpace(text, skipSpace(text, keyEnd) + 1);
+    const valueEnd = valueEndOf(text, valueStart);
+    entries.push({ name: JSON.parse(key) as string, key, value: text.slice(valueStart, valueEnd) });
+    at = skipSpace(text, valueEnd);
+    if (text.charCodeAt(at) === CLOSE_BRACE) return entries;
+    at = skipSpace(text, at + 1);
+  }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+}
+
+function skipSpace(text: string, at: number): number {
+  while (isSpace(text.charCodeAt(at))) at++;
+  return at;
+}
+
+/** Where the string that opens at `at` (its quote) ends: just after its closing quote. */
+function stringEnd(text: string, at: number): number {
+  let index = at + 1;
+  for (;;) {
+    const code = text.charCodeAt(index);
+    if (code === QUOTE) return index + 1;
+    index += code === BACKSLASH ? 2 : 1;
+  }
+}
+
+/** Where the value that starts at `at` ends. */
+function valueEndOf(text: string, at: number): number {
+  const first = text.charCodeAt(at);
+  if (first === QUOTE) return stringEnd(text, at);
+  if (first === OPEN_BRACE || first === OPEN_BRACKET) {
+    let depth = 0;
+    let index = at;
+    for (;;) {
+      const code = text.charCodeAt(index);
+      if (code === QUOTE) {
+        index = stringEnd(text, index);
+        continue;
+      }
+      if (code === OPEN_BRACE || code === OPEN_BRACKET) depth++;
+      else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+        depth--;
+        if (depth === 0) return index + 1;
+      }
+      index++;
+    }
+  }
+  // A number, true, false or null: up to the next separator.
+  let index = at;
+  while (index < text.length) {
+    const code = text.charCodeAt(index);
+    if (code === COMMA || code === CLOSE_BRACE || code === CLOSE_BRACKET || isSpace(code)) break;
+    index++;
+  }
+  return index;
+}

@@ -15,11 +15,10 @@
  *   int's digits, a float's repr, "null", "true"), an extension type as a MsgpackExtension.
  */
 
-import { decodeMsgpack, encodeMsgpack } from "../../codecs/msgpack/index.ts";
-import { SessionValueError } from "../../errors.ts";
+import { encodeMsgpack } from "../../codecs/msgpack/index.ts";
 import type { ApplyOptions, SessionData, SessionPatch, StoredSession } from "../contract.ts";
-import type { Argument, BinaryReply, RedisConnection } from "./connection.ts";
-import { decodeFlaskJson, encodeFlaskJson } from "./flask-session-json.ts";
+import { decodeRecord, encodePatch, type FlaskSerializer } from "../flask-session/record.ts";
+import type { Argument, RedisConnection } from "./connection.ts";
 import {
   FLASK_APPLY,
   FLASK_DESTROY_IF_OWNED,
@@ -30,7 +29,7 @@ import { expiryOf, type RecordFormat } from "./record-format.ts";
 import { runScript, type Script, scriptCall } from "./scripts.ts";
 import { jsonSpellingsOf } from "./user-ids.ts";
 
-export type FlaskSerializer = "msgpack" | "json";
+export type { FlaskSerializer } from "../flask-session/record.ts";
 
 export interface FlaskSessionFormatOptions {
   readonly serializer: FlaskSerializer;
@@ -139,65 +138,16 @@ export function flaskSessionFormat(
   };
 }
 
-/** The session dict a stored value holds, or undefined when it is not one tessera can read. */
-export function decodeRecord(value: BinaryReply): SessionData | undefined {
-  if (!Buffer.isBuffer(value) || value.length === 0) return undefined;
-  let decoded: unknown;
-  try {
-    decoded = isJson(value) ? decodeFlaskJson(value.toString("utf8")) : decodeMsgpack(value);
-  } catch {
-    return undefined;
-  }
-  // A map decodes to a plain object; anything else (an array, bytes, a Date, an extension) is
-  // not a session dict.
-  if (decoded === null || typeof decoded !== "object") return undefined;
-  if (Object.getPrototypeOf(decoded) !== Object.prototype) return undefined;
-  return decoded as SessionData;
-}
-
-/** JSON starts with `{` or whitespace; a MessagePack map never does. */
-function isJson(value: Buffer): boolean {
-  const first = value[0];
-  return first === 0x7b || first === 0x20 || first === 0x09 || first === 0x0a || first === 0x0d;
-}
-
-/** A value in one serialization. Throws a SessionValueError for a value that cannot be stored. */
-function encodeValue(value: unknown, serializer: FlaskSerializer): Uint8Array {
-  return serializer === "msgpack" ? encodeMsgpack(value) : Buffer.from(encodeFlaskJson(value));
-}
-
-/** The script's triple for one entry: the key's text, the key encoded, the value encoded. */
-function entry(key: string, value: unknown, serializer: FlaskSerializer): Argument[] {
-  return [key, encodeValue(key, serializer), encodeValue(value, serializer)];
-}
-
 /**
  * Appends the patch as the scripts take it: clear flag, delete count, deleted keys, then one
- * triple per key set. A value JSON cannot hold (undefined, a function, a symbol) deletes its
- * key, as in the other stores, where JSON.stringify drops it. Every value is encoded here, so
- * one that cannot be stored throws before anything is sent.
+ * name / encoded key / encoded value triple per key set (encodePatch encodes every value first,
+ * so one that cannot be stored throws before anything is sent).
  */
 function appendPatch(args: Argument[], patch: SessionPatch, serializer: FlaskSerializer) {
-  const triples: Argument[] = [];
-  const dropped: string[] = [];
-  for (const [key, value] of patch.set) {
-    const kind = typeof value;
-    if (kind === "undefined" || kind === "function" || kind === "symbol") dropped.push(key);
-    else {
-      try {
-        triples.push(...entry(key, value, serializer));
-      } catch (error) {
-        throw new SessionValueError(
-          `session value for key ${JSON.stringify(key)} cannot be stored: ${(error as Error).message}`,
-          { cause: error },
-        );
-      }
-    }
-  }
-  args.push(patch.clear ? "1" : "0", String(patch.delete.size + dropped.length));
-  for (const key of patch.delete) args.push(key);
-  for (const key of dropped) args.push(key);
-  for (const part of triples) args.push(part);
+  const { clear, deleted, sets } = encodePatch(patch, serializer);
+  args.push(clear ? "1" : "0", String(deleted.size));
+  for (const key of deleted) args.push(key);
+  for (const entry of sets) args.push(entry.name, entry.key, entry.value);
   return args;
 }
 

@@ -15,10 +15,8 @@
  * in the record's serialization. A value that is neither (corrupt, or another type) counts as
  * no session.
  */
+import { PERMANENT_KEY } from "../flask-session/record.ts";
 import { Script } from "./scripts.ts";
-
-/** Flask's `session.permanent` flag, kept through `clear` as Flask-Session 0.7+ does. */
-export const PERMANENT_KEY = "_permanent";
 
 /**
  * Each script is one Lua chunk that Redis runs from the top on every call, and every function
@@ -315,7 +313,8 @@ end
 }
 
 /**
- * Lua that applies the patch in ARGV from `first` (a Lua expression) to the local `entries`,
+ * Lua that applies the patch in ARGV from `first` (a Lua expression) to the local `entries`
+ * (the same rules as src/stores/flask-session/entries.ts, which PostgreSQL's layout runs in JS),
  * leaving the entries to store in the local `result`. The patch: clear flag, delete count,
  * deleted names, then name / encoded key / encoded value triples. Changed keys keep their
  * place; new ones go last. A name stored more than once (another client's JSON, or 42 and
