@@ -12,6 +12,13 @@ declare module "autocannon" {
     body?: string;
     /** Seconds before a request counts as timed out. */
     timeout?: number;
+    /** Called once for each connection as it is made. */
+    setupClient?: (client: Client) => void;
+  }
+
+  interface Client {
+    /** The headers this connection sends on every request from now on. */
+    setHeaders(headers: Record<string, string>): void;
   }
 
   interface Result {

@@ -27,8 +27,17 @@ export interface Contender {
   readonly targets?: readonly Target[];
   /** The server needs the run's Redis (BENCH_REDIS_URL); the parent finds one first. */
   readonly usesRedis?: true;
-  /** Brings the fresh server to the state under test and returns the request to load it with. */
-  prepare(origin: string): Promise<LoadTarget>;
+  /**
+   * The server needs the run's PostgreSQL (BENCH_DATABASE_URL), and gets a table of its own
+   * (BENCH_PG_TABLE); the parent checks the database answers first, and drops the run's tables
+   * at the end.
+   */
+  readonly usesPostgres?: true;
+  /**
+   * Brings the fresh server to the state under test and returns the request to load it with;
+   * `connections` is how many connections the load opens.
+   */
+  prepare(origin: string, connections: number): Promise<LoadTarget>;
 }
 
 export interface Target {
@@ -40,6 +49,8 @@ const READ_FLOORS = ["floor-bare", "floor-sqlite-read"] as const;
 const WRITE_FLOORS = ["floor-bare", "floor-sqlite-write"] as const;
 const REDIS_READ_FLOORS = ["floor-bare", "floor-redis-read"] as const;
 const REDIS_WRITE_FLOORS = ["floor-bare", "floor-redis-write"] as const;
+const POSTGRES_READ_FLOORS = ["floor-bare", "floor-postgres-read"] as const;
+const POSTGRES_WRITE_FLOORS = ["floor-bare", "floor-postgres-write"] as const;
 
 /**
  * Logs in as alice through the login form (POST /login, 303) and loads GET /api/me with the
@@ -101,7 +112,9 @@ function storeWriteStarted(cookieName: string): (origin: string) => Promise<Load
     const target = await start(origin);
     const before = await countOf(origin, target.headers);
     const written = await fetch(new URL(target.path, origin), { headers: target.headers });
-    await written.body?.cancel();
+    // Read to its end: express-session holds back the body's last byte until its store has
+    // saved, and a /count sent on the headers alone can overtake a slow save (PostgreSQL's).
+    await written.text();
     if (written.status !== 200) throw new Error(`GET /write answered ${written.status}.`);
     const after = await countOf(origin, target.headers);
     if (typeof before !== "number" || typeof after !== "number" || after <= before) {
@@ -110,6 +123,25 @@ function storeWriteStarted(cookieName: string): (origin: string) => Promise<Load
       );
     }
     return target;
+  };
+}
+
+/**
+ * A session for each connection of the load: `prepareOne` (a login, or GET /start) once per
+ * connection, and the load sends connection i the i-th session's cookie, as that many users
+ * would. For PostgreSQL, whose UPDATE holds its row's lock until the commit is flushed: fifty
+ * connections writing (or touching) one session would queue on that one lock, and measure the
+ * disk's flush latency instead of the store.
+ */
+function sessionPerConnection(
+  prepareOne: (origin: string) => Promise<LoadTarget>,
+): (origin: string, connections: number) => Promise<LoadTarget> {
+  return async (origin, connections) => {
+    const targets: LoadTarget[] = [];
+    for (let index = 0; index < connections; index++) targets.push(await prepareOne(origin));
+    const [first] = targets;
+    if (first === undefined) throw new Error("no connections to prepare sessions for.");
+    return { ...first, connectionHeaders: targets.map((target) => target.headers) };
   };
 }
 
@@ -210,6 +242,28 @@ export const CONTENDERS: readonly Contender[] = [
     env: {},
     compareWith: ["floor-bare"],
     usesRedis: true,
+    prepare: noSetup,
+  },
+  {
+    name: "floor-postgres-read",
+    kind: "floor",
+    description:
+      "bare node:http + postgresStore's own SELECT of the session row (pg Pool) + JSON.parse",
+    server: "floor-postgres-read.ts",
+    env: {},
+    compareWith: ["floor-bare"],
+    usesPostgres: true,
+    prepare: noSetup,
+  },
+  {
+    name: "floor-postgres-write",
+    kind: "floor",
+    description:
+      "bare node:http + postgresStore's own SELECT, then its own one-key UPDATE (pg Pool)",
+    server: "floor-postgres-write.ts",
+    env: {},
+    compareWith: ["floor-bare"],
+    usesPostgres: true,
     prepare: noSetup,
   },
   {
@@ -323,6 +377,32 @@ export const CONTENDERS: readonly Contender[] = [
     prepare: writeSessionStarted,
   },
   {
+    name: "session-read-postgres",
+    kind: "read",
+    description:
+      "createSessions + withSessions, s.get() on every request, postgresStore (pg Pool): one SELECT",
+    server: "session-read.ts",
+    env: { BENCH_STORE: "postgres" },
+    compareWith: POSTGRES_READ_FLOORS,
+    // Issue 10: at least 0.85 of bare node:http sending the store's SELECT on the same pool.
+    targets: [{ baseline: "floor-postgres-read", atLeast: 0.85 }],
+    usesPostgres: true,
+    prepare: sessionPerConnection(readSessionStarted),
+  },
+  {
+    name: "session-write-postgres",
+    kind: "write",
+    description:
+      "createSessions + withSessions, s.set() on every request, postgresStore (pg Pool): SELECT, then UPDATE",
+    server: "session-write.ts",
+    env: { BENCH_STORE: "postgres" },
+    compareWith: POSTGRES_WRITE_FLOORS,
+    // Issue 10: at least 0.85 of bare node:http sending the store's statements on the same pool.
+    targets: [{ baseline: "floor-postgres-write", atLeast: 0.85 }],
+    usesPostgres: true,
+    prepare: sessionPerConnection(writeSessionStarted),
+  },
+  {
     name: "express-session-redis-read",
     kind: "read",
     description: "peer: Express 5 + express-session + connect-redis, GET /api/me logged in",
@@ -387,6 +467,54 @@ export const CONTENDERS: readonly Contender[] = [
     targets: [{ baseline: "express-session-redis-write", atLeast: 1.5 }],
     usesRedis: true,
     prepare: storeWriteStarted("session"),
+  },
+  {
+    name: "express-tessera-postgres-read",
+    kind: "read",
+    description:
+      "Express 5 + expressSessions (tessera/express) + postgresStore (pg Pool), req.session, GET /api/me logged in",
+    server: "express-tessera-postgres.ts",
+    env: { BENCH_WORKLOAD: "read" },
+    compareWith: ["floor-express", ...POSTGRES_READ_FLOORS, "express-session-postgres-read"],
+    // Issue 10: at least 3× express-session + connect-pg-simple on reads.
+    targets: [{ baseline: "express-session-postgres-read", atLeast: 3 }],
+    usesPostgres: true,
+    prepare: sessionPerConnection(loggedIn("session")),
+  },
+  {
+    name: "express-tessera-postgres-write",
+    kind: "write",
+    description:
+      "Express 5 + expressSessions (tessera/express) + postgresStore (pg Pool), req.session, a key set on every request",
+    server: "express-tessera-postgres.ts",
+    env: { BENCH_WORKLOAD: "write" },
+    compareWith: ["floor-express", ...POSTGRES_WRITE_FLOORS, "express-session-postgres-write"],
+    // Issue 10: at least 2× express-session + connect-pg-simple on writes.
+    targets: [{ baseline: "express-session-postgres-write", atLeast: 2 }],
+    usesPostgres: true,
+    prepare: sessionPerConnection(storeWriteStarted("session")),
+  },
+  {
+    name: "express-session-postgres-read",
+    kind: "read",
+    description:
+      "peer: Express 5 + express-session + connect-pg-simple (pg Pool), GET /api/me logged in: SELECT, then the touch's UPDATE",
+    server: "express-session-postgres.ts",
+    env: { BENCH_WORKLOAD: "read" },
+    compareWith: ["floor-express", ...POSTGRES_READ_FLOORS],
+    usesPostgres: true,
+    prepare: sessionPerConnection(expressLoggedIn),
+  },
+  {
+    name: "express-session-postgres-write",
+    kind: "write",
+    description:
+      "peer: Express 5 + express-session + connect-pg-simple (pg Pool), a key set on every request: SELECT, then INSERT … ON CONFLICT",
+    server: "express-session-postgres.ts",
+    env: { BENCH_WORKLOAD: "write" },
+    compareWith: ["floor-express", ...POSTGRES_WRITE_FLOORS],
+    usesPostgres: true,
+    prepare: sessionPerConnection(storeWriteStarted("connect.sid")),
   },
   {
     name: "fastify-tessera-redis-read",

@@ -8,6 +8,12 @@ export interface LoadTarget {
   readonly headers: Readonly<Record<string, string>>;
   /** The cookie is only ballast (a floor pricing a bigger request): answering without it is fine. */
   readonly cookieIsBallast?: boolean;
+  /**
+   * Headers for each connection of the load, instead of `headers`: connection i sends
+   * `connectionHeaders[i % length]` on every request, so each connection is a user of its own
+   * (its own session) and no two connections write one record at once. `headers` is the first.
+   */
+  readonly connectionHeaders?: readonly Readonly<Record<string, string>>[];
 }
 
 export function get(path: string, headers: Record<string, string> = {}): LoadTarget {

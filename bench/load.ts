@@ -27,6 +27,8 @@ export async function runWindow(
   seconds: number,
 ): Promise<Window> {
   const cpuBefore = cpuSecondsOf(serverPid);
+  const perConnection = target.connectionHeaders;
+  let connection = 0;
   const instance = autocannon({
     url: new URL(target.path, origin).href,
     method: target.method,
@@ -36,6 +38,14 @@ export async function runWindow(
     duration: seconds,
     // A response slower than this is an error worth seeing, not a data point.
     timeout: 5,
+    // Set once per connection, so a request costs the load generator the same either way.
+    ...(perConnection === undefined || perConnection.length === 0
+      ? {}
+      : {
+          setupClient: (client) => {
+            client.setHeaders({ ...perConnection[connection++ % perConnection.length] });
+          },
+        }),
   });
   current = instance;
   const result = await instance;

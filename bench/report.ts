@@ -6,6 +6,7 @@
 import { cpus, loadavg, release, type } from "node:os";
 import type { Contender } from "./contenders.ts";
 import type { Window } from "./load.ts";
+import type { RunPostgres } from "./postgres.ts";
 import type { RunRedis } from "./redis.ts";
 import type { Settings } from "./settings.ts";
 
@@ -64,9 +65,15 @@ export interface Machine {
   readonly autocannon: string;
   /** The Redis the Redis contenders shared, when any ran. */
   readonly redis?: RunRedis;
+  /** The PostgreSQL the PostgreSQL contenders shared, when any ran. */
+  readonly postgres?: { readonly url: string; readonly version: string };
 }
 
-export function describeMachine(autocannonVersion: string, redis?: RunRedis): Machine {
+export function describeMachine(
+  autocannonVersion: string,
+  redis?: RunRedis,
+  postgres?: RunPostgres,
+): Machine {
   const cores = cpus();
   return {
     cpuModel: cores[0]?.model.trim() ?? "unknown",
@@ -77,6 +84,10 @@ export function describeMachine(autocannonVersion: string, redis?: RunRedis): Ma
     node: process.version,
     autocannon: autocannonVersion,
     ...(redis === undefined ? {} : { redis }),
+    // The URL without its password: the report and results.json are for sharing.
+    ...(postgres === undefined
+      ? {}
+      : { postgres: { url: postgres.shownUrl, version: postgres.version } }),
   };
 }
 
@@ -196,6 +207,11 @@ export function toMarkdown(
       ? []
       : [
           `- Redis ${machine.redis.version} at ${machine.redis.url}, shared by the Redis contenders (each with its own key prefix), on the same machine`,
+        ]),
+    ...(machine.postgres === undefined
+      ? []
+      : [
+          `- PostgreSQL ${machine.postgres.version} at ${machine.postgres.url}, shared by the PostgreSQL contenders (each with its own table, every one on the same pg Pool settings), on the same machine`,
         ]),
     `- Settings: ${settings.rounds} rounds × ${settings.durationSeconds} s measured per contender (after ${settings.warmupSeconds} s of warm-up, discarded), ${settings.connections} connections, pipelining ${settings.pipelining}, contender order rotated each round`,
     "",

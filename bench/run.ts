@@ -9,7 +9,9 @@
  * BENCH_CONNECTIONS, BENCH_ONLY (comma-separated names), BENCH_CPU_PROF (a directory: servers
  * run with --cpu-prof and write <contender>.cpuprofile there; see top-self-time.ts).
  * Contenders on Redis share one Redis, found before any server starts (redis.ts): REDIS_URL,
- * 127.0.0.1:6379, or one the tests' helper starts.
+ * 127.0.0.1:6379, or one the tests' helper starts. Contenders on PostgreSQL share one database
+ * (postgres.ts): BENCH_DATABASE_URL, DATABASE_URL or 127.0.0.1:5432, each server in a table of
+ * its own, none left when the run ends.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -19,6 +21,7 @@ import { killAllServersNow, type ServerChild, startServer, stopAllServers } from
 import { type Contender, selectContenders } from "./contenders.ts";
 import { type LoadTarget, verifyTarget } from "./http.ts";
 import { runWindow, stopLoad, type Window } from "./load.ts";
+import { dropRunTables, postgresForRun, type RunPostgres, tableForContender } from "./postgres.ts";
 import { type RunRedis, redisForRun } from "./redis.ts";
 import { describeMachine, summarize, toMarkdown } from "./report.ts";
 import { readSettings, type Settings } from "./settings.ts";
@@ -46,10 +49,17 @@ async function main(): Promise<void> {
     ? await redisForRun()
     : undefined;
   if (redis !== undefined) log(`Redis ${redis.version} at ${redis.url}`);
+  const postgres = contenders.some((contender) => contender.usesPostgres)
+    ? await postgresForRun()
+    : undefined;
+  if (postgres !== undefined) {
+    log(`PostgreSQL ${postgres.version} at ${postgres.shownUrl}`);
+    runPostgres = postgres;
+  }
 
   // A few at a time: forty servers booting at once on two cores outlast the start timeout.
   const ready = await mapLimited(contenders, availableParallelism(), (contender) =>
-    launch(contender, scratch, settings, redis),
+    launch(contender, scratch, settings, redis, postgres),
   );
   for (const round of Array.from({ length: settings.rounds }, (_, index) => index)) {
     for (const entry of rotate(ready, round)) {
@@ -63,9 +73,10 @@ async function main(): Promise<void> {
   }
   // Stopped before reporting so --cpu-prof profiles are on disk when the table appears.
   await stopAllServers();
+  await dropLeftoverTables();
 
   const results = summarize(ready.map(({ contender, windows }) => ({ contender, windows })));
-  const machine = describeMachine(autocannonVersion(), redis);
+  const machine = describeMachine(autocannonVersion(), redis, postgres);
   process.stdout.write(toMarkdown(results, machine, settings));
   mkdirSync(resolve(RESULTS_FILE, ".."), { recursive: true });
   writeFileSync(
@@ -81,6 +92,7 @@ async function launch(
   scratch: string,
   settings: Settings,
   redis: RunRedis | undefined,
+  postgres: RunPostgres | undefined,
 ): Promise<Ready> {
   const profileFlags =
     settings.cpuProfileDir === undefined
@@ -96,11 +108,19 @@ async function launch(
       ...contender.env,
       BENCH_DB_PATH: join(scratch, `${contender.name}.db`),
       ...(contender.usesRedis && redis !== undefined ? { BENCH_REDIS_URL: redis.url } : {}),
+      ...(contender.usesPostgres && postgres !== undefined
+        ? {
+            BENCH_DATABASE_URL: postgres.url,
+            BENCH_PG_TABLE: tableForContender(contender.name),
+            // The floors keep a row for each connection, as the others get a session each.
+            BENCH_SESSIONS: String(settings.connections),
+          }
+        : {}),
     },
     profileFlags,
   );
   try {
-    const target = await contender.prepare(server.origin);
+    const target = await contender.prepare(server.origin, settings.connections);
     await verifyTarget(server.origin, target);
     return { contender, server, target, windows: [] };
   } catch (error) {
@@ -148,9 +168,27 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The PostgreSQL of this run, once found: its tables are dropped however the run ends. */
+let runPostgres: RunPostgres | undefined;
+
+/**
+ * Each server drops its own table when it stops; this drops any a server could not (killed
+ * first), so the database keeps none of this run's tables.
+ */
+async function dropLeftoverTables(): Promise<void> {
+  if (runPostgres === undefined) return;
+  try {
+    const dropped = await dropRunTables(runPostgres.url);
+    if (dropped.length > 0) log(`dropped tables the servers left behind: ${dropped.join(", ")}`);
+  } catch (error) {
+    log(`could not check PostgreSQL for this run's tables: ${describe(error)}`);
+  }
+}
+
 async function shutDown(exitCode: number): Promise<never> {
   stopLoad();
   await stopAllServers();
+  await dropLeftoverTables();
   process.exit(exitCode);
 }
 

@@ -1,7 +1,7 @@
 /**
  * What both express-session peers share: the middleware, set up as its READMEs recommend
  * (resave false, saveUninitialized false, a secret, an httpOnly cookie lasting tessera's default
- * lifetime) on the run's node-redis client. The workload comes from `benchWorkload()` in
+ * lifetime) on the run's node-redis client, or on another store (`expressSessionOn`). The workload comes from `benchWorkload()` in
  * serve.ts.
  */
 import { randomBytes } from "node:crypto";
@@ -17,8 +17,13 @@ declare module "express-session" {
 }
 
 export function expressSession(client: BenchRedisClient) {
+  return expressSessionOn(new RedisStore({ client, prefix: KEY_PREFIX }));
+}
+
+/** The same middleware on any express-session store (connect-pg-simple's, for PostgreSQL). */
+export function expressSessionOn(store: session.Store) {
   return session({
-    store: new RedisStore({ client, prefix: KEY_PREFIX }),
+    store,
     secret: randomBytes(32).toString("base64url"),
     resave: false,
     saveUninitialized: false,

@@ -8,7 +8,8 @@ export interface BenchStore {
   readonly store: SessionStore;
   /**
    * What the server releases after `sessions.close()` (which closes the store): for Redis, the
-   * client the store was given, and the keys this process wrote.
+   * client the store was given, and the keys this process wrote; for PostgreSQL, the pool and
+   * this server's table.
    */
   release(): Promise<void>;
 }
@@ -31,5 +32,21 @@ export async function storeFromEnv(): Promise<BenchStore> {
       release: () => cleanUpAndClose(client),
     };
   }
-  throw new Error(`BENCH_STORE ${JSON.stringify(kind)} is not "memory", "sqlite" or "redis".`);
+  if (kind === "postgres") {
+    // Loaded only here, so the other contenders never load pg. The table is created by the
+    // store on first use, which is the parent's GET /start, before any load.
+    const [{ postgresStore }, { benchTable, connectPool, dropTableAndEnd }] = await Promise.all([
+      import("../../src/stores/postgres/index.ts"),
+      import("./postgres-pool.ts"),
+    ]);
+    const pool = connectPool();
+    const table = benchTable();
+    return {
+      store: postgresStore({ client: pool, table }),
+      release: () => dropTableAndEnd(pool, table),
+    };
+  }
+  throw new Error(
+    `BENCH_STORE ${JSON.stringify(kind)} is not "memory", "sqlite", "redis" or "postgres".`,
+  );
 }

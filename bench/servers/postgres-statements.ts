@@ -1,0 +1,99 @@
+/**
+ * The statements the PostgreSQL floors send: the very ones postgresStore sends for a session
+ * read (`store.get`) and for a write of one key to a loaded session (`store.apply` with
+ * `mustExist`), recorded from the store itself at startup, so the floors do the same database
+ * work as the store with none of the session logic, and follow the store when its SQL changes.
+ * The floors build each request's parameters themselves; at startup those are checked against
+ * the ones the store sent for the same call, and a floor that no longer matches the store
+ * refuses to start instead of measuring something else.
+ */
+import { deepStrictEqual } from "node:assert";
+import { postgresStore } from "../../src/stores/postgres/index.ts";
+
+export interface Statement<Args extends unknown[]> {
+  /** The SQL text, byte for byte as the store sends it. */
+  readonly text: string;
+  /** The parameters the store sends for these arguments. */
+  values(...args: Args): unknown[];
+}
+
+export interface StoreStatements {
+  /** `store.get(id)` at `now`. */
+  readonly read: Statement<[id: string, now: number]>;
+  /** `store.apply(id, { set: { n } }, { expiresAt, mustExist: true })` at `now`. */
+  readonly write: Statement<[id: string, n: number, expiresAt: number, now: number]>;
+}
+
+interface Sent {
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+
+/** Records what postgresStore sends on `table`, through a stand-in for a pg Pool. */
+export async function storeStatements(table: string): Promise<StoreStatements> {
+  const sent: Sent[] = [];
+  const recorder = {
+    idleCount: 0, // what the store takes for a Pool
+    query(config: { text: string; values?: unknown[] }) {
+      sent.push({ text: config.text, values: config.values ?? [] });
+      return Promise.resolve({ rows: [], rowCount: 1 });
+    },
+    on: () => recorder,
+    removeListener: () => recorder,
+  };
+  const store = postgresStore({
+    client: recorder,
+    table,
+    createTable: false,
+    sweepInterval: false,
+  });
+  const id = "recorded-session-id";
+  const now = 1_800_000_000_000;
+  const expiresAt = now + 1_000;
+  const n = 7;
+  const realNow = Date.now;
+  Date.now = () => now;
+  try {
+    await store.get(id);
+    await store.apply(
+      id,
+      { clear: false, set: new Map([["n", n]]), delete: new Set() },
+      { expiresAt, createdAt: now, mustExist: true },
+    );
+  } finally {
+    Date.now = realNow;
+    await store.close();
+  }
+  const [read, write] = sent;
+  if (read === undefined || write === undefined || sent.length !== 2) {
+    throw new Error(
+      `postgresStore sent ${sent.length} statements for a get and an apply, not one each; the floors need updating.`,
+    );
+  }
+  const statements: StoreStatements = {
+    read: { text: read.text, values: (readId, readNow) => [readId, readNow] },
+    write: {
+      text: write.text,
+      // $1 id, $2 the keys deleted (text[]), $3 the keys set (jsonb text), $4 cleared,
+      // $5 expiresAt, $6 now: tessera-table.ts's updateLive.
+      values: (writeId, value, writeExpiresAt, writeNow) => [
+        writeId,
+        "{}",
+        JSON.stringify({ n: value }),
+        false,
+        writeExpiresAt,
+        writeNow,
+      ],
+    },
+  };
+  try {
+    deepStrictEqual(read.values, statements.read.values(id, now));
+    deepStrictEqual(write.values, statements.write.values(id, n, expiresAt, now));
+  } catch (error) {
+    throw new Error(
+      `postgresStore's parameters no longer match the floors' (bench/servers/postgres-statements.ts): ${String(error)}`,
+      { cause: error },
+    );
+  }
+  return statements;
+}
