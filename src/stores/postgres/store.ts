@@ -28,10 +28,10 @@ import { listLimit } from "../json-records.ts";
 import { connect, type PostgresClientLike } from "./connection.ts";
 import { describeUnstorableText } from "./hard-values.ts";
 import type { PostgresLayout } from "./layout.ts";
+import { chooseLayout, type PostgresLayoutName, type PostgresLayoutOptions } from "./layouts.ts";
 import { type TableName, tableName } from "./table-name.ts";
-import { tesseraTable } from "./tessera-table.ts";
 
-export interface PostgresStoreOptions {
+export interface PostgresStoreOptions extends PostgresLayoutOptions {
   /**
    * The application's client: a `pg` Pool (`new Pool({ connectionString })`) or Client (after
    * `await client.connect()`), or a postgres.js `sql` (`postgres(url)`). The store never closes
@@ -39,7 +39,10 @@ export interface PostgresStoreOptions {
    * loses its connection stays broken, where a Pool reconnects.
    */
   readonly client: PostgresClientLike;
-  /** The table, optionally qualified by its schema ("auth.sessions"). Default "tessera_sessions". */
+  /**
+   * The table, optionally qualified by its schema ("auth.sessions"). Default "tessera_sessions",
+   * or "sessions" (Flask-Session's SESSION_SQLALCHEMY_TABLE) with layout "flask-session".
+   */
   readonly table?: string;
   /**
    * Create the table and its indexes on first use when they are missing (default true). With
@@ -73,7 +76,6 @@ export interface PostgresStore extends SessionStore {
   revokeUser(userId: UserId): Promise<number>;
 }
 
-const DEFAULT_TABLE = "tessera_sessions";
 /** Rows per list query, so a listing never holds a statement open across the caller's awaits. */
 const LIST_PAGE = 200;
 /** Rows per sweep statement: each one locks only these rows, and only briefly. */
@@ -83,11 +85,20 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * The statements that create the store's table and indexes, for migration tools: the store runs
- * the same ones on first use unless `createTable: false`.
+ * the same ones on first use unless `createTable: false`. `postgresTableDdl("auth.sessions")`
+ * for tessera's table, `postgresTableDdl({ layout: "flask-session" })` for Flask-Session's.
  */
-export function postgresTableDdl(table: string = DEFAULT_TABLE): string {
-  const name = tableName(table, "postgresTableDdl table");
-  return `${tesseraTable(NO_CONNECTION, name, undefined).ddl.join(";\n")};\n`;
+export function postgresTableDdl(
+  table?: string | { readonly table?: string; readonly layout?: PostgresLayoutName },
+): string {
+  const options: { readonly table?: string | undefined; readonly layout?: PostgresLayoutName } =
+    typeof table === "object" && table !== null ? table : { table };
+  const layout = chooseLayout(
+    options.layout === undefined ? {} : { layout: options.layout },
+    "postgresTableDdl",
+  );
+  const name = tableName(options.table ?? layout.defaultTable, "postgresTableDdl table");
+  return `${layout.make(NO_CONNECTION, name).ddl.join(";\n")};\n`;
 }
 
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
@@ -96,13 +107,14 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       'postgresStore needs { client }: a pg Pool (new Pool({ connectionString }) from "pg") or a postgres.js sql (postgres(url) from "postgres").',
     );
   }
-  const table = tableName(options.table ?? DEFAULT_TABLE, "postgresStore table");
   const userKey = options.userKey;
   if (userKey !== undefined && (typeof userKey !== "string" || userKey === "")) {
     throw new ConfigError(
       `postgresStore userKey must be the name of a session key, such as "userId"; got ${JSON.stringify(userKey)}.`,
     );
   }
+  const chosen = chooseLayout(options, "postgresStore");
+  const table = tableName(options.table ?? chosen.defaultTable, "postgresStore table");
   const timeoutMs = toMilliseconds(options.timeout ?? "2s", "postgresStore timeout");
   if (timeoutMs <= 0) {
     throw new ConfigError(
@@ -118,7 +130,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   }
 
   const connection = connect(options.client);
-  const layout = tesseraTable(connection, table, userKey);
+  const layout = chosen.make(connection, table);
   const deadlines = new Deadlines(timeoutMs);
   let closed = false;
   let sweeping: Promise<number> | undefined;
@@ -176,7 +188,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     const code = sqlStateOf(error);
     const reason = error instanceof Error ? error.message : String(error);
     // Class 22 is "data exception": jsonb refused a string of the patch.
-    if (code?.startsWith("22") && patch !== undefined) {
+    if (code?.startsWith("22") && patch !== undefined && chosen.name === "tessera") {
       return new SessionValueError(describeUnstorableText(patch, reason), { cause: error });
     }
     if (code === "42P01") {
@@ -188,7 +200,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         `postgres session store: table ${table.text} does not exist (${reason}). ${
           createTable
             ? "It is created again on the next call."
-            : "Create it with the statements from postgresTableDdl(), or leave createTable on."
+            : `Create it with the statements from postgresTableDdl(${chosen.name === "tessera" ? "" : `{ layout: "${chosen.name}" }`}), or leave createTable on.`
         }`,
         { cause: error },
       );
