@@ -627,6 +627,7 @@ export async function startPgBouncer(
         // Startup parameters the drivers send that PgBouncer does not track itself.
         ignore_startup_parameters: "extra_float_digits,options",
         server_login_retry: 1,
+        admin_users: "postgres",
         ...options.settings,
       };
       const ini = [
