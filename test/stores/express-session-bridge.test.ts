@@ -532,6 +532,11 @@ describe("express-session bridge: real HTTP through tessera's node:http adapter"
       const added = (await keys()).filter((key) => !before.has(key));
       assert.equal(added.length, 1, "one record for the one session");
       assert.equal((await browser.get("/")).text, "Hello, ada");
+      // Signing in again regenerates a loaded session: rename, the old record removed.
+      const firstCookie = [...browser.jar.values()][0];
+      assert.equal((await browser.post("/login")).status, 303);
+      assert.notEqual([...browser.jar.values()][0], firstCookie, "a new id");
+      assert.equal((await keys()).filter((key) => !before.has(key)).length, 1, "the old one gone");
       assert.equal((await browser.get("/")).text, "Hello, ada");
 
       const logout = await browser.post("/logout");
