@@ -268,7 +268,8 @@ async function quit(child: ChildProcess | undefined, ms: number): Promise<void> 
   child.ref();
   try {
     child.kill("SIGQUIT");
-    await Promise.race([exited, sleep(ms)]);
+    // An unref'd timer: once the server is gone, nothing is left holding the process open.
+    await Promise.race([exited, sleep(ms, undefined, { ref: false })]);
   } finally {
     child.unref();
   }
