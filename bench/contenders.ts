@@ -267,6 +267,28 @@ export const CONTENDERS: readonly Contender[] = [
     prepare: noSetup,
   },
   {
+    name: "floor-postgres-read-prepared",
+    kind: "floor",
+    description:
+      "floor-postgres-read with the SELECT named ({ name, text, values }): prepared once per pool connection",
+    server: "floor-postgres-read.ts",
+    env: { BENCH_PG_PREPARED: "1" },
+    compareWith: ["floor-bare", "floor-postgres-read"],
+    usesPostgres: true,
+    prepare: noSetup,
+  },
+  {
+    name: "floor-postgres-write-prepared",
+    kind: "floor",
+    description:
+      "floor-postgres-write with both statements named: prepared once per pool connection",
+    server: "floor-postgres-write.ts",
+    env: { BENCH_PG_PREPARED: "1" },
+    compareWith: ["floor-bare", "floor-postgres-write"],
+    usesPostgres: true,
+    prepare: noSetup,
+  },
+  {
     name: "floor-express",
     kind: "floor",
     description: "Express 5 (ETag and X-Powered-By off) answering the JSON, no sessions",

@@ -23,7 +23,7 @@ const ids = await seedFloorTable(pool, table);
 serve(
   (req, res) => {
     const id = rowOf(req, ids);
-    pool.query({ text: read.text, values: read.values(id, Date.now()) }).then(
+    pool.query(read.query(id, Date.now())).then(
       ({ rows }) => {
         const row = rows[0] as { data: string } | undefined;
         if (row === undefined) return sendJson(res, 500, JSON.stringify({ error: "no row" }));

@@ -26,18 +26,12 @@ const ids = await seedFloorTable(pool, table);
 let counter = 0;
 
 async function readThenWrite(id: string): Promise<string> {
-  const { rows } = await pool.query({
-    text: read.text,
-    values: read.values(id, Date.now()),
-  });
+  const { rows } = await pool.query(read.query(id, Date.now()));
   const row = rows[0] as { data: string } | undefined;
   if (row === undefined) throw new Error("no row");
   const data = JSON.parse(row.data) as { username: string };
   const now = Date.now();
-  const { rowCount } = await pool.query({
-    text: write.text,
-    values: write.values(id, counter++, now + THIRTY_ONE_DAYS_MS, now),
-  });
+  const { rowCount } = await pool.query(write.query(id, counter++, now + THIRTY_ONE_DAYS_MS, now));
   if (rowCount !== 1) throw new Error(`the UPDATE changed ${String(rowCount)} rows, not 1`);
   return data.username;
 }

@@ -6,6 +6,11 @@
  * The floors build each request's parameters themselves; at startup those are checked against
  * the ones the store sent for the same call, and a floor that no longer matches the store
  * refuses to start instead of measuring something else.
+ *
+ * With BENCH_PG_PREPARED=1 the floors name their statements (`{ name, text, values }`), so pg
+ * prepares each once per connection and then sends only Bind and Execute: what an opt-in
+ * prepared-statement mode of the store would buy (the store itself sends unnamed statements, which
+ * PgBouncer in transaction mode requires).
  */
 import { deepStrictEqual } from "node:assert";
 import { postgresStore } from "../../src/stores/postgres/index.ts";
@@ -15,6 +20,8 @@ export interface Statement<Args extends unknown[]> {
   readonly text: string;
   /** The parameters the store sends for these arguments. */
   values(...args: Args): unknown[];
+  /** The query for pg: text and values, and a name when BENCH_PG_PREPARED=1. */
+  query(...args: Args): { name?: string; text: string; values: unknown[] };
 }
 
 export interface StoreStatements {
@@ -71,20 +78,17 @@ export async function storeStatements(table: string): Promise<StoreStatements> {
     );
   }
   const statements: StoreStatements = {
-    read: { text: read.text, values: (readId, readNow) => [readId, readNow] },
-    write: {
-      text: write.text,
-      // $1 id, $2 the keys deleted (text[]), $3 the keys set (jsonb text), $4 cleared,
-      // $5 expiresAt, $6 now: tessera-table.ts's updateLive.
-      values: (writeId, value, writeExpiresAt, writeNow) => [
-        writeId,
-        "{}",
-        JSON.stringify({ n: value }),
-        false,
-        writeExpiresAt,
-        writeNow,
-      ],
-    },
+    read: statement("tessera_read", read.text, (readId, readNow) => [readId, readNow]),
+    // $1 id, $2 the keys deleted (text[]), $3 the keys set (jsonb text), $4 cleared,
+    // $5 expiresAt, $6 now: tessera-table.ts's updateLive.
+    write: statement("tessera_write", write.text, (writeId, value, writeExpiresAt, writeNow) => [
+      writeId,
+      "{}",
+      JSON.stringify({ n: value }),
+      false,
+      writeExpiresAt,
+      writeNow,
+    ]),
   };
   try {
     deepStrictEqual(read.values, statements.read.values(id, now));
@@ -96,4 +100,16 @@ export async function storeStatements(table: string): Promise<StoreStatements> {
     );
   }
   return statements;
+}
+
+function statement<Args extends unknown[]>(
+  name: string,
+  text: string,
+  values: (...args: Args) => unknown[],
+): Statement<Args> {
+  const query =
+    process.env.BENCH_PG_PREPARED === "1"
+      ? (...args: Args) => ({ name, text, values: values(...args) })
+      : (...args: Args) => ({ text, values: values(...args) });
+  return { text, values, query };
 }
