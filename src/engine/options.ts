@@ -282,9 +282,9 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (given !== undefined && storeFormat !== undefined && storeFormat !== format) {
     throw new ConfigError(
       storeFormat === "flask-session"
-        ? `This ${given.kind} store keeps Flask-Session's records (redisStore's layout "flask-session"), whose ids Flask reads from its own cookie: use format "flask-session" with it (format here is "${format}").`
+        ? `This ${given.kind} store keeps Flask-Session's records (its layout "flask-session"), whose ids Flask reads from its own cookie: use format "flask-session" with it (format here is "${format}").`
         : format === "flask-session"
-          ? `format "flask-session" shares sessions with Flask-Session, whose records this ${given.kind} store's layout (for format "${storeFormat}") cannot hold: use redisStore({ client, layout: "flask-session" }).`
+          ? `format "flask-session" shares sessions with Flask-Session, whose records this ${given.kind} store's layout (for format "${storeFormat}") cannot hold: use redisStore({ client, layout: "flask-session" }) or postgresStore({ client, layout: "flask-session" }).`
           : `format "${format}" cannot use this ${given.kind} store: its records are laid out for format "${storeFormat}" only.`,
     );
   }

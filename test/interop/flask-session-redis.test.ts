@@ -20,6 +20,20 @@ import { MsgpackExtension } from "../../src/codecs/msgpack/index.ts";
 import type { RedisClientLike } from "../../src/stores/redis/connection.ts";
 import { type RedisStore, redisStore } from "../../src/stores/redis/index.ts";
 import { type FlaskSessionApp, startFlaskSessionApp } from "../support/flask-session-app.ts";
+import {
+  bool,
+  bytes,
+  dict,
+  ext,
+  float,
+  int,
+  list,
+  none,
+  pairs,
+  str,
+  type Typed,
+  utc,
+} from "../support/flask-typed.ts";
 import { newId, setPatch } from "../support/patches.ts";
 import { deleteKeysUnder, ensureRedis } from "../support/redis-server.ts";
 
@@ -104,25 +118,6 @@ async function call(
 }
 
 const fresh = () => ({ createdAt: Date.now(), expiresAt: Date.now() + LIFETIME_S * 1000 });
-
-// Python values as flask_session_app.py spells them.
-type Typed = { t: string; v?: unknown; us?: number; utc?: boolean; code?: number };
-const str = (v: string): Typed => ({ t: "str", v });
-const int = (v: number | bigint): Typed => ({ t: "int", v: String(v) });
-const float = (repr: string): Typed => ({ t: "float", v: repr });
-const bool = (v: boolean): Typed => ({ t: "bool", v });
-const none: Typed = { t: "None" };
-const list = (...items: Typed[]): Typed => ({ t: "list", v: items });
-const dict = (entries: Record<string, Typed>): Typed => ({ t: "dict", v: Object.entries(entries) });
-const bytes = (v: Buffer): Typed => ({ t: "bytes", v: v.toString("base64") });
-const ext = (code: number, data: Buffer): Typed => ({
-  t: "ExtType",
-  code,
-  v: data.toString("base64"),
-});
-/** A dict whose keys need not be text: [key, value] pairs, a text key as it is. */
-const pairs = (...entries: [string | Typed, Typed][]): Typed => ({ t: "dict", v: entries });
-const utc = (iso: string): Typed => ({ t: "datetime", us: Date.parse(iso) * 1000, utc: true });
 
 /** What the Flask side logs in with: nested dicts and lists, ints, floats, text, bytes, a date. */
 const FLASK_LOGIN = `{
