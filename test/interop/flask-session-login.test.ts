@@ -4,97 +4,31 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { createClient } from "redis";
-import { withSessions } from "../../src/adapters/node.ts";
-import { createSessions, type SessionManager } from "../../src/engine/manager.ts";
+import { createSessions } from "../../src/engine/manager.ts";
 import type { SessionOptions } from "../../src/engine/options.ts";
-import type { SessionValue } from "../../src/session/session.ts";
 import { redisStore } from "../../src/stores/redis/index.ts";
+import { send, startTesseraApp, type TesseraApp } from "../support/flask-login-apps.ts";
 import { type FlaskSessionApp, startFlaskSessionApp } from "../support/flask-session-app.ts";
+import { strings } from "../support/flask-typed.ts";
 import { deleteKeysUnder, ensureRedis, redisUrl } from "../support/redis-server.ts";
 
 const SECRET = "flask-session-login-secret-0123456789abcd";
 
-interface Tessera {
-  readonly url: string;
-  readonly sessions: SessionManager<Record<string, SessionValue>>;
-  close(): Promise<void>;
-}
-
-/** A tessera app on node:http: GET /me shows the session, POST /set?k=v sets keys. */
-async function startTessera(
+/** A tessera app sharing Flask-Session's Redis records under `prefix`. */
+function startTessera(
   client: ReturnType<typeof createClient>,
   prefix: string,
   signIds: boolean,
-): Promise<Tessera> {
+): Promise<TesseraApp> {
   const sessions = createSessions({
     secret: SECRET,
     format: "flask-session",
     signIds,
     store: redisStore({ client, prefix, layout: "flask-session" }),
   });
-  const server: Server = createServer(
-    withSessions(sessions, async (req, res, { session }) => {
-      const url = new URL(req.url ?? "/", "http://localhost");
-      const current = await session();
-      if (req.method === "POST" && url.pathname === "/set") {
-        for (const [key, value] of url.searchParams) current.set(key, value);
-      } else if (req.method === "POST" && url.pathname === "/logout") {
-        current.destroy();
-      } else if (req.method === "POST" && url.pathname === "/regenerate") {
-        current.regenerate();
-      }
-      res.setHeader("content-type", "application/json");
-      res.end(
-        JSON.stringify({ id: current.id, permanent: current.permanent, data: current.toJSON() }),
-      );
-    }),
-  );
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    sessions,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await sessions.close();
-    },
-  };
-}
-
-interface Answer {
-  readonly status: number;
-  readonly body: { id?: string; sid?: string; permanent: boolean; data: unknown };
-  /** The session cookie's value, when the response set one (empty for a deletion). */
-  readonly cookie: string | undefined;
-  readonly setCookie: string | undefined;
-}
-
-async function send(url: string, method: string, cookie?: string, body?: unknown): Promise<Answer> {
-  const response = await fetch(url, {
-    method,
-    headers: cookie === undefined ? {} : { cookie: `session=${cookie}` },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const setCookie = response.headers.getSetCookie().find((line) => line.startsWith("session="));
-  return {
-    status: response.status,
-    body: (await response.json()) as Answer["body"],
-    cookie: setCookie?.slice("session=".length).split(";")[0],
-    setCookie,
-  };
-}
-
-/** Flask's typed spelling of a dict of strings (flask_session_app.py's `typed`). */
-function strings(entries: Record<string, string>): unknown {
-  return {
-    t: "dict",
-    v: Object.entries(entries).map(([key, value]) => [key, { t: "str", v: value }]),
-  };
+  return startTesseraApp(sessions);
 }
 
 for (const signed of [true, false]) {
@@ -102,7 +36,7 @@ for (const signed of [true, false]) {
     const prefix = `tessera-login:${randomBytes(6).toString("base64url")}:`;
     let client: ReturnType<typeof createClient>;
     let flask: FlaskSessionApp;
-    let tessera: Tessera;
+    let tessera: TesseraApp;
     before(async () => {
       const url = await ensureRedis();
       client = createClient({ url });

@@ -10,15 +10,17 @@
  * (a naive UTC timestamp) as each side reads the other's.
  */
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { withSessions } from "../../src/adapters/node.ts";
 import { FlaskFloat } from "../../src/codecs/flask/index.ts";
 import { Signer } from "../../src/codecs/flask/signer.ts";
-import { createSessions, type SessionManager } from "../../src/engine/manager.ts";
-import type { SessionValue } from "../../src/session/session.ts";
+import { createSessions } from "../../src/engine/manager.ts";
 import { type PostgresStore, postgresStore } from "../../src/stores/postgres/index.ts";
+import {
+  type Answer,
+  send,
+  startTesseraApp,
+  type TesseraApp,
+} from "../support/flask-login-apps.ts";
 import { type FlaskSessionApp, startFlaskSessionSqlApp } from "../support/flask-session-app.ts";
 import {
   bool,
@@ -52,76 +54,19 @@ after(async () => {
 
 type Serializer = "msgpack" | "json";
 
-interface Tessera {
-  readonly url: string;
+interface Tessera extends TesseraApp {
   readonly store: PostgresStore;
-  readonly sessions: SessionManager<Record<string, SessionValue>>;
-  close(): Promise<void>;
 }
 
-/**
- * A tessera app on node:http sharing `table` with Flask: GET /me shows the session, POST
- * /set?k=v sets keys, /logout destroys it, /regenerate gives it a new id.
- */
-async function startTessera(table: string, serializer: Serializer, signIds: boolean) {
+/** A tessera app (test/support/flask-login-apps.ts) sharing `table` with Flask. */
+async function startTessera(
+  table: string,
+  serializer: Serializer,
+  signIds: boolean,
+): Promise<Tessera> {
   const store = postgresStore({ client: pool, table, layout: "flask-session", serializer });
   const sessions = createSessions({ secret: SECRET, format: "flask-session", signIds, store });
-  const server: Server = createServer(
-    withSessions(sessions, async (req, res, { session }) => {
-      const url = new URL(req.url ?? "/", "http://localhost");
-      const current = await session();
-      if (req.method === "POST" && url.pathname === "/set") {
-        for (const [key, value] of url.searchParams) current.set(key, value);
-      } else if (req.method === "POST" && url.pathname === "/logout") {
-        current.destroy();
-      } else if (req.method === "POST" && url.pathname === "/regenerate") {
-        current.regenerate();
-      }
-      res.setHeader("content-type", "application/json");
-      res.end(
-        JSON.stringify({ id: current.id, permanent: current.permanent, data: current.toJSON() }),
-      );
-    }),
-  );
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  const tessera: Tessera = {
-    url: `http://127.0.0.1:${port}`,
-    store,
-    sessions,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await sessions.close();
-    },
-  };
-  return tessera;
-}
-
-interface Answer {
-  readonly status: number;
-  readonly body: { id?: string; sid?: string; permanent: boolean; data: unknown };
-  /** The session cookie's value, when the response set one (empty for a deletion). */
-  readonly cookie: string | undefined;
-  readonly setCookie: string | undefined;
-}
-
-/** A request with the session cookie `cookie`, to either app. */
-async function send(url: string, method: string, cookie?: string, body?: unknown): Promise<Answer> {
-  const response = await fetch(url, {
-    method,
-    headers: cookie === undefined ? {} : { cookie: `session=${cookie}` },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  assert.equal(response.status, 200, `${method} ${url}: ${text}`);
-  const setCookie = response.headers.getSetCookie().find((line) => line.startsWith("session="));
-  return {
-    status: response.status,
-    body: JSON.parse(text) as Answer["body"],
-    cookie: setCookie?.slice("session=".length).split(";")[0],
-    setCookie,
-  };
+  return { ...(await startTesseraApp(sessions)), store };
 }
 
 /** A Flask login: POST /set with a Python dict expression. */

@@ -22,6 +22,14 @@ import {
   postgresStore,
   postgresTableDdl,
 } from "../../src/stores/postgres/index.ts";
+import {
+  hostileRecords,
+  mp,
+  NON_TEXT_KEYS,
+  pythonRecord,
+  rawMap,
+  UNREADABLE_RECORDS,
+} from "../support/flask-session-records.ts";
 import { newId, setPatch } from "../support/patches.ts";
 import { databaseUrl, sql, testPool, uniqueTable } from "../support/postgres.ts";
 import { startPgBouncer } from "../support/postgres-server.ts";
@@ -121,17 +129,6 @@ async function putRow(
 
 async function dataBytes(store: PostgresStore, id: string): Promise<string | undefined> {
   return (await rowOf(store, id))?.data?.toString("hex");
-}
-
-const mp = (value: unknown): string => Buffer.from(encodeMsgpack(value)).toString("hex");
-
-/** A MessagePack map of raw entries, each a key's and a value's bytes in hex. */
-function rawMap(...entries: [string, string][]): Buffer {
-  if (entries.length > 15) throw new Error("rawMap writes fixmaps only");
-  return Buffer.from(
-    `${(0x80 | entries.length).toString(16)}${entries.map(([k, v]) => k + v).join("")}`,
-    "hex",
-  );
 }
 
 describe("postgres flask-session: the table is Flask-Session's", () => {
@@ -294,27 +291,16 @@ describe("postgres flask-session: values it does not change stay byte for byte",
   test("Python's float 1.0, a datetime to the microsecond and an unknown extension survive a patch", async () => {
     const store = await flaskStore("bytes");
     const id = newId();
-    // {"_permanent": True, "f": 1.0, "when": datetime(2024, 1, 1, microsecond=123456,
-    // tzinfo=timezone.utc), "ext": ExtType(5, b"xy")}, as python3-msgpack packs it
-    const f = "a166cb3ff0000000000000";
-    const when = "a47768656ed7ff1d6f280065920080";
-    const ext = "a3657874d5057879";
-    await putRow(store, id, Buffer.from(`84aa5f7065726d616e656e74c3${f}${when}${ext}`, "hex"));
+    await putRow(store, id, Buffer.from(pythonRecord(), "hex"));
     await store.apply(id, setPatch({ added: "yes" }), { ...fresh(), mustExist: true });
-    assert.equal(
-      await dataBytes(store, id),
-      `85aa5f7065726d616e656e74c3${f}${when}${ext}a56164646564a3796573`,
-    );
+    assert.equal(await dataBytes(store, id), pythonRecord(mp("added") + mp("yes")));
     const data = (await store.get(id))?.data;
     assert.deepEqual(data?.ext, new MsgpackExtension(5, Buffer.from("xy")));
     await store.apply(id, setPatch({ ext: data?.ext, added: "again" }), {
       ...fresh(),
       mustExist: true,
     });
-    assert.equal(
-      await dataBytes(store, id),
-      `85aa5f7065726d616e656e74c3${f}${when}${ext}a56164646564a5616761696e`,
-    );
+    assert.equal(await dataBytes(store, id), pythonRecord(mp("added") + mp("again")));
     await store.close();
   });
 
@@ -334,21 +320,8 @@ describe("postgres flask-session: values it does not change stay byte for byte",
   test("keys that are not text read as JSON names them, take patches by those names, and clear removes them all", async () => {
     const store = await flaskStore("keys");
     const id = newId();
-    // {"_permanent": True, 42: "int", None: "none", "cart": {42: 1}, 1.5: "float", b"k": "bytes"}
-    const cart = `${mp("cart")}812a01`;
-    const bytesKey = `c4016b${mp("bytes")}`;
-    await putRow(
-      store,
-      id,
-      rawMap(
-        [mp("_permanent"), "c3"],
-        ["2a", mp("int")],
-        ["c0", mp("none")],
-        [mp("cart"), "812a01"],
-        ["cb3ff8000000000000", mp("float")],
-        ["c4016b", mp("bytes")],
-      ),
-    );
+    const { cart, bytesKey } = NON_TEXT_KEYS;
+    await putRow(store, id, NON_TEXT_KEYS.record);
     assert.deepEqual((await store.get(id))?.data, {
       _permanent: true,
       "42": "int",
@@ -444,15 +417,12 @@ describe("postgres flask-session: rows it cannot read are no session", () => {
   test("pickle, garbage, a JSON list, broken JSON, bad UTF-8, trailing bytes, NULL data or expiry", async () => {
     const store = await flaskStore("unreadable");
     const rows: [string, Buffer | string | null, number | null][] = [
-      ["pickle", Buffer.from("80049512000000000000007d948c04757365729468019473", "hex"), 60],
-      ["garbage", Buffer.from("c1c1c1", "hex"), 60],
-      ["a JSON list", "[1, 2]", 60],
-      ["broken JSON", '{"a": 1', 60],
+      ...UNREADABLE_RECORDS.map(([name, data]): [string, Buffer | string, number] => [
+        name,
+        data,
+        60,
+      ]),
       ["JSON that is not UTF-8", Buffer.from('{"a": "\xff"}', "latin1"), 60],
-      ["trailing bytes", Buffer.from("80c0", "hex"), 60],
-      ["an extension, not a map", Buffer.from("d40501", "hex"), 60],
-      ["bytes, not a map", Buffer.from("c40161", "hex"), 60],
-      ["empty bytes", "", 60],
       ["NULL data", null, 60],
       [
         "NULL expiry (Flask-Session deletes it on read)",
@@ -482,29 +452,8 @@ describe("postgres flask-session: rows it cannot read are no session", () => {
 
   test("hostile stored bytes never make a call fail", async () => {
     const store = await flaskStore("hostile");
-    const records = fc.oneof(
-      fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes)),
-      fc
-        .tuple(
-          fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue(), { maxKeys: 4 }),
-          fc.nat(),
-          fc.nat(255),
-          fc.constantFrom("mutate", "cut", "grow"),
-        )
-        .map(([data, at, byte, how]) => {
-          const bytes = Buffer.from(encodeMsgpack(data));
-          if (how === "cut") return bytes.subarray(0, at % bytes.length);
-          if (how === "grow") return Buffer.concat([bytes, Buffer.from([byte])]);
-          bytes[at % bytes.length] = byte;
-          return bytes;
-        }),
-      fc
-        .tuple(fc.json(), fc.nat(), fc.string({ maxLength: 2 }))
-        .map(([json, at, text]) => `{"k": ${json.slice(0, at % (json.length + 1))}${text}`),
-      fc.json().map((json) => ` {"k":${json}, "u": ${json}}`),
-    );
     await fc.assert(
-      fc.asyncProperty(records, async (value) => {
+      fc.asyncProperty(hostileRecords, async (value) => {
         const id = newId();
         await putRow(store, id, value);
         const record = await store.get(id);

@@ -21,6 +21,14 @@ import {
   type RedisStoreOptions,
   redisStore,
 } from "../../src/stores/redis/index.ts";
+import {
+  hostileRecords,
+  mp,
+  NON_TEXT_KEYS,
+  pythonRecord,
+  rawMap,
+  UNREADABLE_RECORDS,
+} from "../support/flask-session-records.ts";
 import { newId, setPatch, uniquePrefix } from "../support/patches.ts";
 import { deleteKeysUnder, ensureRedis } from "../support/redis-server.ts";
 
@@ -211,17 +219,11 @@ describe("redis flask-session: values it does not change stay byte for byte", ()
     async (store, prefix) => {
       const id = newId();
       const key = `${prefix}${id}`;
-      // {"_permanent": True, "f": 1.0, "when": datetime(2024, 1, 1, microsecond=123456,
-      // tzinfo=timezone.utc), "ext": ExtType(5, b"xy")}, as python3-msgpack packs it
-      const f = "a166cb3ff0000000000000";
-      const when = "a47768656ed7ff1d6f280065920080";
-      const ext = "a3657874d5057879";
-      const record = Buffer.from(`84aa5f7065726d616e656e74c3${f}${when}${ext}`, "hex");
-      await raw.set(key, record, "PX", MINUTE);
+      await raw.set(key, Buffer.from(pythonRecord(), "hex"), "PX", MINUTE);
       await store.apply(id, setPatch({ added: "yes" }), { ...fresh(), mustExist: true });
       assert.equal(
         (await raw.getBuffer(key))?.toString("hex"),
-        `85aa5f7065726d616e656e74c3${f}${when}${ext}a56164646564a3796573`,
+        pythonRecord(mp("added") + mp("yes")),
       );
       // The extension reads as a MsgpackExtension; set again, it is written as it came.
       const data = (await store.get(id))?.data;
@@ -232,7 +234,7 @@ describe("redis flask-session: values it does not change stay byte for byte", ()
       });
       assert.equal(
         (await raw.getBuffer(key))?.toString("hex"),
-        `85aa5f7065726d616e656e74c3${f}${when}${ext}a56164646564a5616761696e`,
+        pythonRecord(mp("added") + mp("again")),
       );
     },
   );
@@ -277,38 +279,14 @@ describe("redis flask-session: values it does not change stay byte for byte", ()
   );
 });
 
-/** A MessagePack map of raw entries, each a key's and a value's bytes in hex. */
-function rawMap(...entries: [string, string][]): Buffer {
-  if (entries.length > 15) throw new Error("rawMap writes fixmaps only");
-  return Buffer.from(
-    `${(0x80 | entries.length).toString(16)}${entries.map(([k, v]) => k + v).join("")}`,
-    "hex",
-  );
-}
-const mp = (value: unknown): string => Buffer.from(encodeMsgpack(value)).toString("hex");
-
 describe("redis flask-session: keys that are not text and extension types read as JSON holds them", () => {
   eachClient(
     "a record with int, None and float keys at any depth reads, and its keys take patches by those names",
     async (store, prefix) => {
       const id = newId();
       const key = `${prefix}${id}`;
-      // {"_permanent": True, 42: "int", None: "none", "cart": {42: 1}, 1.5: "float", b"k": "bytes"}
-      const cart = `${mp("cart")}812a01`;
-      const bytesKey = `c4016b${mp("bytes")}`;
-      await raw.set(
-        key,
-        rawMap(
-          [mp("_permanent"), "c3"],
-          ["2a", mp("int")],
-          ["c0", mp("none")],
-          [mp("cart"), "812a01"],
-          ["cb3ff8000000000000", mp("float")],
-          ["c4016b", mp("bytes")],
-        ),
-        "PX",
-        MINUTE,
-      );
+      const { cart, bytesKey } = NON_TEXT_KEYS;
+      await raw.set(key, NON_TEXT_KEYS.record, "PX", MINUTE);
       // A bytes key JSON cannot hold is left out, as json.dumps(skipkeys=True) does.
       assert.deepEqual((await store.get(id))?.data, {
         _permanent: true,
@@ -538,16 +516,7 @@ describe("redis flask-session: records it cannot read are no session", () => {
   eachClient(
     "pickle (Flask-Session 0.6), garbage, a JSON list, trailing bytes, a hash, a list",
     async (store, prefix) => {
-      const values: [string, Buffer | string][] = [
-        ["pickle", Buffer.from("80049512000000000000007d948c04757365729468019473", "hex")],
-        ["garbage", Buffer.from("c1c1c1", "hex")],
-        ["a JSON list", "[1, 2]"],
-        ["broken JSON", '{"a": 1'],
-        ["trailing bytes", Buffer.from("80c0", "hex")],
-        ["an extension, not a map", Buffer.from("d40501", "hex")],
-        ["bytes, not a map", Buffer.from("c40161", "hex")],
-        ["an empty string", ""],
-      ];
+      const values = UNREADABLE_RECORDS;
       const ids: string[] = [];
       for (const [, value] of values) {
         const id = newId();
@@ -589,31 +558,9 @@ describe("redis flask-session: records it cannot read are no session", () => {
   test("hostile stored bytes never make a call fail", async () => {
     const prefix = uniquePrefix();
     const store = redisStore({ client: ioredis, prefix, layout: "flask-session", userKey: "u" });
-    const records = fc.oneof(
-      fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes)),
-      // Real records with one byte changed, cut short, or with bytes added
-      fc
-        .tuple(
-          fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue(), { maxKeys: 4 }),
-          fc.nat(),
-          fc.nat(255),
-          fc.constantFrom("mutate", "cut", "grow"),
-        )
-        .map(([data, at, byte, how]) => {
-          const bytes = Buffer.from(encodeMsgpack(data));
-          if (how === "cut") return bytes.subarray(0, at % bytes.length);
-          if (how === "grow") return Buffer.concat([bytes, Buffer.from([byte])]);
-          bytes[at % bytes.length] = byte;
-          return bytes;
-        }),
-      fc
-        .tuple(fc.json(), fc.nat(), fc.string({ maxLength: 2 }))
-        .map(([json, at, text]) => `{"k": ${json.slice(0, at % (json.length + 1))}${text}`),
-      fc.json().map((json) => ` {"k":${json}, "u": ${json}}`),
-    );
     try {
       await fc.assert(
-        fc.asyncProperty(records, async (value) => {
+        fc.asyncProperty(hostileRecords, async (value) => {
           const id = newId();
           await raw.set(`${prefix}${id}`, value, "PX", MINUTE);
           const record = await store.get(id);
