@@ -14,7 +14,7 @@ import pg from "pg";
 import postgres from "postgres";
 import { FlaskFloat } from "../../src/codecs/flask/index.ts";
 import { decodeMsgpack, encodeMsgpack, MsgpackExtension } from "../../src/codecs/msgpack/index.ts";
-import { ConfigError, SessionValueError } from "../../src/errors.ts";
+import { ConfigError, SessionValueError, StoreUnavailableError } from "../../src/errors.ts";
 import { runStoreConformance } from "../../src/stores/conformance.ts";
 import {
   type PostgresStore,
@@ -623,6 +623,40 @@ describe("postgres flask-session: setup", () => {
       assert.match(postgresTableDdl(), /"tessera_sessions"/);
     } finally {
       await sql(`DROP SCHEMA ${schema} CASCADE`);
+    }
+  });
+
+  test("a table made with SESSION_SQLALCHEMY_SEQUENCE: the 503 says how to give id its default, which then works", async () => {
+    const name = table("sequence");
+    // What SQLAlchemy emits for the model with Sequence(name) (its INSERTs name the sequence).
+    await sql(`CREATE SEQUENCE ${name}_seq`);
+    await sql(`CREATE TABLE ${name} (
+      id INTEGER NOT NULL, session_id VARCHAR(255), data BYTEA, expiry TIMESTAMP WITHOUT TIME ZONE,
+      PRIMARY KEY (id), UNIQUE (session_id))`);
+    const store = postgresStore({
+      client: pool,
+      table: name,
+      layout: "flask-session",
+      createTable: false,
+    });
+    try {
+      const id = newId();
+      await assert.rejects(
+        store.apply(id, setPatch({ a: 1 }), { ...fresh(), mustExist: false }),
+        (error: unknown) => {
+          assert.ok(error instanceof StoreUnavailableError, String(error));
+          assert.match(error.message, /has no default for its id column/);
+          assert.match(error.message, /ALTER TABLE \S+ ALTER COLUMN id SET DEFAULT nextval/);
+          return true;
+        },
+      );
+      await sql(`ALTER TABLE ${name} ALTER COLUMN id SET DEFAULT nextval('${name}_seq')`);
+      await store.apply(id, setPatch({ a: 1 }), { ...fresh(), mustExist: false });
+      assert.deepEqual((await store.get(id))?.data, { a: 1 });
+    } finally {
+      await store.close();
+      await sql(`DROP TABLE ${name}`);
+      await sql(`DROP SEQUENCE ${name}_seq`);
     }
   });
 

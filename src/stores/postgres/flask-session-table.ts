@@ -41,7 +41,7 @@ import {
   encodePatch,
   type FlaskSerializer,
 } from "../flask-session/record.ts";
-import type { PostgresConnection, Row } from "./connection.ts";
+import type { Parameter, PostgresConnection, Row } from "./connection.ts";
 import { millisecondsOf, type PostgresLayout } from "./layout.ts";
 import type { TableName } from "./table-name.ts";
 
@@ -171,6 +171,25 @@ export function flaskSessionTable(
       LIMIT $2 FOR UPDATE SKIP LOCKED
     )`;
 
+  /**
+   * A statement that inserts rows. Flask-Session's model with SESSION_SQLALCHEMY_SEQUENCE makes
+   * an `id` column with no default (SQLAlchemy names the sequence in its own INSERTs), where
+   * tessera's INSERT fails: the error says how to give the column its default.
+   */
+  async function inserting(operation: string, text: string, values: Parameter[]) {
+    try {
+      return await connection.query(text, values);
+    } catch (error) {
+      const { code, message } = error as { code?: unknown; message?: unknown };
+      if (code !== "23502" || typeof message !== "string" || !message.includes('"id"')) throw error;
+      throw new StoreUnavailableError(
+        operation,
+        `postgres session store: table ${table.text} has no default for its id column (${message}), as Flask-Session makes it with SESSION_SQLALCHEMY_SEQUENCE; give the column its sequence as default: ALTER TABLE ${table.text} ALTER COLUMN id SET DEFAULT nextval('<the sequence>').`,
+        { cause: error },
+      );
+    }
+  }
+
   async function read(key: string, now: number): Promise<StoredRow | undefined> {
     const row = (await connection.query(readRow, [key, now])).rows[0];
     if (row === undefined) return undefined;
@@ -211,7 +230,7 @@ export function flaskSessionTable(
     const expiry = expiryOf(applyOptions.expiresAt);
     // A new id (the usual case for mustExist: false): one statement when no row is there.
     if (!applyOptions.mustExist) {
-      const { rowCount } = await connection.query(insert, [key, fresh(encoded), expiry]);
+      const { rowCount } = await inserting("apply", insert, [key, fresh(encoded), expiry]);
       if (rowCount === 1) return true;
     }
     for (let attempt = 1; ; attempt++) {
@@ -223,7 +242,7 @@ export function flaskSessionTable(
       } else if (applyOptions.mustExist) {
         return false;
       } else if (row === undefined) {
-        swapped = (await connection.query(insert, [key, fresh(encoded), expiry])).rowCount;
+        swapped = (await inserting("apply", insert, [key, fresh(encoded), expiry])).rowCount;
       } else {
         const values = [key, fresh(encoded), expiry, row.hex, now, row.live];
         swapped = (await connection.query(swapDead, values)).rowCount;
@@ -270,7 +289,7 @@ export function flaskSessionTable(
           const row = await read(fromKey, now);
           if (row?.record === undefined) return false;
           const values = [fromKey, toKey, row.hex, patched(row.record, encoded), now, expiry];
-          if ((await connection.query(renameSql, values)).rowCount === 1) return true;
+          if ((await inserting("rename", renameSql, values)).rowCount === 1) return true;
           await contended(attempt, "rename", fromKey);
         }
       });
