@@ -521,6 +521,43 @@ describe("postgres flask-session: writers that race", () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  test("a write stuck on its connection holds up the session's next write for a second at most", async () => {
+    const name = table("stuck-turn");
+    let stall: ((release: () => void) => void) | undefined;
+    // The real pool, with one query held back on its way, as on a connection that hangs.
+    const stalling = {
+      get idleCount() {
+        return pool.idleCount;
+      },
+      on: pool.on.bind(pool),
+      removeListener: pool.removeListener.bind(pool),
+      async query(config: { text: string; values?: unknown[] }) {
+        const hold = stall;
+        if (hold !== undefined && config.text.startsWith("SELECT")) {
+          stall = undefined;
+          await new Promise<void>((release) => hold(release));
+        }
+        return pool.query(config);
+      },
+    };
+    const store = postgresStore({ client: stalling, table: name, layout: "flask-session" });
+    const id = newId();
+    await store.apply(id, setPatch({ a: 1 }), { ...fresh(), mustExist: false });
+    let release: () => void = () => {};
+    stall = (r) => {
+      release = r;
+    };
+    const first = store.apply(id, setPatch({ b: 2 }), { ...fresh(), mustExist: true });
+    const started = Date.now();
+    assert.equal(await store.apply(id, setPatch({ c: 3 }), { ...fresh(), mustExist: true }), true);
+    const waited = Date.now() - started;
+    assert.ok(waited >= 900 && waited < 1_900, `the second write waited ${waited} ms`);
+    release();
+    assert.equal(await first, true);
+    assert.deepEqual((await store.get(id))?.data, { a: 1, b: 2, c: 3 });
+    await store.close();
+  });
+
   test("a row every swap misses ends in a 503 naming the record, after a bounded number of tries", async () => {
     const store = await flaskStore("stuck", { timeout: "60s" });
     const id = newId();

@@ -61,6 +61,8 @@ export const MAX_FLASK_PREFIX_LENGTH = 255 - 43;
  * rewritten this many times during one request's write ends in a 503.
  */
 const MAX_ATTEMPTS = 100;
+/** How long a write waits for this process's previous write to the same record. */
+const TURN_WAIT_MS = 1_000;
 
 /** 9999-12-31 23:59:59.999, Python's latest datetime: a later expiry is a row Flask cannot read. */
 const MAX_EXPIRY_MS = 253402300799999;
@@ -110,12 +112,15 @@ export function flaskSessionTable(
    * The writes of this process waiting for each record, so that they take turns instead of
    * racing each other's compare-and-swap: 50 concurrent writes to one session are then 50
    * reads and swaps, not hundreds of lost swaps. Writers in other processes still race, and
-   * the swap keeps them correct.
+   * the swap keeps them correct; so a write waits for the one before it at most TURN_WAIT_MS
+   * (one stuck on a dead connection must not hold up the session's later requests).
    */
   const queues = new Map<string, Promise<void>>();
 
   function inTurn<R>(key: string, write: () => Promise<R>): Promise<R> {
-    const result = (queues.get(key) ?? Promise.resolve()).then(write);
+    const previous = queues.get(key);
+    const turn = previous === undefined ? Promise.resolve() : settledOrLater(previous);
+    const result = turn.then(write);
     const done = result.then(
       () => undefined,
       () => undefined,
@@ -328,6 +333,18 @@ function encoder(
     other ??= encodePatch(patch, serializer);
     return other;
   };
+}
+
+/** Resolves when `previous` settles, or after TURN_WAIT_MS, whichever comes first. */
+function settledOrLater(previous: Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, TURN_WAIT_MS);
+    if (typeof timer === "object") timer.unref?.();
+    void previous.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** An expiry Python's datetime can hold (years 1 to 9999). */
