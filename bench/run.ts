@@ -57,6 +57,9 @@ async function main(): Promise<void> {
     runPostgres = postgres;
   }
 
+  // Described now: the load average it reports is the one the run started with.
+  const machine = describeMachine(autocannonVersion(), redis, postgres);
+
   // A few at a time: forty servers booting at once on two cores outlast the start timeout.
   const ready = await mapLimited(contenders, availableParallelism(), (contender) =>
     launch(contender, scratch, settings, redis, postgres),
@@ -76,7 +79,6 @@ async function main(): Promise<void> {
   await dropLeftoverTables();
 
   const results = summarize(ready.map(({ contender, windows }) => ({ contender, windows })));
-  const machine = describeMachine(autocannonVersion(), redis, postgres);
   process.stdout.write(toMarkdown(results, machine, settings));
   mkdirSync(resolve(RESULTS_FILE, ".."), { recursive: true });
   writeFileSync(
