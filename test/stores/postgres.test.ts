@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import pg from "pg";
 import postgres from "postgres";
+import { createSessions } from "../../src/engine/manager.ts";
 import { ConfigError, SessionValueError, StoreUnavailableError } from "../../src/errors.ts";
 import { runStoreConformance } from "../../src/stores/conformance.ts";
 import {
@@ -276,5 +277,17 @@ describe("postgres store: configuration", () => {
     assert.throws(() => postgresStore({}), ConfigError);
     assert.throws(() => postgresStore({ client: pool, userKey: "" }), ConfigError);
     assert.throws(() => postgresStore({ client: pool, timeout: 0 }), ConfigError);
+  });
+
+  test("the jsonb table is for tessera's ids: format flask-session is refused, pointing at the layout", () => {
+    const store = postgresStore({ client: pool, table: uniqueTable(), sweepInterval: false });
+    const secret = "postgres-store-format-secret-0123456789";
+    assert.throws(
+      () => createSessions({ secret, format: "flask-session", store }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /postgresStore\(\{ client, layout: "flask-session" \}\)/.test(error.message),
+    );
+    assert.doesNotThrow(() => createSessions({ secret, store }));
   });
 });

@@ -119,7 +119,9 @@ export function tesseraTable(
   const revokeSql = `DELETE FROM ${t} WHERE user_id = $1 AND ${LIVE(2)}`;
 
   return {
-    capabilities: { userIndex: userKey !== undefined },
+    // Rows keyed by tessera's own ids: a Flask-Session cookie would lead Flask to a table it
+    // cannot read, so format "flask-session" is refused at startup with a pointer to the layout.
+    capabilities: { format: "id", userIndex: userKey !== undefined },
     ddl: tesseraTableDdl(table),
 
     async get(id, now): Promise<StoredSession | undefined> {
