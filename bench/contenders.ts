@@ -248,7 +248,7 @@ export const CONTENDERS: readonly Contender[] = [
     name: "floor-postgres-read",
     kind: "floor",
     description:
-      "bare node:http + postgresStore's own SELECT of the session row (pg Pool) + JSON.parse",
+      "bare node:http + postgresStore's own SELECT of the session row, named as the store names it (pg Pool) + JSON.parse",
     server: "floor-postgres-read.ts",
     env: {},
     compareWith: ["floor-bare"],
@@ -259,7 +259,7 @@ export const CONTENDERS: readonly Contender[] = [
     name: "floor-postgres-write",
     kind: "floor",
     description:
-      "bare node:http + postgresStore's own SELECT, then its own one-key UPDATE (pg Pool)",
+      "bare node:http + postgresStore's own SELECT, then its own one-key UPDATE, named as the store names them (pg Pool)",
     server: "floor-postgres-write.ts",
     env: {},
     compareWith: ["floor-bare"],
@@ -267,23 +267,23 @@ export const CONTENDERS: readonly Contender[] = [
     prepare: noSetup,
   },
   {
-    name: "floor-postgres-read-prepared",
+    name: "floor-postgres-read-unnamed",
     kind: "floor",
     description:
-      "floor-postgres-read with the SELECT named ({ name, text, values }): prepared once per pool connection",
+      "floor-postgres-read with its statement unnamed (postgresStore's prepare: false; connect-pg-simple): parsed and planned on every call",
     server: "floor-postgres-read.ts",
-    env: { BENCH_PG_PREPARED: "1" },
+    env: { BENCH_PG_UNNAMED: "1" },
     compareWith: ["floor-bare", "floor-postgres-read"],
     usesPostgres: true,
     prepare: noSetup,
   },
   {
-    name: "floor-postgres-write-prepared",
+    name: "floor-postgres-write-unnamed",
     kind: "floor",
     description:
-      "floor-postgres-write with both statements named: prepared once per pool connection",
+      "floor-postgres-write with both statements unnamed: parsed and planned on every call",
     server: "floor-postgres-write.ts",
-    env: { BENCH_PG_PREPARED: "1" },
+    env: { BENCH_PG_UNNAMED: "1" },
     compareWith: ["floor-bare", "floor-postgres-write"],
     usesPostgres: true,
     prepare: noSetup,

@@ -7,10 +7,10 @@
  * the ones the store sent for the same call, and a floor that no longer matches the store
  * refuses to start instead of measuring something else.
  *
- * With BENCH_PG_PREPARED=1 the floors name their statements (`{ name, text, values }`), so pg
- * prepares each once per connection and then sends only Bind and Execute: what an opt-in
- * prepared-statement mode of the store would buy (the store itself sends unnamed statements, which
- * PgBouncer in transaction mode requires).
+ * The floors name their statements with the names the store gives them (`{ name, text, values }`),
+ * as the store does by default, so pg prepares each once per connection and then sends only Bind
+ * and Execute. With BENCH_PG_UNNAMED=1 they send them unnamed, as the store with
+ * `prepare: false` (and connect-pg-simple) does: PostgreSQL then parses and plans every call.
  */
 import { deepStrictEqual } from "node:assert";
 import { postgresStore } from "../../src/stores/postgres/index.ts";
@@ -20,7 +20,7 @@ export interface Statement<Args extends unknown[]> {
   readonly text: string;
   /** The parameters the store sends for these arguments. */
   values(...args: Args): unknown[];
-  /** The query for pg: text and values, and a name when BENCH_PG_PREPARED=1. */
+  /** The query for pg: text, values, and the store's name unless BENCH_PG_UNNAMED=1. */
   query(...args: Args): { name?: string; text: string; values: unknown[] };
 }
 
@@ -32,6 +32,7 @@ export interface StoreStatements {
 }
 
 interface Sent {
+  readonly name: string | undefined;
   readonly text: string;
   readonly values: readonly unknown[];
 }
@@ -41,8 +42,8 @@ export async function storeStatements(table: string): Promise<StoreStatements> {
   const sent: Sent[] = [];
   const recorder = {
     idleCount: 0, // what the store takes for a Pool
-    query(config: { text: string; values?: unknown[] }) {
-      sent.push({ text: config.text, values: config.values ?? [] });
+    query(config: { name?: string; text: string; values?: unknown[] }) {
+      sent.push({ name: config.name, text: config.text, values: config.values ?? [] });
       return Promise.resolve({ rows: [], rowCount: 1 });
     },
     on: () => recorder,
@@ -78,10 +79,10 @@ export async function storeStatements(table: string): Promise<StoreStatements> {
     );
   }
   const statements: StoreStatements = {
-    read: statement("tessera_read", read.text, (readId, readNow) => [readId, readNow]),
+    read: statement(read, (readId, readNow) => [readId, readNow]),
     // $1 id, $2 the keys deleted (text[]), $3 the keys set (jsonb text), $4 cleared,
     // $5 expiresAt, $6 now: tessera-table.ts's updateLive.
-    write: statement("tessera_write", write.text, (writeId, value, writeExpiresAt, writeNow) => [
+    write: statement(write, (writeId, value, writeExpiresAt, writeNow) => [
       writeId,
       "{}",
       JSON.stringify({ n: value }),
@@ -103,13 +104,16 @@ export async function storeStatements(table: string): Promise<StoreStatements> {
 }
 
 function statement<Args extends unknown[]>(
-  name: string,
-  text: string,
+  sent: Sent,
   values: (...args: Args) => unknown[],
 ): Statement<Args> {
+  const { name, text } = sent;
+  if (name === undefined) {
+    throw new Error("postgresStore sent an unnamed statement; the floors expect it to name them.");
+  }
   const query =
-    process.env.BENCH_PG_PREPARED === "1"
-      ? (...args: Args) => ({ name, text, values: values(...args) })
-      : (...args: Args) => ({ text, values: values(...args) });
+    process.env.BENCH_PG_UNNAMED === "1"
+      ? (...args: Args) => ({ text, values: values(...args) })
+      : (...args: Args) => ({ name, text, values: values(...args) });
   return { text, values, query };
 }

@@ -20,7 +20,10 @@
  * - PgBouncer in transaction mode (a server connection lent per transaction, so no
  *   session-level state survives between statements): the conformance suite, the table made
  *   on first use by the store's multi-statement script, and a login, read, write and logout
- *   over HTTP, through a pg Pool and through postgres.js. postgres.js needs two options there:
+ *   over HTTP, through a pg Pool and through postgres.js. The store names its statements by
+ *   default; through a pg Pool PgBouncer 1.18 loses them, and the store must fall back to
+ *   unnamed ones without failing a call (tested against a raw named query that does fail there).
+ *   postgres.js needs two options there:
  *   `prepare: false`, and `max_pipeline: 1`, as without it a connection that pipelines is
  *   wedged for good by PgBouncer 1.18; the store's deadline must still end each call on it.
  */
@@ -96,8 +99,9 @@ const LIBRARIES: readonly Library[] = [
         max: 6,
         onnotice: () => {},
         // Behind PgBouncer in transaction mode: a statement prepared on one server connection
-        // is missing on the next, so no prepared statements (the store makes none itself);
-        // and no pipelining, which wedges the connection there (see the pipelining test).
+        // is missing on the next, so no prepared statements (this setting also stops the
+        // store's own); and no pipelining, which wedges the connection there (see the
+        // pipelining test).
         ...(bouncer ? { prepare: false, max_pipeline: 1 } : {}),
         // After failed connection attempts postgres.js fails queries at once, without trying,
         // for a backoff that grows to 20 s by default (a 1.5 s outage cost 5 s of 503s once
@@ -231,6 +235,53 @@ for (const library of LIBRARIES) {
     });
   });
 }
+
+describe("named statements through PgBouncer in transaction mode", () => {
+  test("PgBouncer loses them, and the store falls back to unnamed ones without failing a call", async () => {
+    const pool = new pg.Pool({ connectionString: bouncer.url, max: 12 });
+    closing.push(() => pool.end());
+    // What a store that named its statements and did nothing more would meet: a raw named
+    // statement, sent from many pool connections at once, is missing or duplicated on the
+    // server connection PgBouncer lends for the next transaction.
+    const codes = new Set<string>();
+    for (let round = 0; round < 5 && codes.size === 0; round += 1) {
+      await Promise.all(
+        Array.from({ length: 60 }, (_, index) =>
+          pool
+            .query({
+              name: "probe_lost",
+              text: "SELECT $1::int + pg_sleep(0.001)::text::int AS n",
+              values: [index],
+            })
+            .catch((error: { code?: string }) => {
+              codes.add(String(error.code));
+            }),
+        ),
+      );
+    }
+    assert.ok(
+      [...codes].some((code) => code === "26000" || code === "42P05"),
+      `a raw named statement fails through PgBouncer (codes seen: ${[...codes].join(", ") || "none"})`,
+    );
+
+    const store = postgresStore({ client: pool, table: "bouncer_named", sweepInterval: false });
+    closing.push(() => store.close());
+    const now = Date.now();
+    const ids = Array.from({ length: 60 }, () => randomBytes(32).toString("base64url"));
+    for (let round = 0; round < 5; round += 1) {
+      await Promise.all(
+        ids.map(async (id, index) => {
+          await store.apply(
+            id,
+            { clear: false, set: new Map([[`k${round}`, index]]), delete: new Set() },
+            { createdAt: now, expiresAt: now + 60_000, mustExist: round > 0 },
+          );
+          assert.equal((await store.get(id))?.data[`k${round}`], index);
+        }),
+      );
+    }
+  });
+});
 
 describe("postgres.js pipelining through PgBouncer in transaction mode", () => {
   test("a wedged connection costs 503s within the deadline, never a hung call", async (t) => {

@@ -267,6 +267,71 @@ describe("postgres store: purgeExpired", () => {
   });
 });
 
+describe("postgres store: named statements", () => {
+  /** The statements this connection has prepared, as PostgreSQL lists them. */
+  const prepared = async (client: pg.Client) =>
+    (await client.query("SELECT name FROM pg_prepared_statements ORDER BY name")).rows.map(
+      (row: { name: string }) => row.name,
+    );
+
+  for (const prepare of [undefined, true, false] as const) {
+    test(`prepare ${prepare === undefined ? "left out (true)" : String(prepare)}: the store's statements are ${prepare === false ? "unnamed" : "named, once per connection"}`, async () => {
+      const client = new pg.Client({ connectionString: databaseUrl() });
+      await client.connect();
+      const store = postgresStore({
+        client,
+        table: uniqueTable("named"),
+        sweepInterval: false,
+        ...(prepare === undefined ? {} : { prepare }),
+      });
+      try {
+        const id = newId();
+        const now = Date.now();
+        for (let round = 0; round < 3; round += 1) {
+          await store.apply(id, setPatch({ n: round }), {
+            createdAt: now,
+            expiresAt: now + 60_000,
+            mustExist: round > 0,
+          });
+          assert.deepEqual((await store.get(id))?.data, { n: round });
+        }
+        const names = await prepared(client);
+        if (prepare === false) assert.deepEqual(names, []);
+        else {
+          assert.ok(names.length >= 2, `named statements: ${names.join(", ")}`);
+          for (const name of names) assert.match(name, /^tessera_[\w-]{22}$/);
+        }
+      } finally {
+        await store.close();
+        await client.end();
+      }
+    });
+  }
+
+  test("a named statement outlives its table being dropped and made again", async () => {
+    const client = new pg.Client({ connectionString: databaseUrl() });
+    await client.connect();
+    const table = uniqueTable("named_drop");
+    const store = postgresStore({ client, table, sweepInterval: false });
+    try {
+      const id = newId();
+      const now = Date.now();
+      const options = { createdAt: now, expiresAt: now + 60_000, mustExist: false };
+      await store.apply(id, setPatch({ a: 1 }), options);
+      await client.query(`DROP TABLE ${table}`);
+      // As with unnamed statements: the call that finds the table gone is a 503, the next
+      // makes it again, and the statements named before the drop still run on the new table.
+      await assert.rejects(store.get(id), StoreUnavailableError);
+      assert.equal(await store.get(id), undefined);
+      await store.apply(id, setPatch({ b: 2 }), options);
+      assert.deepEqual((await store.get(id))?.data, { b: 2 });
+    } finally {
+      await store.close();
+      await client.end();
+    }
+  });
+});
+
 describe("postgres store: configuration", () => {
   test("a client that is not a PostgreSQL client is refused", () => {
     // @ts-expect-error a connection string is not a client
@@ -277,10 +342,19 @@ describe("postgres store: configuration", () => {
     assert.throws(() => postgresStore({}), ConfigError);
     assert.throws(() => postgresStore({ client: pool, userKey: "" }), ConfigError);
     assert.throws(() => postgresStore({ client: pool, timeout: 0 }), ConfigError);
+    assert.throws(
+      // @ts-expect-error prepare is a boolean
+      () => postgresStore({ client: pool, prepare: "yes" }),
+      /prepare must be true or false/,
+    );
   });
 
   test("the jsonb table is for tessera's ids: format flask-session is refused, pointing at the layout", () => {
-    const store = postgresStore({ client: pool, table: uniqueTable(), sweepInterval: false });
+    const store = postgresStore({
+      client: pool,
+      table: uniqueTable("format"),
+      sweepInterval: false,
+    });
     const secret = "postgres-store-format-secret-0123456789";
     assert.throws(
       () => createSessions({ secret, format: "flask-session", store }),

@@ -3,10 +3,15 @@
  * or a `postgres` (porsager) `sql` instance. The store sends parameterised text and reads rows
  * back; it imports neither library, so an application installs only the one it uses.
  *
- * Statements are unnamed (never server-side prepared), so the store works through PgBouncer in
- * transaction mode, where a prepared statement made on one server connection is missing on the
- * next.
+ * Statements are named (server-side prepared) unless `prepare` is false: PostgreSQL then parses
+ * and plans each of the store's few statements once per connection instead of on every call,
+ * which is much of a session read's cost in the server. A pooler that hands each transaction a
+ * different server connection (PgBouncer in transaction mode before 1.21) loses track of named
+ * statements; the first call that meets that (SQLSTATE 26000 or 42P05: nothing ran) switches
+ * this connection to unnamed statements for good and is sent again, so such a pooler costs one
+ * retried call, not an outage. Scripts (the table's DDL) are never named.
  */
+import { createHash } from "node:crypto";
 import { ConfigError } from "../../errors.ts";
 
 /** A row as both drivers return it for the store's queries: column names to values. */
@@ -40,7 +45,7 @@ export interface PostgresConnection {
 
 /** node-postgres: `new Pool()`, `new Client()` (connected) or a checked-out PoolClient. */
 export interface PgClientLike {
-  query(config: { text: string; values?: unknown[] }): Promise<{
+  query(config: { text: string; values?: unknown[]; name?: string }): Promise<{
     rows: unknown[];
     rowCount: number | null;
   }>;
@@ -53,6 +58,7 @@ export interface PostgresJsLike {
   unsafe(
     query: string,
     parameters?: unknown[],
+    options?: { prepare?: boolean },
   ): PromiseLike<ArrayLike<unknown> & { count: number | null }> & {
     simple(): PromiseLike<unknown>;
   };
@@ -62,9 +68,19 @@ export interface PostgresJsLike {
 /** A client the PostgreSQL store accepts. */
 export type PostgresClientLike = PgClientLike | PostgresJsLike;
 
-export function connect(client: PostgresClientLike): PostgresConnection {
-  if (isPostgresJs(client)) return postgresJsConnection(client);
-  if (isPg(client)) return pgConnection(client);
+/** How a driver sends one statement: named (prepared once per connection) or unnamed. */
+type Send = (
+  text: string,
+  values: readonly Parameter[],
+  name: string | undefined,
+) => Promise<QueryResult>;
+
+export function connect(
+  client: PostgresClientLike,
+  options: { prepare: boolean },
+): PostgresConnection {
+  if (isPostgresJs(client)) return preparing(postgresJsConnection(client), options.prepare);
+  if (isPg(client)) return preparing(pgConnection(client), options.prepare);
   throw new ConfigError(
     `postgresStore needs { client }: a pg Pool or Client (new Pool({ connectionString }) from "pg") or a postgres.js sql instance (postgres(url) from "postgres"); got ${describe(client)}.`,
   );
@@ -86,7 +102,43 @@ function isPg(client: unknown): client is PgClientLike {
   );
 }
 
-function pgConnection(client: PgClientLike): PostgresConnection {
+/** A driver's connection before the choice of naming: `send` takes the statement's name. */
+type DriverConnection = Omit<PostgresConnection, "query"> & { readonly send: Send };
+
+/** SQLSTATEs of a named statement a pooler lost or met twice; the statement did not run. */
+const LOST_PREPARED_STATEMENT = new Set(["26000", "42P05"]);
+
+function preparing(driver: DriverConnection, prepare: boolean): PostgresConnection {
+  let named = prepare;
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string => {
+    let name = names.get(text);
+    if (name === undefined) {
+      // From the text, so two stores (two tables) or two versions of tessera sharing a server
+      // connection behind a pooler never give one name to two different statements.
+      name = `tessera_${createHash("sha256").update(text).digest("base64url").slice(0, 22)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  const { send, ...rest } = driver;
+  return {
+    ...rest,
+    async query(text, values) {
+      if (!named) return send(text, values, undefined);
+      try {
+        return await send(text, values, nameOf(text));
+      } catch (error) {
+        const code = (error as { code?: unknown } | null)?.code;
+        if (typeof code !== "string" || !LOST_PREPARED_STATEMENT.has(code)) throw error;
+        named = false;
+        return send(text, values, undefined);
+      }
+    },
+  };
+}
+
+function pgConnection(client: PgClientLike): DriverConnection {
   let lastError: string | undefined;
   // node-postgres emits "error" when an idle connection dies (the server restarted or was
   // killed). With no listener, Node would throw it and end the process; the store keeps the
@@ -100,8 +152,9 @@ function pgConnection(client: PgClientLike): PostgresConnection {
   const send = isPool(client) ? client.query.bind(client) : serialised(client);
   return {
     library: "pg",
-    async query(text, values) {
-      const result = await send({ text, values: values as unknown[] });
+    async send(text, values, name) {
+      const config = { text, values: values as unknown[] };
+      const result = await send(name === undefined ? config : { ...config, name });
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
     async script(text) {
@@ -130,11 +183,13 @@ function serialised(client: PgClientLike): PgClientLike["query"] {
   };
 }
 
-function postgresJsConnection(sql: PostgresJsLike): PostgresConnection {
+function postgresJsConnection(sql: PostgresJsLike): DriverConnection {
   return {
     library: "postgres",
-    async query(text, values) {
-      const rows = await sql.unsafe(text, values as unknown[]);
+    async send(text, values, name) {
+      // postgres.js names statements itself; the instance's own `prepare: false` (the setting
+      // postgres.js asks for behind PgBouncer) still wins over this.
+      const rows = await sql.unsafe(text, values as unknown[], { prepare: name !== undefined });
       return { rows: rows as unknown as Row[], rowCount: rows.count ?? rows.length };
     },
     async script(text) {

@@ -62,6 +62,14 @@ export interface PostgresStoreOptions extends PostgresLayoutOptions {
    * the same table: each skips the rows another is deleting.
    */
   readonly sweepInterval?: Duration | false;
+  /**
+   * Name the store's statements, so PostgreSQL parses and plans each once per connection rather
+   * than on every call (default true). Behind a pooler that loses named statements (PgBouncer in
+   * transaction mode before 1.21), the first call that meets it is sent again unnamed and the
+   * store stops naming, so nothing needs setting there; false skips that one retried call. With
+   * postgres.js, the instance's own `prepare: false` wins.
+   */
+  readonly prepare?: boolean;
 }
 
 /** A SessionStore on PostgreSQL, with the per-user operations when `userKey` is set. */
@@ -129,7 +137,12 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     );
   }
 
-  const connection = connect(options.client);
+  const prepare = options.prepare ?? true;
+  if (typeof prepare !== "boolean") {
+    throw new ConfigError(`postgresStore prepare must be true or false; got ${String(prepare)}.`);
+  }
+
+  const connection = connect(options.client, { prepare });
   const layout = chosen.make(connection, table);
   const deadlines = new Deadlines(timeoutMs);
   let closed = false;
