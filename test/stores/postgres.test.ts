@@ -4,9 +4,11 @@
  * values jsonb cannot hold; the per-user index; table names and creation; the sweep.
  */
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import { after, describe, test } from "node:test";
 import pg from "pg";
 import postgres from "postgres";
+import { withSessions } from "../../src/adapters/node.ts";
 import { createSessions } from "../../src/engine/manager.ts";
 import { ConfigError, SessionValueError, StoreUnavailableError } from "../../src/errors.ts";
 import { runStoreConformance } from "../../src/stores/conformance.ts";
@@ -15,6 +17,8 @@ import {
   postgresStore,
   postgresTableDdl,
 } from "../../src/stores/postgres/index.ts";
+import { listenNode } from "../runtimes/listen.ts";
+import { CookieClient } from "../support/client.ts";
 import { newId, setPatch } from "../support/patches.ts";
 import { databaseUrl, sql, testPool, uniqueTable } from "../support/postgres.ts";
 
@@ -46,6 +50,48 @@ const porsagerTable = table("porsager");
 runStoreConformance("postgres (postgres.js)", () =>
   postgresStore({ client: porsager, table: porsagerTable }),
 );
+
+describe("postgres store over HTTP", () => {
+  for (const [label, driver] of [
+    ["pg Pool", pool],
+    ["postgres.js", porsager],
+  ] as const) {
+    test(`50 concurrent requests that each set a different key keep all 50 (${label})`, async () => {
+      const sessions = createSessions({
+        secret: "postgres-store-http-secret-0123456789abcdef",
+        store: postgresStore({ client: driver, table: table("http"), sweepInterval: false }),
+      });
+      const server = createServer(
+        withSessions(sessions, async (req, res, { session }) => {
+          const s = await session();
+          const url = new URL(req.url ?? "/", "http://app");
+          if (url.pathname === "/set") s.set(url.searchParams.get("key") ?? "", true);
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(JSON.stringify(Object.keys(s.toJSON()).sort()));
+        }),
+      );
+      const listening = await listenNode(server);
+      try {
+        const browser = new CookieClient(listening.url);
+        await browser.post("/set?key=start");
+        const cookie = `session=${browser.jar.get("session")}`;
+        const keys = Array.from({ length: 50 }, (_, index) => `k${String(index).padStart(2, "0")}`);
+        const answers = await Promise.all(
+          keys.map((key) => fetch(`${listening.url}/set?key=${key}`, { headers: { cookie } })),
+        );
+        assert.deepEqual(
+          answers.map((answer) => answer.status),
+          keys.map(() => 200),
+        );
+        const read = await fetch(`${listening.url}/`, { headers: { cookie } });
+        assert.deepEqual(await read.json(), [...keys, "start"]);
+      } finally {
+        await listening.close();
+        await sessions.close();
+      }
+    });
+  }
+});
 
 function createOn(store: PostgresStore, data: Record<string, unknown>, id = newId()) {
   const now = Date.now();
