@@ -24,6 +24,7 @@ import type {
 } from "./contract.ts";
 import { listLimit, parseStoredData, serializePatchedData } from "./json-records.ts";
 import { PatchStatements } from "./sqlite-patch.ts";
+import { startSweeper, sweepIntervalMs } from "./sweeper.ts";
 
 export interface SqliteStoreOptions {
   /** The database file, created with its directory when missing; ":memory:" for a throwaway one. */
@@ -61,14 +62,12 @@ const DEFAULTS = {
 const SWEEP_CHUNK = 2_000;
 /** Rows fetched per list query, so a listing never keeps a statement open across awaits. */
 const LIST_PAGE = 200;
-/** setInterval cannot wait longer; a larger delay would silently fire every millisecond. */
-const MAX_TIMER_MS = 2_147_483_647;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
   const path = options.path ?? DEFAULTS.path;
   const table = validateTable(options.table ?? DEFAULTS.table);
-  const sweepMs = validateSweepInterval(options.sweepInterval ?? DEFAULTS.sweepInterval);
+  const sweepMs = sweepIntervalMs("sqliteStore", options.sweepInterval ?? DEFAULTS.sweepInterval);
   const synchronous = validateDurability(options.durability ?? DEFAULTS.durability);
   const busyMs = validateBusyTimeout(options.busyTimeout ?? DEFAULTS.busyTimeout);
 
@@ -76,7 +75,6 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
   const sql = prepareStatements(db, path, table);
   const patches = new PatchStatements((text) => db.prepare(text), `"${table}"`);
   let closed = false;
-  let sweeping: Promise<number> | undefined;
 
   /** Runs `body` as one write transaction; any error rolls it back. */
   function inTransaction<T>(body: () => T): T {
@@ -142,29 +140,7 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
     return next === null || next === undefined ? undefined : Number(next);
   }
 
-  function purgeOnce(): Promise<number> {
-    // A sweep from the timer and a purgeExpired() call share one run instead of racing.
-    sweeping ??= purge().finally(() => {
-      sweeping = undefined;
-    });
-    return sweeping;
-  }
-
-  const timer =
-    sweepMs > 0
-      ? setInterval(() => {
-          purgeOnce().catch((error: unknown) => {
-            // A failed sweep is retried on the next tick; it must never take the process down.
-            process.emitWarning(
-              `tessera sqlite store: sweeping expired sessions failed, retrying in ${sweepMs} ms: ${
-                error instanceof Error ? error.message : String(error)
-              }`,
-            );
-          });
-        }, sweepMs)
-      : undefined;
-  // The sweep is housekeeping: it must not keep the process alive on its own.
-  if (typeof timer === "object") timer.unref?.();
+  const sweeper = startSweeper("sqliteStore", sweepMs, purge);
 
   return {
     kind: "sqlite",
@@ -257,13 +233,12 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
       }
     },
 
-    purgeExpired: purgeOnce,
+    purgeExpired: () => sweeper.run(),
 
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      if (timer !== undefined) clearInterval(timer);
-      await sweeping?.catch(() => undefined);
+      await sweeper.stop();
       db.close();
     },
   };
@@ -414,24 +389,8 @@ function validateTable(table: string): string {
   return table;
 }
 
-function validateSweepInterval(sweepInterval: Duration | false): number {
-  if (sweepInterval === false) return 0;
-  let ms: number;
-  try {
-    ms = toMilliseconds(sweepInterval, "sqliteStore sweepInterval");
-  } catch (error) {
-    throw new ConfigError(
-      `${error instanceof Error ? error.message : String(error)}; use 0 or false to turn the sweep off`,
-      { cause: error },
-    );
-  }
-  if (ms > MAX_TIMER_MS) {
-    throw new ConfigError(
-      `sqliteStore sweepInterval ${JSON.stringify(sweepInterval)} is longer than the longest timer Node.js supports (about 24.8 days); use a shorter interval such as "1h"`,
-    );
-  }
-  return ms;
-}
+/** SQLite takes its busy timeout as a 32-bit signed count of milliseconds. */
+const MAX_BUSY_TIMEOUT_MS = 2_147_483_647;
 
 function validateBusyTimeout(busyTimeout: Duration): number {
   let ms: number;
@@ -443,7 +402,7 @@ function validateBusyTimeout(busyTimeout: Duration): number {
       { cause: error },
     );
   }
-  if (ms > MAX_TIMER_MS) {
+  if (ms > MAX_BUSY_TIMEOUT_MS) {
     throw new ConfigError(
       `sqliteStore busyTimeout ${JSON.stringify(busyTimeout)} is longer than SQLite supports (about 24.8 days); keep it short, such as "100ms": the whole process waits that long`,
     );

@@ -25,6 +25,7 @@ import type {
   UserId,
 } from "../contract.ts";
 import { listLimit } from "../json-records.ts";
+import { startSweeper, sweepIntervalMs } from "../sweeper.ts";
 import { connect, type PostgresClientLike } from "./connection.ts";
 import { describeUnstorableText } from "./hard-values.ts";
 import type { PostgresLayout } from "./layout.ts";
@@ -88,8 +89,6 @@ export interface PostgresStore extends SessionStore {
 const LIST_PAGE = 200;
 /** Rows per sweep statement: each one locks only these rows, and only briefly. */
 const PURGE_BATCH = 500;
-/** setInterval cannot wait longer; a larger delay would fire every millisecond. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * The statements that create the store's table and indexes, for migration tools: the store runs
@@ -129,7 +128,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       `postgresStore timeout must be positive; got ${String(options.timeout)}.`,
     );
   }
-  const sweepMs = sweepIntervalOf(options.sweepInterval ?? "5m");
+  const sweepMs = sweepIntervalMs("postgresStore", options.sweepInterval ?? "5m");
   const createTable = options.createTable ?? true;
   if (typeof createTable !== "boolean") {
     throw new ConfigError(
@@ -146,7 +145,6 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const layout = chosen.make(connection, table);
   const deadlines = new Deadlines(timeoutMs);
   let closed = false;
-  let sweeping: Promise<number> | undefined;
   /** Settles once the table exists; undefined until the first call, or after a failed attempt. */
   let tableReady: Promise<void> | undefined = createTable ? undefined : Promise.resolve();
   let tableKnown = !createTable;
@@ -236,29 +234,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     return total;
   }
 
-  function purgeOnce(): Promise<number> {
-    // A sweep from the timer and a purgeExpired() call share one run instead of racing.
-    sweeping ??= purge().finally(() => {
-      sweeping = undefined;
-    });
-    return sweeping;
-  }
-
-  const timer =
-    sweepMs > 0
-      ? setInterval(() => {
-          purgeOnce().catch((error: unknown) => {
-            // A failed sweep is retried on the next tick; it must never take the process down.
-            process.emitWarning(
-              `tessera postgres store: sweeping expired sessions failed, retrying in ${sweepMs} ms: ${
-                error instanceof Error ? error.message : String(error)
-              }`,
-            );
-          });
-        }, sweepMs)
-      : undefined;
-  // The sweep is housekeeping: it must not keep the process alive on its own.
-  if (typeof timer === "object") timer.unref?.();
+  const sweeper = startSweeper("postgresStore", sweepMs, purge);
 
   async function* pages(
     operation: string,
@@ -341,13 +317,12 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       return guarded("revokeUser", () => index.revokeUser(String(userId), Date.now()));
     },
 
-    purgeExpired: purgeOnce,
+    purgeExpired: () => sweeper.run(),
 
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      if (timer !== undefined) clearInterval(timer);
-      await sweeping?.catch(() => undefined);
+      await sweeper.stop();
       connection.release();
     },
   };
@@ -370,25 +345,6 @@ function sqlText(text: string): string {
 function sqlStateOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-}
-
-function sweepIntervalOf(sweepInterval: Duration | false): number {
-  if (sweepInterval === false) return 0;
-  let ms: number;
-  try {
-    ms = toMilliseconds(sweepInterval, "postgresStore sweepInterval");
-  } catch (error) {
-    throw new ConfigError(
-      `${error instanceof Error ? error.message : String(error)}; use 0 or false to turn the sweep off`,
-      { cause: error },
-    );
-  }
-  if (ms > MAX_TIMER_MS) {
-    throw new ConfigError(
-      `postgresStore sweepInterval ${JSON.stringify(sweepInterval)} is longer than the longest timer Node.js supports (about 24.8 days); use a shorter interval such as "1h"`,
-    );
-  }
-  return ms;
 }
 
 /** For postgresTableDdl, which only reads the layout's statements. */
