@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { CookieClient } from "../support/client.ts";
-import { type DemoProcess, runDemoExpectingExit, startDemo } from "../support/demo-process.ts";
+import { type DemoProcess, runDemoExpectingExit, startDemos } from "../support/demo-process.ts";
 import { databaseUrl, sql } from "../support/postgres.ts";
 import { freePort } from "../support/redis-server.ts";
 
@@ -47,7 +47,7 @@ describe("the demo on PostgreSQL: two processes, one database", () => {
   before(async () => {
     await sql(`CREATE DATABASE ${database}`);
     // Both start at once: the table is made once, under the store's lock.
-    [a, b] = await Promise.all([startDemo(workdir(), env), startDemo(workdir(), env)]);
+    [a, b] = (await startDemos([workdir(), workdir()], env)) as [DemoProcess, DemoProcess];
   });
   after(async () => {
     await Promise.all([a?.stop(), b?.stop()]);

@@ -13,7 +13,12 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CookieClient } from "../support/client.ts";
-import { type DemoProcess, runDemoExpectingExit, startDemo } from "../support/demo-process.ts";
+import {
+  type DemoProcess,
+  runDemoExpectingExit,
+  startDemo,
+  startDemos,
+} from "../support/demo-process.ts";
 import {
   deleteKeysUnder as deleteKeysUnderAt,
   ensureRedis,
@@ -51,7 +56,7 @@ describe("the demo on many machines: two processes, one Redis", () => {
   let a: DemoProcess;
   let b: DemoProcess;
   before(async () => {
-    [a, b] = await Promise.all([startDemo(workdir(), env), startDemo(workdir(), env)]);
+    [a, b] = (await startDemos([workdir(), workdir()], env)) as [DemoProcess, DemoProcess];
   });
   after(async () => {
     await Promise.all([a?.stop(), b?.stop()]);

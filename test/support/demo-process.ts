@@ -54,6 +54,26 @@ export function startDemo(cwd: string, env: Record<string, string> = {}): Promis
   });
 }
 
+/**
+ * Starts several demos at once (the "many machines" tests). If one fails to start, the others
+ * are stopped before the error is thrown: a demo left running would keep the test file's
+ * process alive after its tests, and the whole run would wait on it.
+ */
+export async function startDemos(
+  cwds: readonly string[],
+  env: Record<string, string>,
+): Promise<DemoProcess[]> {
+  const started = await Promise.allSettled(cwds.map((cwd) => startDemo(cwd, env)));
+  const failed = started.find((result) => result.status === "rejected");
+  if (failed === undefined) {
+    return started.map((result) => (result as PromiseFulfilledResult<DemoProcess>).value);
+  }
+  await Promise.all(
+    started.map((result) => (result.status === "fulfilled" ? result.value.stop() : undefined)),
+  );
+  throw failed.reason;
+}
+
 /** Runs the demo expecting it to refuse to start; resolves to its exit code and output. */
 export function runDemoExpectingExit(
   cwd: string,
