@@ -181,12 +181,13 @@ describe("demo site in a real browser (chromium)", { skip: CHROMIUM ? false : SK
       assert.match(demo.output(), /sessions: sqlite at data\/sessions\.db/);
     });
 
-    test("Log out lands on /login and removes the session cookie", async () => {
+    test("Log out lands on /login, says so, and removes the session cookie", async () => {
       await Promise.all([
-        page.waitForURL(`${origin()}/login`),
+        page.waitForURL(`${origin()}/login?logged-out`),
         page.getByRole("button", { name: "Log out" }).click(),
       ]);
       assert.ok(await page.locator('input[name="username"]').isVisible());
+      assert.match(await text(page.locator(".flash")), /You are logged out\./);
       assert.equal(sessionCookie(await context.cookies()), undefined, "the cookie is cleared");
       assert.equal((await fetchFromPage(page, "/api/me")).status, 401);
     });

@@ -27,6 +27,8 @@ describe("demo with SESSION_STORE=cookie:flask and cookie:sealed", () => {
       assert.match(demo.output(), /sessions: in the cookie, Flask's format/);
       const browser = new CookieClient(demo.url);
       assert.equal((await browser.post("/login", "username=ada")).status, 303);
+      // The redirect's page shows the welcome flash, and takes it out of the session.
+      assert.match((await browser.get("/")).text, /Welcome, ada\./);
       const cookie = browser.jar.get("session") ?? "";
       assert.match(cookie, /^\.?[\w-]+\.[\w-]+\.[\w-]+$/, "payload.timestamp.signature");
       const read = await flask.loads({
@@ -35,6 +37,12 @@ describe("demo with SESSION_STORE=cookie:flask and cookie:sealed", () => {
         expect: "{'_permanent': True, 'username': 'ada'}",
       });
       assert.ok(read.ok && read.same, `Flask read ${JSON.stringify(read)}`);
+      assert.deepEqual((await browser.get("/api/me")).json(), { username: "ada" });
+      // A 4,000-character username would not fit in Flask's cookie: the limit refuses it
+      // first, with a page that says why, and the login in the cookie stays.
+      const long = await browser.post("/login", `username=${"a".repeat(4_000)}`);
+      assert.equal(long.status, 400);
+      assert.match(long.text, /at most 64 characters/);
       assert.deepEqual((await browser.get("/api/me")).json(), { username: "ada" });
       await browser.post("/logout");
       assert.equal(browser.jar.has("session"), false, "logout clears the cookie");

@@ -68,7 +68,75 @@ describe("demo site over a real socket (npm start)", () => {
     const browser = new CookieClient(demo.url);
     const huge = await browser.post("/login", `username=${"x".repeat(20_000)}`);
     assert.equal(huge.status, 413);
+    assert.match(huge.text, /<h1>413 Too large<\/h1>/);
     assert.equal((await browser.get("/login")).status, 200);
+  });
+
+  test("the welcome is a flash: shown once, on the page after the login", async () => {
+    const browser = new CookieClient(demo.url);
+    await browser.post("/login", "username=wendy");
+    assert.match((await browser.get("/")).text, /class="flash">Welcome, wendy\./);
+    assert.doesNotMatch((await browser.get("/")).text, /Welcome, wendy/);
+  });
+
+  test("a username over 64 characters is refused with a message saying so; 64 is fine", async () => {
+    const browser = new CookieClient(demo.url);
+    const long = await browser.post("/login", `username=${"é".repeat(65)}`);
+    assert.equal(long.status, 400);
+    assert.match(long.text, /A username has at most 64 characters; this one has 65\./);
+    assert.equal(browser.jar.has("session"), false, "nothing was stored");
+    const login = await browser.post("/login", `username=${"é".repeat(64)}`);
+    assert.equal(login.status, 303);
+    assert.deepEqual((await browser.get("/api/me")).json(), { username: "é".repeat(64) });
+  });
+
+  test("a cookie value too big for a browser is a 400 page that explains, and the old cookie stays", async () => {
+    const browser = new CookieClient(demo.url);
+    await browser.post("/cookies/set", "value=kept");
+    const refused = await browser.post("/cookies/set", `value=${"x".repeat(10_000)}`);
+    assert.equal(refused.status, 400);
+    assert.match(refused.headers.get("content-type") ?? "", /^text\/html/);
+    assert.match(refused.text, /The cookie was not changed\..*4096-byte limit/s);
+    assert.deepEqual(refused.setCookies, []);
+    assert.match((await browser.get("/cookies")).text, /<strong>kept<\/strong>/);
+  });
+
+  test("HEAD, /favicon.ico and GET /logout are served; unknown pages get HTML, /api/ JSON", async () => {
+    const head = await fetch(`${demo.url}/`, { method: "HEAD" });
+    assert.equal(head.status, 200);
+    assert.equal(await head.text(), "");
+    assert.equal((await fetch(`${demo.url}/login`, { method: "HEAD" })).status, 200);
+    const icon = await fetch(`${demo.url}/favicon.ico`);
+    assert.equal(icon.status, 200);
+    assert.equal(icon.headers.get("content-type"), "image/svg+xml");
+    assert.match(await icon.text(), /^<svg /);
+
+    const browser = new CookieClient(demo.url);
+    assert.match((await browser.get("/logout")).text, /You are not logged in/);
+    await browser.post("/login", "username=lena");
+    const logout = await browser.get("/logout");
+    assert.equal(logout.status, 200);
+    assert.match(logout.text, /<form method="post" action="\/logout">/);
+    assert.equal((await browser.get("/api/me")).status, 200, "GET /logout logs nobody out");
+
+    const missing = await browser.get("/no-such-page");
+    assert.equal(missing.status, 404);
+    assert.match(missing.headers.get("content-type") ?? "", /^text\/html/);
+    assert.match(missing.text, /<h1>404 Page not found<\/h1>/);
+    const missingApi = await browser.get("/api/no-such-thing");
+    assert.equal(missingApi.status, 404);
+    assert.equal(typeof missingApi.json().error, "string");
+  });
+
+  test("every page is readable on a phone: a viewport, and no external asset", async () => {
+    for (const path of ["/", "/login", "/cookies", "/logout", "/nope"]) {
+      const page = await new CookieClient(demo.url).get(path);
+      assert.match(
+        page.text,
+        /<meta name="viewport" content="width=device-width, initial-scale=1">/,
+      );
+      assert.doesNotMatch(page.text, /(src|href)="https?:/, `${path} loads nothing external`);
+    }
   });
 
   test("login regenerates the session id", async () => {
@@ -87,11 +155,14 @@ describe("demo site over a real socket (npm start)", () => {
     const stolen = browser.jar.get("session");
     const logout = await browser.post("/logout");
     assert.equal(logout.status, 303);
-    assert.equal(logout.headers.get("location"), "/login");
+    assert.equal(logout.headers.get("location"), "/login?logged-out");
     assert.match(
       logout.setCookies[0] ?? "",
       /^session=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT/,
     );
+    const after = await browser.get("/login?logged-out");
+    assert.match(after.text, /class="flash">You are logged out\./);
+    assert.deepEqual(after.setCookies, [], "the message needs no session");
     assert.equal((await browser.get("/api/me")).status, 401);
     const replay = await new CookieClient(demo.url).get("/api/me", { cookie: `session=${stolen}` });
     assert.equal(replay.status, 401);

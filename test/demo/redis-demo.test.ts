@@ -244,7 +244,7 @@ describe("the demo's Redis setting", () => {
       assert.doesNotMatch(home.text, /logout-everywhere/);
       const refused = await browser.post("/logout-everywhere");
       assert.equal(refused.status, 404);
-      assert.match(refused.json().error, /SESSION_STORE=redis:\/\/HOST:PORT/);
+      assert.match(refused.text, /SESSION_STORE=redis:\/\/HOST:PORT/);
       assert.equal((await browser.get("/api/me")).status, 200, "and nobody was logged out");
     } finally {
       await demo.stop();
@@ -286,9 +286,14 @@ describe("the demo's Redis setting", () => {
         assert.equal(down.status, 503);
         assert.equal(down.headers.get("retry-after"), "1");
         assert.match(down.text, /session store is not answering/);
+        assert.equal(typeof down.json().error, "string", "/api/ answers JSON");
         assert.ok(elapsed < 1_500, `503 after ${Math.round(elapsed)} ms`);
         await sleep(50);
       }
+      const page = await browser.get("/");
+      assert.equal(page.status, 503);
+      assert.match(page.headers.get("content-type") ?? "", /^text\/html/);
+      assert.match(page.text, /<h1>503 Try again shortly<\/h1>/);
       assert.match(demo.output(), /lost Redis at redis:\/\/127\.0\.0\.1:\d+\/2/);
 
       await server.restart(); // empty: no persistence here
