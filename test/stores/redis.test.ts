@@ -496,6 +496,74 @@ describe("redis: configuration mistakes are clear at startup", () => {
   });
 });
 
+describe("redis: listing and the user index on a private server", () => {
+  test("list reads the keyspace one SCAN batch at a time: the first session comes before the scan ends", async () => {
+    const server = await startRedisServer();
+    const client = await createClient({ url: server.url }).connect();
+    const store = redisStore({ client, timeout: "30s" });
+    try {
+      const now = Date.now();
+      for (let start = 0; start < 10_000; start += 500) {
+        await Promise.all(
+          Array.from({ length: 500 }, () =>
+            store.apply(newId(), setPatch({ a: 1 }), {
+              createdAt: now,
+              expiresAt: now + MINUTE,
+              mustExist: false,
+            }),
+          ),
+        );
+      }
+      const scans = async () => {
+        const stats = String(await client.sendCommand(["INFO", "commandstats"]));
+        return Number(/cmdstat_scan:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+      };
+      const listing = store.list()[Symbol.asyncIterator]();
+      assert.equal((await listing.next()).done, false);
+      // 10,000 keys take about 20 SCANs of 500; a listing that gathered every key first would
+      // have sent them all before its first session.
+      assert.ok((await scans()) <= 2, `${await scans()} SCANs before the first session`);
+      let count = 1;
+      while (!(await listing.next()).done) count += 1;
+      assert.equal(count, 10_000);
+      assert.ok((await scans()) >= 10);
+    } finally {
+      await store.close();
+      await client.close();
+      await server.stop();
+    }
+  });
+
+  test("a user with hundreds of live sessions costs a tidy per doubling of the index, not per login", async () => {
+    const server = await startRedisServer();
+    const client = await createClient({ url: server.url }).connect();
+    const store = redisStore({ client, userKey: "userId" });
+    try {
+      const now = Date.now();
+      for (let login = 0; login < 300; login += 1) {
+        await store.apply(newId(), setPatch({ userId: "busy" }), {
+          createdAt: now,
+          expiresAt: now + MINUTE,
+          mustExist: false,
+        });
+      }
+      // A tidy reads the whole index (one ZRANGE); it runs after the response, so let it land.
+      await sleep(200);
+      const stats = await client.sendCommand(["INFO", "commandstats"]);
+      const tidies = Number(/cmdstat_zrange:calls=(\d+)/.exec(String(stats))?.[1] ?? 0);
+      // At 64, 128 and 256 entries; one per login past 64 would be 236.
+      assert.ok(tidies <= 3, `${tidies} tidies for 300 logins`);
+      const sessions = [];
+      for await (const session of store.listByUser("busy")) sessions.push(session);
+      assert.equal(sessions.length, 300, "every live session stays in the index");
+    } finally {
+      await store.close();
+      await client.close();
+      await server.stop();
+    }
+  });
+});
+
 describe("redis: outages on a private server", () => {
   let server: RedisServerProcess;
   before(async () => {

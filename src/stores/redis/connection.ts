@@ -27,10 +27,11 @@ export interface RedisConnection {
    * in the reply come back as Buffers (MessagePack records are not text).
    */
   binaryCommand(key: string, args: readonly Argument[]): Promise<BinaryReply>;
-  /** Sends one command to each primary in turn; `visit` gets a sender bound to one of them. */
-  eachPrimary(
-    visit: (send: (args: readonly string[]) => Promise<Reply>) => Promise<void>,
-  ): Promise<void>;
+  /**
+   * A sender bound to each primary (one for a single server, one per master of a cluster), for
+   * the commands that walk the whole keyspace (SCAN) one node at a time.
+   */
+  primaries(): Promise<((args: readonly string[]) => Promise<Reply>)[]>;
   /**
    * Why commands cannot be sent now (the client is disconnected or reconnecting), or undefined
    * when they can. Checked before every call so an outage fails fast instead of queueing.
@@ -209,7 +210,7 @@ function singleNodeRedisConnection(
     command: (_key, args) => send(args),
     binaryCommand: (_key, args) =>
       sendCommand(asBuffers(args), NODE_REDIS_BINARY_REPLY_TYPES) as Promise<BinaryReply>,
-    eachPrimary: (visit) => visit(send),
+    primaries: async () => [send],
     notReadyReason: () => nodeRedisReadiness(client),
     ...errors,
   };
@@ -229,13 +230,14 @@ function nodeRedisClusterConnection(client: NodeRedisCluster): RedisConnection {
         asBuffers(args),
         NODE_REDIS_BINARY_REPLY_TYPES,
       ) as Promise<BinaryReply>,
-    async eachPrimary(visit) {
-      for (const primary of [...client.masters]) {
-        const node = await client.nodeClient(primary);
-        await visit(
-          (args) => node.sendCommand(args as string[], NODE_REDIS_REPLY_TYPES) as Promise<Reply>,
-        );
-      }
+    async primaries() {
+      const nodes = await Promise.all(
+        [...client.masters].map((primary) => client.nodeClient(primary)),
+      );
+      return nodes.map(
+        (node) => (args: readonly string[]) =>
+          node.sendCommand(args as string[], NODE_REDIS_REPLY_TYPES) as Promise<Reply>,
+      );
     },
     notReadyReason: () => nodeRedisReadiness(client),
     ...errors,
@@ -270,9 +272,9 @@ function ioredisConnection(client: IoRedisClient): RedisConnection {
     command: (_key, args) => send(client, args),
     binaryCommand: (_key, args) =>
       client.callBuffer(String(args[0]), asBuffers(args.slice(1))) as Promise<BinaryReply>,
-    async eachPrimary(visit) {
+    async primaries() {
       const primaries = client.isCluster ? (client.nodes?.("master") ?? []) : [client];
-      for (const primary of primaries) await visit((args) => send(primary, args));
+      return primaries.map((primary) => (args: readonly string[]) => send(primary, args));
     },
     notReadyReason() {
       if (ioredisTakesCommands(client.status, everReady)) return undefined;

@@ -91,7 +91,12 @@ export interface RedisStore extends SessionStore {
 }
 
 const SCAN_BATCH = "500";
-/** An index with more entries than this is tidied after the next login of its user. */
+/**
+ * An index is tidied when a login brings it to this many entries, or to any power of two above:
+ * an index of dead entries never grows past twice what it held after its last tidy, and a user
+ * with many live sessions (whom a tidy cannot shrink) costs one check per session per doubling,
+ * not one per login.
+ */
 const INDEX_TIDY_AT = 64;
 /**
  * How long an index entry whose session is not (yet) there is kept: the entry is written just
@@ -208,9 +213,10 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   /**
    * Adds a session to its user's index. It runs before the write that stores the user id, so
    * a failure here fails the request with nothing stored, and an entry whose write then fails
-   * is harmless: every index read checks the session itself. An index past INDEX_TIDY_AT
-   * entries is also tidied, after the response, so a user who signs in every day for years
-   * without anyone listing their sessions does not grow it without end.
+   * is harmless: every index read checks the session itself. An index that reaches
+   * INDEX_TIDY_AT entries, or a power of two above it, is also tidied, after the response, so a
+   * user who signs in every day for years without anyone listing their sessions does not grow
+   * it without end.
    */
   async function indexUser(user: string, id: string): Promise<void> {
     const indexKey = layout.userKey(user);
@@ -218,7 +224,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     const size = connection.command(indexKey, ["ZCARD", indexKey]);
     size.then(
       (count) => {
-        if (typeof count === "number" && count > INDEX_TIDY_AT) {
+        if (typeof count === "number" && count >= INDEX_TIDY_AT && (count & (count - 1)) === 0) {
           // Housekeeping: a failure here changes nothing anyone relies on.
           tidyIndex(indexKey, user).catch(() => {});
         }
@@ -244,34 +250,35 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     return found.filter((summary) => summary !== undefined);
   }
 
-  async function* scanKeys(type: string, match: string): AsyncIterable<string> {
-    const found: string[] = [];
-    await connection.eachPrimary(async (send) => {
+  /**
+   * The keys of one type matching a pattern, one SCAN batch at a time (each call with its own
+   * deadline), so walking millions of keys never holds them all in memory.
+   */
+  async function* scanBatches(
+    operation: string,
+    type: string,
+    match: string,
+  ): AsyncIterable<string[]> {
+    const primaries = await guarded(operation, () => connection.primaries());
+    for (const send of primaries) {
       let cursor = "0";
       do {
-        const reply = await send([
-          "SCAN",
-          cursor,
-          "MATCH",
-          match,
-          "COUNT",
-          SCAN_BATCH,
-          "TYPE",
-          type,
-        ]);
+        const args = ["SCAN", cursor, "MATCH", match, "COUNT", SCAN_BATCH, "TYPE", type];
+        const reply = await guarded(operation, () => send(args));
         if (!Array.isArray(reply) || reply.length !== 2 || !Array.isArray(reply[1])) {
           throw new StoreUnavailableError(
-            "list",
+            operation,
             `Redis answered SCAN with ${JSON.stringify(reply)}, not a cursor and a list of keys; is this a Redis (6.0 or newer) server?`,
           );
         }
         cursor = String(reply[0]);
+        const keys: string[] = [];
         for (const key of reply[1]) {
-          if (typeof key === "string") found.push(key.slice(clientPrefix.length));
+          if (typeof key === "string") keys.push(key.slice(clientPrefix.length));
         }
+        if (keys.length > 0) yield keys;
       } while (cursor !== "0");
-    });
-    yield* found;
+    }
   }
 
   async function ownedSummary(id: string, user: string): Promise<SessionSummary | undefined> {
@@ -365,21 +372,24 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     async *list(listOptions?: ListOptions): AsyncIterable<SessionSummary> {
       const limit = listLimit(listOptions);
       if (limit === 0) return;
-      const keys = await guarded("list", async () => {
-        const all: string[] = [];
-        const pattern = layout.scanPattern(clientPrefix);
-        for await (const key of scanKeys(format.keyType, pattern)) all.push(key);
-        return all;
-      });
+      const pattern = layout.scanPattern(clientPrefix);
       let yielded = 0;
-      for (const key of keys) {
-        const id = layout.idOf(key);
-        if (id === undefined || id.includes(":")) continue;
-        const times = await guarded("list", () => format.times(key));
-        if (times === undefined) continue;
-        yield { id, ...times };
-        yielded += 1;
-        if (yielded >= limit) return;
+      for await (const keys of scanBatches("list", format.keyType, pattern)) {
+        const sessions: { id: string; key: string }[] = [];
+        for (const key of keys) {
+          const id = layout.idOf(key);
+          if (id !== undefined && !id.includes(":")) sessions.push({ id, key });
+        }
+        const times = await guarded("list", () =>
+          Promise.all(sessions.map(({ key }) => format.times(key))),
+        );
+        for (const [index, { id }] of sessions.entries()) {
+          const found = times[index];
+          if (found === undefined) continue; // expired or deleted since the SCAN saw it
+          yield { id, ...found };
+          yielded += 1;
+          if (yielded >= limit) return;
+        }
       }
     },
 
@@ -415,14 +425,12 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       // Redis deletes expired sessions itself (their TTL); what is left to tidy is index
       // entries of sessions that have ended since, and indexes left empty.
       if (userKey === undefined) return 0;
-      const indexKeys: string[] = [];
-      await guarded("purgeExpired", async () => {
-        const pattern = `${(clientPrefix + layout.userPrefix).replace(/[*?[\]\\]/g, "\\$&")}*`;
-        for await (const key of scanKeys("zset", pattern)) indexKeys.push(key);
-      });
-      for (const indexKey of indexKeys) {
-        const user = indexKey.slice(layout.userPrefix.length);
-        await guarded("purgeExpired", () => tidyIndex(indexKey, user));
+      const pattern = `${(clientPrefix + layout.userPrefix).replace(/[*?[\]\\]/g, "\\$&")}*`;
+      for await (const indexKeys of scanBatches("purgeExpired", "zset", pattern)) {
+        for (const indexKey of indexKeys) {
+          const user = indexKey.slice(layout.userPrefix.length);
+          await guarded("purgeExpired", () => tidyIndex(indexKey, user));
+        }
       }
       return 0;
     },

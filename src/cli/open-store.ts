@@ -1,0 +1,151 @@
+/**
+ * The store a `--store URL` names, opened for the command line: `sqlite:PATH`, `redis://` or
+ * `rediss://`, `postgres://`. Drivers are loaded only for the store asked for (they are the
+ * package's optional peers), and the command never creates what is not there: a missing SQLite
+ * file or PostgreSQL table is "unreachable", not a new empty store.
+ */
+import { existsSync } from "node:fs";
+import type { SessionStore } from "../stores/contract.ts";
+import { CliError, EXIT } from "./exit.ts";
+
+export interface StoreSettings {
+  /** Redis: the key prefix (default "session:"). */
+  readonly prefix?: string | undefined;
+  /** SQLite and PostgreSQL: the table. */
+  readonly table?: string | undefined;
+  /** Redis and PostgreSQL: "flask-session" for Flask-Session's records. */
+  readonly layout?: string | undefined;
+  /** The session key that holds the user's id, for revoke-user (default "username"). */
+  readonly userKey?: string | undefined;
+}
+
+export interface OpenedStore {
+  readonly store: SessionStore;
+  /** Where the sessions are, without credentials, for messages. */
+  readonly where: string;
+  close(): Promise<void>;
+}
+
+const CONNECT_TIMEOUT_MS = 5_000;
+const USAGE = "use sqlite:PATH, redis://HOST:PORT[/DB], rediss://… or postgres://USER@HOST/DB";
+
+export async function openStore(url: string, settings: StoreSettings): Promise<OpenedStore> {
+  if (url.startsWith("sqlite:")) return openSqlite(url.slice("sqlite:".length), settings);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new CliError(`--store is not a URL tessera knows: ${USAGE}.`, EXIT.usage);
+  }
+  if (parsed.protocol === "redis:" || parsed.protocol === "rediss:") {
+    return openRedis(url, parsed, settings);
+  }
+  if (parsed.protocol === "postgres:" || parsed.protocol === "postgresql:") {
+    return openPostgres(url, parsed, settings);
+  }
+  throw new CliError(
+    `--store ${parsed.protocol}// is not a store tessera knows: ${USAGE}.`,
+    EXIT.usage,
+  );
+}
+
+async function openSqlite(path: string, settings: StoreSettings): Promise<OpenedStore> {
+  if (path === "")
+    throw new CliError(`--store sqlite: needs a path: sqlite:data/sessions.db.`, EXIT.usage);
+  if (!existsSync(path)) {
+    throw new CliError(
+      `no SQLite database at ${path}: check the path (the command creates none).`,
+      EXIT.unreachable,
+    );
+  }
+  const { sqliteStore } = await import("../stores/sqlite.ts");
+  const store = sqliteStore({
+    path,
+    sweepInterval: false,
+    ...(settings.table === undefined ? {} : { table: settings.table }),
+  });
+  return { store, where: `sqlite:${path}`, close: () => store.close() };
+}
+
+async function openRedis(url: string, parsed: URL, settings: StoreSettings): Promise<OpenedStore> {
+  const where = `${parsed.protocol}//${parsed.hostname}:${parsed.port || "6379"}${parsed.pathname === "/" ? "" : parsed.pathname}`;
+  const { createClient } = await importPeer<typeof import("redis")>("redis", "redis");
+  const client = createClient({
+    url,
+    socket: { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: false },
+  });
+  let lastError: string | undefined;
+  client.on("error", (error: unknown) => {
+    lastError = error instanceof Error ? error.message : String(error);
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    client.destroy();
+    throw new CliError(
+      `Redis at ${where} did not answer: ${lastError ?? (error instanceof Error ? error.message : String(error))}.`,
+      EXIT.unreachable,
+    );
+  }
+  const { redisStore } = await import("../stores/redis/index.ts");
+  const store = redisStore({
+    client,
+    userKey: settings.userKey ?? "username",
+    ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
+    ...(settings.layout === undefined ? {} : { layout: settings.layout as "hash" }),
+  });
+  return {
+    store,
+    where,
+    async close() {
+      await store.close();
+      await client.close().catch(() => client.destroy());
+    },
+  };
+}
+
+async function openPostgres(
+  url: string,
+  parsed: URL,
+  settings: StoreSettings,
+): Promise<OpenedStore> {
+  const where = `postgres://${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`;
+  const pg = await importPeer<typeof import("pg")>("pg", "pg");
+  const pool = new pg.default.Pool({
+    connectionString: url,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    max: 2,
+  });
+  pool.on("error", () => {});
+  const { postgresStore } = await import("../stores/postgres/index.ts");
+  const flaskSession = settings.layout === "flask-session";
+  const store = postgresStore({
+    client: pool,
+    createTable: false,
+    sweepInterval: false,
+    ...(settings.table === undefined ? {} : { table: settings.table }),
+    ...(flaskSession
+      ? { layout: "flask-session" as const }
+      : { userKey: settings.userKey ?? "username" }),
+  });
+  return {
+    store,
+    where,
+    async close() {
+      await store.close();
+      await pool.end().catch(() => {});
+    },
+  };
+}
+
+/** An optional peer dependency, or a one-line error saying which package to install. */
+async function importPeer<T>(name: string, store: string): Promise<T> {
+  try {
+    return (await import(name)) as T;
+  } catch {
+    throw new CliError(
+      `the ${store} store needs the "${name}" package: npm install ${name}.`,
+      EXIT.usage,
+    );
+  }
+}
