@@ -1,22 +1,40 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { withSessions } from "../src/adapters/node.ts";
+import type { Cookies } from "../src/cookies/jar.ts";
+import { parseCookieHeader } from "../src/cookies/parse.ts";
 import { errorResponse } from "../src/engine/error-response.ts";
 import { createSessions, type SessionManager } from "../src/engine/manager.ts";
 import { CookieError } from "../src/errors.ts";
-import { hasUserIndex, type SessionStore } from "../src/stores/contract.ts";
+import type { Session } from "../src/session/session.ts";
+import type { SessionStore } from "../src/stores/contract.ts";
+import type { Duration } from "../src/util/duration.ts";
 import {
-  cookiePage,
-  errorPage,
-  FAVICON_SVG,
-  homePage,
-  loginPage,
-  logoutPage,
-  MAX_USERNAME_LENGTH,
-} from "./pages.ts";
+  FORM_LIMIT_BYTES,
+  localPath,
+  pathOf,
+  queryOf,
+  readForm,
+  redirect,
+  sendHtml,
+  sendJson,
+  startHtml,
+} from "./http.ts";
+import { chooseLanguage, LANGUAGE_COOKIE, type Lang, translator } from "./i18n.ts";
+import { anatomize, fingerprint, tamper } from "./inspect/cookie-anatomy.ts";
+import type { RecordReader, RecordView } from "./inspect/record.ts";
+import { DEFAULT_CHOICE, type LabChoice, optionsOf, readChoice } from "./lab.ts";
+import { guidePage } from "./pages/guide.ts";
+import { homePage, loginPage, logoutPage, MAX_USERNAME_LENGTH } from "./pages/home.ts";
+import { inspectPage } from "./pages/inspect.ts";
+import { labPage } from "./pages/lab.ts";
+import { errorPage, FAVICON_SVG, type PageContext } from "./pages/layout.ts";
+import { sessionsPage } from "./pages/sessions.ts";
+import { revokeAll, revokeOwn, sessionsOf, userAgentOf } from "./user-sessions.ts";
 
-/** The walkthrough's session: who is logged in. */
+/** The walkthrough's session: who is logged in, and from which browser. */
 export interface DemoSession {
   username: string;
+  userAgent: string;
 }
 
 export interface DemoOptions {
@@ -25,156 +43,403 @@ export interface DemoOptions {
   readonly store: SessionStore | undefined;
   /** "id" (default): sessions in the store; "flask" or "sealed": the whole session in the cookie. */
   readonly format?: "id" | "flask" | "sealed";
+  /** SESSION_LIFETIME; Flask's 31 days by default. */
+  readonly lifetime?: Duration | undefined;
+  /** Where sessions are kept, for the pages. */
+  readonly storeDescription?: string;
+  /** Reads a session's record as the store holds it, for /inspect. */
+  readonly readRecord?: RecordReader | undefined;
 }
 
-const MAX_FORM_BYTES = 16 * 1024;
+/** What one request's route handlers share. */
+interface Visit {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly cookies: Cookies;
+  readonly session: () => Promise<Session<DemoSession>>;
+  readonly page: PageContext;
+  readonly t: (english: string, chinese: string) => string;
+}
+
+type Route = (visit: Visit) => Promise<void> | void;
 
 /**
- * The Flask cookie-and-session walkthrough on node:http: log in, greet, log out, and a page that
- * sets, reads and deletes a plain cookie. With a store that keeps a per-user index (Redis), a
- * signed-in user can also log out everywhere.
+ * The Flask cookie-and-session walkthrough on node:http, as live pages in English and Chinese:
+ * log in and out, the cookie lab, the inspector (the cookie taken apart and the record in the
+ * store), the user's sessions with revoking, and the guide.
  */
 export function createDemoApp(options: DemoOptions): {
   sessions: SessionManager<DemoSession>;
   handler: (req: IncomingMessage, res: ServerResponse) => void;
 } {
   const format = options.format ?? "id";
+  const lifetime = options.lifetime === undefined ? {} : { lifetime: options.lifetime };
   const sessions =
     format === "id"
       ? createSessions<DemoSession>({
           secret: options.secret,
+          ...lifetime,
           ...(options.store === undefined ? {} : { store: options.store }),
         })
-      : createSessions<DemoSession>({ secret: options.secret, format });
+      : createSessions<DemoSession>({ secret: options.secret, format, ...lifetime });
   const store = options.store;
-  const everywhere = hasUserIndex(store);
+  const storeDescription = options.storeDescription ?? (store === undefined ? format : store.kind);
+  const cookieName = sessions.options.cookie.name;
+  const lifetimeMs = sessions.options.lifetimeMs;
+  const keyFingerprint = fingerprint(options.secret);
 
-  const handler = withSessions(
+  const flashesOf = (session: Session<DemoSession>): string[] =>
+    session.consumeFlashes().map((flash) => flash.message);
+
+  const routes: Record<string, Route> = {
+    "GET /": async ({ res, session, page }) => {
+      const current = await session();
+      const flashes = flashesOf(current);
+      const facts = {
+        username: current.get("username"),
+        permanent: current.permanent,
+        expiresAt: current.expiresAt?.getTime(),
+        lifetimeMs,
+        storeDescription,
+      };
+      sendHtml(res, 200, homePage({ ...page, flashes }, facts, store !== undefined));
+    },
+
+    "GET /favicon.ico": ({ res }) => {
+      res.writeHead(200, {
+        "Content-Type": "image/svg+xml",
+        "Content-Length": Buffer.byteLength(FAVICON_SVG),
+        "Cache-Control": "public, max-age=86400",
+      });
+      res.end(FAVICON_SVG);
+    },
+
+    /** The language switch: remembered in a cookie for a year, then back to the page. */
+    "GET /lang": ({ req, res, cookies }) => {
+      const query = queryOf(req.url);
+      const to = query.get("to");
+      if (to === "en" || to === "zh") cookies.set(LANGUAGE_COOKIE, to, { maxAge: "365d" });
+      redirect(res, localPath(query.get("back")));
+    },
+
+    "GET /guide": ({ res, page }) => {
+      sendHtml(res, 200, guidePage(page, { format, storeDescription }));
+    },
+
+    "GET /login": async ({ req, res, session, page, t }) => {
+      const flashes = flashesOf(await session());
+      // Said by the URL, not by a flash: a flash would need a session, and logging out
+      // leaves none behind (no record, no cookie).
+      if (queryOf(req.url).has("logged-out"))
+        flashes.push(t("You are logged out.", "你已退出登录。"));
+      sendHtml(res, 200, loginPage({ ...page, flashes }));
+    },
+
+    "POST /login": async ({ req, res, session, page, t }) => {
+      const form = await readForm(req);
+      if (form === undefined) return tooLarge(req, res, page);
+      const username = form.get("username")?.trim() ?? "";
+      if (username.length === 0) {
+        return sendHtml(res, 400, loginPage(page, t("Enter a username.", "请输入用户名。")));
+      }
+      const length = [...username].length;
+      if (length > MAX_USERNAME_LENGTH) {
+        return sendHtml(
+          res,
+          400,
+          loginPage(
+            page,
+            t(
+              `A username has at most ${MAX_USERNAME_LENGTH} characters; this one has ${length}.`,
+              `用户名最多 ${MAX_USERNAME_LENGTH} 个字符；这个有 ${length} 个。`,
+            ),
+          ),
+        );
+      }
+      const current = await session();
+      // A new id on login, so an id planted in the browser before login is worthless.
+      current.regenerate();
+      current.set("username", username);
+      // Kept only where sessions are listed (a store): in a cookie it would only add bytes.
+      const agent = userAgentOf(req.headers["user-agent"]);
+      if (format === "id" && agent !== undefined) current.set("userAgent", agent);
+      current.flash(t(`Welcome, ${username}.`, `欢迎，${username}。`));
+      redirect(res, "/");
+    },
+
+    "GET /logout": async ({ res, session, page }) => {
+      const current = await session();
+      sendHtml(res, 200, logoutPage(page, current.get("username")));
+    },
+
+    "POST /logout": async ({ res, session }) => {
+      (await session()).destroy();
+      redirect(res, "/login?logged-out");
+    },
+
+    "POST /logout-everywhere": async ({ res, session, page, t }) => {
+      if (store === undefined) {
+        return sendHtml(
+          res,
+          404,
+          errorPage(
+            page,
+            404,
+            t("Not available here", "这里不可用"),
+            t(
+              `Sessions here travel in the cookie (${format}), and a cookie already issued cannot be recalled: logging out everywhere needs a store (SESSION_STORE=sqlite:…, redis://… or postgres://…).`,
+              `这里的会话放在 cookie 里（${format}），已经发出的 cookie 无法收回：要在所有设备上退出，需要使用存储（SESSION_STORE=sqlite:…、redis://… 或 postgres://…）。`,
+            ),
+          ),
+        );
+      }
+      const current = await session();
+      const username = current.get("username");
+      if (username === undefined) return redirect(res, "/login");
+      // Every session of this user on every machine, this one included.
+      const ended = await revokeAll(store, username);
+      current.destroy();
+      current.flash(
+        t(
+          `Logged out everywhere: ${ended} ${ended === 1 ? "session" : "sessions"} ended.`,
+          `已在所有设备上退出：结束了 ${ended} 个会话。`,
+        ),
+      );
+      redirect(res, "/");
+    },
+
+    "POST /session/permanent": async ({ req, res, session, page, t }) => {
+      const form = await readForm(req);
+      if (form === undefined) return tooLarge(req, res, page);
+      const current = await session();
+      if (current.get("username") === undefined) return redirect(res, "/login");
+      current.permanent = form.get("permanent") === "1";
+      current.flash(
+        current.permanent
+          ? t("Your session cookie is now permanent.", "你的会话 cookie 现在是永久的。")
+          : t(
+              "Your session cookie now ends when the browser closes.",
+              "你的会话 cookie 现在会在浏览器关闭时失效。",
+            ),
+      );
+      redirect(res, "/");
+    },
+
+    "GET /api/me": async ({ res, session }) => {
+      const username = (await session()).get("username");
+      return username === undefined
+        ? sendJson(res, 401, { error: "Not logged in: POST /login with a username first." })
+        : sendJson(res, 200, { username });
+    },
+
+    "GET /inspect": async ({ req, res, cookies, session, page }) => {
+      const current = await session();
+      const value = cookies.get(cookieName);
+      const anatomy = value === undefined ? undefined : anatomize(value, options.secret);
+      let record: RecordView | undefined;
+      if (anatomy?.id !== undefined && options.readRecord !== undefined) {
+        record = await options.readRecord(anatomy.id);
+      }
+      const facts = {
+        cookieHeader: req.headers.cookie,
+        cookieName,
+        cookieValue: value,
+        anatomy,
+        keyFingerprint,
+        format,
+        storeDescription,
+        record,
+        session: {
+          isNew: current.isNew,
+          data: current.toJSON(),
+          expiresAt: current.expiresAt?.getTime(),
+        },
+        tampered: tamperedOf(queryOf(req.url).get("tampered")),
+      };
+      // The page shows the Set-Cookie of its own response, known once the head has gone.
+      const setCookie = await startHtml(res, 200);
+      if (setCookie === undefined) return;
+      res.end(withoutDoctype(inspectPage(page, { ...facts, setCookie })));
+    },
+
+    /** Changes one character of the session cookie in the browser, then shows the result. */
+    "POST /inspect/tamper": ({ res, cookies }) => {
+      const value = cookies.get(cookieName);
+      if (value === undefined) return redirect(res, "/inspect");
+      const changed = tamper(value);
+      cookies.set(cookieName, changed.value, {
+        path: sessions.options.cookie.path,
+        maxAge: Math.floor(lifetimeMs / 1000),
+      });
+      const where = encodeURIComponent(`${changed.index}:${changed.from}:${changed.to}`);
+      redirect(res, `/inspect?tampered=${where}#tamper`);
+    },
+
+    "GET /cookies": ({ res, cookies, page }) => {
+      sendHtml(res, 200, labPage(page, labFacts(cookies, DEFAULT_CHOICE, [])));
+    },
+
+    "POST /cookies/set": async ({ req, res, cookies, page, t }) => {
+      const form = await readForm(req);
+      if (form === undefined) return tooLarge(req, res, page);
+      const choice = readChoice(form);
+      const chosen = optionsOf(choice);
+      if ("problem" in chosen) {
+        const error = t(chosen.problem.en, chosen.problem.zh);
+        return sendHtml(res, 400, labPage(page, { ...labFacts(cookies, choice, []), error }));
+      }
+      try {
+        if (choice.signed) cookies.setSigned(chosen.name, choice.value, chosen.options);
+        else cookies.set(chosen.name, choice.value, chosen.options);
+      } catch (error) {
+        // What a browser would drop silently, tessera refuses: say so, and keep the old cookie.
+        if (!(error instanceof CookieError)) throw error;
+        const message = refusal(error.message, page.lang);
+        return sendHtml(
+          res,
+          400,
+          labPage(page, { ...labFacts(cookies, choice, []), error: message }),
+        );
+      }
+      sendHtml(res, 200, labPage(page, labFacts(cookies, choice, cookies.outgoing)));
+    },
+
+    "POST /cookies/delete": async ({ req, res, cookies, page }) => {
+      const form = await readForm(req);
+      if (form === undefined) return tooLarge(req, res, page);
+      const name = form.get("name") ?? "";
+      // A prefixed cookie is only ever Secure, and a deletion must say so to be accepted.
+      if (name !== "")
+        cookies.delete(name, {
+          secure: name.startsWith("__Host-") || name.startsWith("__Secure-"),
+        });
+      sendHtml(res, 200, labPage(page, labFacts(cookies, DEFAULT_CHOICE, cookies.outgoing)));
+    },
+
+    "GET /sessions": async ({ res, session, page }) => {
+      if (store === undefined) {
+        return sendHtml(
+          res,
+          200,
+          sessionsPage(page, { kind: "cookie", format: format as "flask" | "sealed" }),
+        );
+      }
+      const current = await session();
+      const flashes = flashesOf(current);
+      const username = current.get("username");
+      if (username === undefined) {
+        return sendHtml(res, 200, sessionsPage({ ...page, flashes }, { kind: "anonymous" }));
+      }
+      const found = await sessionsOf(store, username, current.id, lifetimeMs);
+      sendHtml(
+        res,
+        200,
+        sessionsPage(
+          { ...page, flashes },
+          {
+            kind: "listed",
+            username,
+            rows: found.rows,
+            indexed: found.indexed,
+            storeKind: store.kind,
+          },
+        ),
+      );
+    },
+
+    "POST /sessions/revoke": async ({ req, res, session, page, t }) => {
+      const form = await readForm(req);
+      if (form === undefined) return tooLarge(req, res, page);
+      const current = await session();
+      const username = current.get("username");
+      if (store === undefined || username === undefined) return redirect(res, "/sessions");
+      const id = form.get("id") ?? "";
+      // Only the user's own sessions: an id from someone else's list changes nothing.
+      const revoked = id !== "" && (await revokeOwn(store, username, id));
+      if (revoked && id === current.id) {
+        current.destroy();
+        return redirect(res, "/login?logged-out");
+      }
+      current.flash(
+        revoked
+          ? t(
+              "That session is revoked: its browser is logged out.",
+              "该会话已撤销：对应的浏览器已退出登录。",
+            )
+          : t(
+              "No such session of yours (it may have ended already).",
+              "没有这个属于你的会话（可能已经结束）。",
+            ),
+      );
+      redirect(res, "/sessions");
+    },
+  };
+
+  const handler = withSessions<DemoSession>(
     sessions,
     async (req, res, { session, cookies }) => {
       const path = pathOf(req.url);
       // HEAD is GET without the body; node:http leaves the body out of a HEAD response itself.
       const method = req.method === "HEAD" ? "GET" : req.method;
-      const route = `${method} ${path}`;
-      switch (route) {
-        case "GET /": {
-          const current = await session();
-          const flashes = current.consumeFlashes().map((flash) => flash.message);
-          return sendHtml(res, 200, homePage(current.get("username"), flashes, { everywhere }));
-        }
-        case "GET /favicon.ico":
-          res.writeHead(200, {
-            "Content-Type": "image/svg+xml",
-            "Content-Length": Buffer.byteLength(FAVICON_SVG),
-            "Cache-Control": "public, max-age=86400",
-          });
-          return res.end(FAVICON_SVG);
-        case "GET /login": {
-          const current = await session();
-          const flashes = current.consumeFlashes().map((flash) => flash.message);
-          // Said by the URL, not by a flash: a flash would need a session, and logging out
-          // leaves none behind (no record, no cookie).
-          if (queryOf(req.url).has("logged-out")) flashes.push("You are logged out.");
-          return sendHtml(res, 200, loginPage({ flashes }));
-        }
-        case "POST /login": {
-          const form = await readForm(req);
-          if (form === undefined) return tooLarge(req, res);
-          const username = form.get("username")?.trim() ?? "";
-          if (username.length === 0) {
-            return sendHtml(res, 400, loginPage({ error: "Enter a username." }));
-          }
-          const length = [...username].length;
-          if (length > MAX_USERNAME_LENGTH) {
-            return sendHtml(
-              res,
-              400,
-              loginPage({
-                error: `A username has at most ${MAX_USERNAME_LENGTH} characters; this one has ${length}.`,
-              }),
-            );
-          }
-          const current = await session();
-          // A new id on login, so an id planted in the browser before login is worthless.
-          current.regenerate();
-          current.set("username", username);
-          current.flash(`Welcome, ${username}.`);
-          return redirect(res, "/");
-        }
-        case "GET /logout": {
-          const current = await session();
-          return sendHtml(res, 200, logoutPage(current.get("username")));
-        }
-        case "POST /logout": {
-          const current = await session();
-          current.destroy();
-          return redirect(res, "/login?logged-out");
-        }
-        case "POST /logout-everywhere": {
-          if (!hasUserIndex(store)) {
-            return sendHtml(
-              res,
-              404,
-              errorPage(
-                404,
-                "Not available here",
-                `Logging out everywhere needs a store that indexes sessions by user: SESSION_STORE=redis://HOST:PORT or postgres://USER@HOST:PORT/DATABASE (${store === undefined ? `sessions here travel in the cookie (${format}), and a cookie already issued cannot be recalled` : `this one is ${store.kind}`}).`,
-              ),
-            );
-          }
-          const current = await session();
-          const username = current.get("username");
-          if (username === undefined) return redirect(res, "/login");
-          // Every session of this user on every machine, this one included; then this request's
-          // session ends here too, and goes on empty only to carry the message.
-          const ended = await store.revokeUser(username);
-          current.destroy();
-          current.flash(
-            `Logged out everywhere: ${ended} ${ended === 1 ? "session" : "sessions"} ended.`,
-          );
-          return redirect(res, "/");
-        }
-        case "GET /api/me": {
-          const username = (await session()).get("username");
-          return username === undefined
-            ? sendJson(res, 401, { error: "Not logged in: POST /login with a username first." })
-            : sendJson(res, 200, { username });
-        }
-        case "GET /cookies":
-          return sendHtml(res, 200, cookiePage(cookies.get("user")));
-        case "POST /cookies/set": {
-          const form = await readForm(req);
-          if (form === undefined) return tooLarge(req, res);
-          const value = form.get("value") ?? "";
-          try {
-            cookies.set("user", value, { maxAge: "7d" });
-          } catch (error) {
-            // Too big for a browser to keep (or otherwise unsendable): say so, and keep the old one.
-            if (!(error instanceof CookieError)) throw error;
-            return sendHtml(
-              res,
-              400,
-              cookiePage(cookies.get("user"), `The cookie was not changed. ${error.message}`),
-            );
-          }
-          return redirect(res, "/cookies");
-        }
-        case "POST /cookies/delete":
-          cookies.delete("user");
-          return redirect(res, "/cookies");
-        default:
-          return path.startsWith("/api/")
-            ? sendJson(res, 404, { error: `No route for ${route}.` })
-            : sendHtml(
-                res,
-                404,
-                errorPage(404, "Page not found", `There is no page at ${method} ${path}.`),
-              );
-      }
+      const lang = chooseLanguage(cookies.get(LANGUAGE_COOKIE), req.headers["accept-language"]);
+      const page: PageContext = { lang, path: req.url ?? "/" };
+      const t = translator(lang);
+      const route = routes[`${method} ${path}`];
+      if (route !== undefined) return route({ req, res, cookies, session, page, t });
+      if (path.startsWith("/api/"))
+        return sendJson(res, 404, { error: `No route for ${method} ${path}.` });
+      sendHtml(
+        res,
+        404,
+        errorPage(
+          page,
+          404,
+          t("Page not found", "页面不存在"),
+          t(`There is no page at ${method} ${path}.`, `${method} ${path} 没有对应的页面。`),
+        ),
+      );
     },
     { onError: answerError },
   );
   return { sessions, handler };
+}
+
+/** The lab's view of this request's cookies, with the verified value of signed ones. */
+function labFacts(cookies: Cookies, choice: LabChoice, sent: readonly string[]) {
+  const listed = Object.entries(cookies.all()).map(([name, value]) => {
+    const signed = cookies.verifySigned(name)?.value;
+    return signed === undefined ? { name, value } : { name, value, signed };
+  });
+  return { cookies: listed, choice, sent };
+}
+
+/** tessera's reason for refusing a cookie, introduced in the page's language. */
+function refusal(message: string, lang: Lang): string {
+  if (lang === "en") return `The cookie was not set: ${message}`;
+  const reason = message.includes("__Host-")
+    ? "__Host- 前缀的 cookie 必须带 Secure、Path=/，并且不能有 Domain。"
+    : message.includes("__Secure-")
+      ? "__Secure- 前缀的 cookie 必须带 Secure。"
+      : message.includes("SameSite=None")
+        ? "SameSite=None 的 cookie 必须带 Secure，否则浏览器会拒绝。"
+        : message.includes("4096")
+          ? "cookie 太大：名称、值和属性加起来超过了浏览器的 4096 字节上限。"
+          : "浏览器会拒绝这个 cookie。";
+  return `没有设置 cookie：${reason}（${message}）`;
+}
+
+/** `index:from:to` from the tamper redirect, checked: the page only repeats what makes sense. */
+function tamperedOf(
+  setting: string | null,
+): { index: number; from: string; to: string } | undefined {
+  const match =
+    setting === null ? null : /^(\d{1,4}):([A-Za-z0-9_-]?):([A-Za-z0-9_-])$/.exec(setting);
+  if (match === null) return undefined;
+  return { index: Number(match[1]), from: match[2] ?? "", to: match[3] ?? "" };
+}
+
+function withoutDoctype(html: string): string {
+  return html.replace(/^<!doctype html>\n/, "");
 }
 
 /**
@@ -190,70 +455,39 @@ function answerError(error: unknown, req: IncomingMessage, res: ServerResponse):
   }
   for (const name of res.getHeaderNames()) res.removeHeader(name);
   if (answer.status === 503) res.setHeader("Retry-After", "1");
+  const lang = chooseLanguage(
+    parseCookieHeader(req.headers.cookie)[LANGUAGE_COOKIE],
+    req.headers["accept-language"],
+  );
+  const t = translator(lang);
   const message =
     answer.status === 503
-      ? "The session store is not answering; try again shortly."
-      : "Something went wrong on the server; it has been logged.";
+      ? t(
+          "The session store is not answering; try again shortly.",
+          "会话存储没有响应，请稍后再试。",
+        )
+      : t("Something went wrong on the server; it has been logged.", "服务器出错了，已记录日志。");
   if (pathOf(req.url).startsWith("/api/")) sendJson(res, answer.status, { error: message });
   else {
-    const title = answer.status === 503 ? "Try again shortly" : "Server error";
-    sendHtml(res, answer.status, errorPage(answer.status, title, message));
+    const title =
+      answer.status === 503
+        ? t("Try again shortly", "请稍后再试")
+        : t("Server error", "服务器错误");
+    sendHtml(
+      res,
+      answer.status,
+      errorPage({ lang, path: req.url ?? "/" }, answer.status, title, message),
+    );
   }
 }
 
-/** The query's parameters (none when there is no query). */
-function queryOf(url: string | undefined): URLSearchParams {
-  const query = url?.indexOf("?") ?? -1;
-  return new URLSearchParams(query === -1 ? "" : url?.slice(query + 1));
-}
-
-/** The path without the query; cheaper than a full URL parse on every request. */
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return "/";
-  const query = url.indexOf("?");
-  return query === -1 ? url : url.slice(0, query);
-}
-
-function sendHtml(res: ServerResponse, status: number, html: string): void {
-  res.writeHead(status, {
-    "Content-Type": "text/html; charset=utf-8",
-    "Content-Length": Buffer.byteLength(html),
-    "Cache-Control": "no-store",
-  });
-  res.end(html);
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const json = JSON.stringify(body);
-  res.writeHead(status, {
-    "Content-Type": "application/json",
-    "Content-Length": Buffer.byteLength(json),
-    "Cache-Control": "no-store",
-  });
-  res.end(json);
-}
-
-/** 303 See Other: after a POST the browser follows with a GET. */
-function redirect(res: ServerResponse, location: string): void {
-  res.writeHead(303, { Location: location, "Content-Length": 0 });
-  res.end();
-}
-
-/** The urlencoded form body, or undefined when it is larger than any form here can be. */
-async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FORM_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
-}
-
-function tooLarge(req: IncomingMessage, res: ServerResponse): void {
+function tooLarge(req: IncomingMessage, res: ServerResponse, page: PageContext): void {
   res.setHeader("Connection", "close");
-  const message = `Form bodies are limited to ${MAX_FORM_BYTES} bytes; nothing was changed.`;
+  const t = translator(page.lang);
+  const message = t(
+    `Form bodies are limited to ${FORM_LIMIT_BYTES} bytes; nothing was changed.`,
+    `表单内容最多 ${FORM_LIMIT_BYTES} 字节；没有做任何改变。`,
+  );
   if (pathOf(req.url).startsWith("/api/")) sendJson(res, 413, { error: message });
-  else sendHtml(res, 413, errorPage(413, "Too large", message));
+  else sendHtml(res, 413, errorPage(page, 413, t("Too large", "内容过大"), message));
 }

@@ -5,6 +5,10 @@ import { ConfigError } from "../src/errors.ts";
 import type { SessionStore } from "../src/stores/contract.ts";
 import { memoryStore } from "../src/stores/memory.ts";
 import { sqliteStore } from "../src/stores/sqlite.ts";
+import type { Duration } from "../src/util/duration.ts";
+import { memoryRecordReader } from "./inspect/memory-record.ts";
+import type { RecordReader } from "./inspect/record.ts";
+import { sqliteRecordReader } from "./inspect/sqlite-record.ts";
 import { isPostgresSetting, openPostgres } from "./postgres.ts";
 import { isRedisSetting, openRedis } from "./redis.ts";
 
@@ -17,6 +21,10 @@ export interface DemoConfig {
   /** How sessions travel: an id in the cookie, or the whole session (Flask's or sealed). */
   readonly format: "id" | "flask" | "sealed";
   readonly storeDescription: string;
+  /** Reads a session's record as the store holds it, for /inspect; undefined for cookie sessions. */
+  readonly readRecord: RecordReader | undefined;
+  /** SESSION_LIFETIME: how long an unused session lives (Flask's PERMANENT_SESSION_LIFETIME). */
+  readonly lifetime: Duration | undefined;
   readonly notices: readonly string[];
   /**
    * Makes the store ready to serve (connects to Redis; nothing for the embedded stores). The
@@ -32,6 +40,7 @@ interface OpenedStore {
   readonly store: SessionStore | undefined;
   readonly format?: "flask" | "sealed";
   readonly description: string;
+  readonly readRecord?: RecordReader;
   readonly connect?: () => Promise<void>;
   readonly disconnect?: () => Promise<void>;
 }
@@ -57,6 +66,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
     store: opened.store,
     format: opened.format ?? "id",
     storeDescription: opened.description,
+    readRecord: opened.readRecord,
+    lifetime: lifetimeOf(env.SESSION_LIFETIME),
     notices,
     connect: opened.connect ?? (async () => {}),
     disconnect: opened.disconnect ?? (async () => {}),
@@ -74,6 +85,7 @@ function openStore(setting: string, prefix: string | undefined): OpenedStore {
     return {
       store: redis.store,
       description: `redis at ${redis.where}`,
+      readRecord: redis.readRecord,
       connect: () => redis.connect(),
       disconnect: () => redis.close(),
     };
@@ -88,6 +100,7 @@ function openStore(setting: string, prefix: string | undefined): OpenedStore {
     return {
       store: postgres.store,
       description: `postgres at ${postgres.where}, table tessera_sessions`,
+      readRecord: postgres.readRecord,
       connect: () => postgres.connect(),
       disconnect: () => postgres.close(),
     };
@@ -109,7 +122,12 @@ function openStore(setting: string, prefix: string | undefined): OpenedStore {
     };
   }
   if (setting === "memory") {
-    return { store: memoryStore(), description: "memory (sessions end when the process stops)" };
+    const store = memoryStore();
+    return {
+      store,
+      description: "memory (sessions end when the process stops)",
+      readRecord: memoryRecordReader(store),
+    };
   }
   if (setting.startsWith("sqlite:")) {
     const path = setting.slice("sqlite:".length);
@@ -118,11 +136,25 @@ function openStore(setting: string, prefix: string | undefined): OpenedStore {
         'SESSION_STORE "sqlite:" needs a file path, such as sqlite:data/sessions.db.',
       );
     }
-    return { store: sqliteStore({ path }), description: `sqlite at ${path}` };
+    return {
+      store: sqliteStore({ path }),
+      description: `sqlite at ${path}`,
+      readRecord: sqliteRecordReader(path),
+    };
   }
   throw new ConfigError(
     `SESSION_STORE ${JSON.stringify(setting)} is not known: use sqlite:PATH (default sqlite:data/sessions.db), memory, redis://HOST:PORT (also redis://USER:PASSWORD@HOST:PORT/DB and rediss:// for TLS), postgres://USER@HOST:PORT/DATABASE, cookie:flask or cookie:sealed.`,
   );
+}
+
+/**
+ * SESSION_LIFETIME as createSessions takes it: a number of seconds ("30") or a duration ("30s",
+ * "15m", "31d"); createSessions checks it and names what is wrong.
+ */
+function lifetimeOf(setting: string | undefined): Duration | undefined {
+  if (setting === undefined || setting.trim() === "") return undefined;
+  const trimmed = setting.trim();
+  return /^\d+$/.test(trimmed) ? Number(trimmed) : (trimmed as Duration);
 }
 
 /**

@@ -1,6 +1,7 @@
 import pg from "pg";
 import { ConfigError, StoreUnavailableError } from "../src/errors.ts";
 import { type PostgresStore, postgresStore } from "../src/stores/postgres/index.ts";
+import { postgresRecordReader, type RecordReader } from "./inspect/record.ts";
 
 /** How long the start waits for PostgreSQL before it gives up with a message. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -9,6 +10,8 @@ export interface DemoPostgres {
   readonly store: PostgresStore;
   /** `postgres://host:port/database`: where the sessions are, without the credentials. */
   readonly where: string;
+  /** The session's row as psql shows it, for /inspect. */
+  readonly readRecord: RecordReader;
   /** Checks that PostgreSQL answers (and makes the table); rejects with a one-line error. */
   connect(): Promise<void>;
   /** Ends the pool, after the sessions have been closed. */
@@ -52,6 +55,7 @@ export function openPostgres(setting: string): DemoPostgres {
   return {
     store,
     where,
+    readRecord: postgresRecordReader(pool, "tessera_sessions", where),
     async connect() {
       try {
         // Listing nothing makes the table, so the first visitor does not wait for it.

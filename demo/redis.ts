@@ -1,6 +1,7 @@
 import { createClient } from "redis";
 import { ConfigError, StoreUnavailableError } from "../src/errors.ts";
 import { type RedisStore, redisStore } from "../src/stores/redis/index.ts";
+import { type RecordReader, redisRecordReader } from "./inspect/record.ts";
 
 /** How long the start waits for Redis before it gives up with a message. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -11,6 +12,8 @@ export interface DemoRedis {
   readonly store: RedisStore;
   /** `redis://host:port[/db]`: where the sessions are, without the credentials. */
   readonly where: string;
+  /** The session's hash as redis-cli shows it, for /inspect. */
+  readonly readRecord: RecordReader;
   /** Connects the client; rejects with a one-line StoreUnavailableError after 5 s. */
   connect(): Promise<void>;
   /** Quits the client, after the sessions have been closed. */
@@ -54,6 +57,7 @@ export function openRedis(setting: string, prefix: string): DemoRedis {
   return {
     store,
     where,
+    readRecord: redisRecordReader(client, prefix, where),
     async connect() {
       const connecting = client.connect();
       let timer: NodeJS.Timeout | undefined;

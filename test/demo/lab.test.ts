@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { CookieClient } from "../support/client.ts";
+import { serveDemo } from "./support.ts";
+
+/** The lab's form, as a browser submits it: unticked boxes are absent. */
+function form(fields: Record<string, string>): string {
+  return new URLSearchParams({ path: "/", sameSite: "lax", ...fields }).toString();
+}
+
+describe("the cookie lab (/cookies)", () => {
+  let demo: Awaited<ReturnType<typeof serveDemo>>;
+  before(async () => {
+    demo = await serveDemo();
+  });
+  after(() => demo.close());
+
+  test("sets a cookie with the chosen attributes and shows the exact Set-Cookie line", async () => {
+    const browser = new CookieClient(demo.url);
+    const empty = await browser.get("/cookies");
+    assert.match(empty.text, /This request carried no cookies\./);
+    const set = await browser.post(
+      "/cookies/set",
+      form({ name: "user", value: "Ada Lovelace", maxAge: "604800", httpOnly: "on" }),
+    );
+    assert.equal(set.status, 200);
+    assert.equal(set.setCookies.length, 1);
+    const line = set.setCookies[0] ?? "";
+    assert.match(
+      line,
+      /^user=Ada%20Lovelace; Max-Age=604800; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Lax$/,
+    );
+    assert.ok(set.text.includes(`Set-Cookie: ${line}`), "the page shows the line it sent");
+    const read = await browser.get("/cookies");
+    assert.match(
+      read.text,
+      /<code>user<\/code><\/td><td data-label="value"><code>Ada Lovelace<\/code>/,
+    );
+    assert.match(read.text, /data-cookie="user"/, "the document.cookie check covers it");
+  });
+
+  test("Expires, Domain, Strict, no HttpOnly, Secure with Partitioned: each is one attribute", async () => {
+    const browser = new CookieClient(demo.url);
+    const set = await browser.post(
+      "/cookies/set",
+      form({
+        name: "prefs",
+        value: "dark",
+        expires: "2030-01-02T03:04",
+        path: "/app",
+        domain: "example.com",
+        sameSite: "strict",
+        secure: "on",
+        partitioned: "on",
+      }),
+    );
+    assert.equal(set.status, 200);
+    assert.equal(
+      set.setCookies[0],
+      "prefs=dark; Domain=example.com; Path=/app; Expires=Wed, 02 Jan 2030 03:04:00 GMT; Secure; Partitioned; SameSite=Strict",
+    );
+  });
+
+  test("a browser-session cookie has neither Max-Age nor Expires", async () => {
+    const set = await new CookieClient(demo.url).post(
+      "/cookies/set",
+      form({ name: "tab", value: "1" }),
+    );
+    assert.equal(set.setCookies[0], "tab=1; Path=/; SameSite=Lax");
+  });
+
+  test("deleting sends the cookie back empty with Max-Age=0", async () => {
+    const browser = new CookieClient(demo.url);
+    await browser.post("/cookies/set", form({ name: "user", value: "x" }));
+    const deleted = await browser.post("/cookies/delete", "name=user");
+    assert.equal(deleted.status, 200);
+    assert.match(
+      deleted.setCookies[0] ?? "",
+      /^user=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970/,
+    );
+    assert.equal(browser.jar.has("user"), false);
+  });
+
+  for (const [what, fields, message] of [
+    [
+      "__Host- with a Domain",
+      { prefix: "__Host-", name: "id", value: "1", domain: "example.com", secure: "on" },
+      /has the __Host- prefix, which browsers accept only with Secure, Path=\/ and no Domain/,
+    ],
+    ["__Host- without Secure", { prefix: "__Host-", name: "id", value: "1" }, /__Host- prefix/],
+    [
+      "__Secure- without Secure",
+      { prefix: "__Secure-", name: "id", value: "1" },
+      /__Secure- prefix/,
+    ],
+    [
+      "SameSite=None without Secure",
+      { name: "x", value: "1", sameSite: "none" },
+      /SameSite=None but is not Secure/,
+    ],
+    [
+      "Partitioned without Secure",
+      { name: "x", value: "1", partitioned: "on" },
+      /Partitioned but not Secure/,
+    ],
+    [
+      "a cookie over 4096 bytes",
+      { name: "big", value: "x".repeat(5000) },
+      /over the 4096-byte limit/,
+    ],
+    [
+      "both Max-Age and Expires",
+      { name: "x", value: "1", maxAge: "60", expires: "2030-01-01T00:00" },
+      /both maxAge and expires/,
+    ],
+    [
+      "a Max-Age that is not a number",
+      { name: "x", value: "1", maxAge: "soon" },
+      /Max-Age is a whole number of seconds/,
+    ],
+    ["no name", { name: "", value: "1" }, /Give the cookie a name/],
+  ] as const) {
+    test(`${what}: a 400 page says why, and nothing is sent`, async () => {
+      const refused = await new CookieClient(demo.url).post("/cookies/set", form(fields));
+      assert.equal(refused.status, 400);
+      assert.match(refused.headers.get("content-type") ?? "", /^text\/html/);
+      assert.match(refused.text, /class="error" role="alert"/);
+      assert.match(refused.text, message);
+      assert.deepEqual(refused.setCookies, []);
+    });
+  }
+
+  test("the refusal is explained in Chinese on a Chinese page", async () => {
+    const refused = await new CookieClient(demo.url).post(
+      "/cookies/set",
+      form({ name: "x", value: "1", sameSite: "none" }),
+      { "accept-language": "zh-CN,zh;q=0.9" },
+    );
+    assert.equal(refused.status, 400);
+    assert.match(refused.text, /没有设置 cookie：SameSite=None 的 cookie 必须带 Secure/);
+  });
+
+  test("a prefixed cookie that follows the rules is set, and deleting it says Secure", async () => {
+    const browser = new CookieClient(demo.url);
+    const set = await browser.post(
+      "/cookies/set",
+      form({ prefix: "__Host-", name: "id", value: "1", secure: "on", httpOnly: "on" }),
+    );
+    assert.equal(set.status, 200);
+    assert.equal(set.setCookies[0], "__Host-id=1; Path=/; HttpOnly; Secure; SameSite=Lax");
+    const deleted = await browser.post("/cookies/delete", "name=__Host-id");
+    assert.match(deleted.setCookies[0] ?? "", /^__Host-id=; Max-Age=0; Path=\/; .*Secure/);
+  });
+
+  test("a signed cookie reads back as verified; changed by hand, it does not", async () => {
+    const browser = new CookieClient(demo.url);
+    const set = await browser.post(
+      "/cookies/set",
+      form({ name: "note", value: "hello", signed: "on" }),
+    );
+    assert.match(set.setCookies[0] ?? "", /^note=hello\.[\w-]{43}; Path=\//);
+    const read = await browser.get("/cookies");
+    assert.match(read.text, /signature verifies:<\/span> <code>hello<\/code>/);
+    const signature = (browser.jar.get("note") ?? "").split(".")[1];
+    browser.jar.set("note", `hullo.${signature}`);
+    const forged = await browser.get("/cookies");
+    assert.match(forged.text, /<code>hullo\.[\w-]{43}<\/code>/);
+    assert.doesNotMatch(forged.text, /signature verifies/);
+  });
+
+  test("a value with markup is shown escaped", async () => {
+    const browser = new CookieClient(demo.url);
+    await browser.post("/cookies/set", form({ name: "user", value: "<script>alert(1)</script>" }));
+    const read = await browser.get("/cookies");
+    assert.doesNotMatch(read.text, /<script>alert/);
+    assert.match(read.text, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+  });
+});
