@@ -201,17 +201,34 @@ function setCookieSection(facts: InspectFacts, t: Translate): string {
 }
 
 function tamperSection(facts: InspectFacts, t: Translate): string {
+  const tampered = facts.tampered;
+  const result = facts.session.isNew
+    ? `${t(
+        "The signature no longer matches, so the server ignored the cookie: this request has a fresh, empty session, and you are logged out.",
+        "签名不再匹配，服务器忽略了这个 cookie：这个请求得到一个全新的空会话，你已经退出登录。",
+      )} ${
+        facts.format === "id"
+          ? t(
+              "The stored record is untouched, but nothing leads to it any more.",
+              "存储中的记录没有被动，但再也没有东西指向它。",
+            )
+          : t(
+              "Nothing the cookie carried is trusted any more.",
+              "cookie 里带的任何内容都不再被信任。",
+            )
+      }`
+    : t("The session still loaded.", "会话仍然加载了。");
   const outcome =
-    facts.tampered === undefined
+    tampered === undefined
       ? ""
       : `<p class="error" role="status">${t(
-          `Character ${facts.tampered.index + 1} of the cookie was changed from “${escapeHtml(facts.tampered.from)}” to “${escapeHtml(facts.tampered.to)}”. ${facts.session.isNew ? "The signature no longer matches, so the server ignored the cookie: this request has a fresh, empty session, and you are logged out. The stored record is untouched, but nothing leads to it any more." : "The session still loaded."}`,
-          `cookie 的第 ${facts.tampered.index + 1} 个字符从“${escapeHtml(facts.tampered.from)}”改成了“${escapeHtml(facts.tampered.to)}”。${facts.session.isNew ? "签名不再匹配，服务器忽略了这个 cookie：这个请求得到一个全新的空会话，你已经退出登录。存储中的记录没有被动，但再也没有东西指向它。" : "会话仍然加载了。"}`,
-        )}</p>${
+          `Character ${tampered.index + 1} of the cookie was changed from “${escapeHtml(tampered.from)}” to “${escapeHtml(tampered.to)}”.`,
+          `cookie 的第 ${tampered.index + 1} 个字符从“${escapeHtml(tampered.from)}”改成了“${escapeHtml(tampered.to)}”。`,
+        )} ${result})}</p>${
           facts.format === "flask"
             ? `<p class="explain">${t(
-                "Flask does the same: its SecureCookieSessionInterface.open_session catches itsdangerous's BadSignature and returns a new, empty session; no error page, no crash.",
-                "Flask 的做法完全一样：SecureCookieSessionInterface.open_session 捕获 itsdangerous 的 BadSignature，返回一个新的空会话；没有错误页，也不会崩溃。",
+                "Flask does the same: its SecureCookieSessionInterface.open_session catches itsdangerous's BadSignature and returns a new, empty session; no error page, no crash. Nor does Flask delete the bad cookie: an empty session nobody changed writes nothing, so the browser keeps sending it until the next login replaces it. tessera, in this format, does as Flask does.",
+                "Flask 的做法完全一样：SecureCookieSessionInterface.open_session 捕获 itsdangerous 的 BadSignature，返回一个新的空会话；没有错误页，也不会崩溃。Flask 也不会删除这个坏 cookie：没人改动的空会话不写任何东西，所以浏览器会一直发送它，直到下次登录把它替换掉。在这种格式下，tessera 的做法与 Flask 相同。",
               )}</p>`
             : ""
         }`;
