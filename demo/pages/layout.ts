@@ -29,7 +29,7 @@ header .bar{max-width:60rem;margin:0 auto;padding:.6rem 1rem;display:flex;flex-w
 header a{color:#fff;text-decoration:none}header a:hover,header a[aria-current]{text-decoration:underline}
 header .brand{font-weight:700;margin-right:auto}
 header .lang{font-size:.9rem;opacity:.9}
-main{max-width:60rem;margin:0 auto;padding:1rem}
+main{max-width:60rem;margin:0 auto;padding:1rem;overflow-wrap:anywhere}
 h1{font-size:1.5rem;margin:.5rem 0 1rem}h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
 a{color:#1f4e79}
 section.card{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:1rem;margin:1rem 0}
@@ -42,7 +42,7 @@ button{font:inherit;padding:.4rem 1rem;cursor:pointer;border-radius:4px;border:1
 button.secondary{background:#fff;color:#1f4e79}button.danger{background:#b3261e;border-color:#b3261e}
 pre,code{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,"Noto Sans Mono",monospace;font-size:.85rem}
 pre{background:#0f1720;color:#e6edf3;padding:.75rem;border-radius:6px;overflow-x:auto;white-space:pre-wrap;word-break:break-all;margin:.5rem 0}
-code{background:#eef1f4;padding:0 .2rem;border-radius:3px;word-break:break-all}pre code{background:none;padding:0}
+code{background:#eef1f4;padding:0 .2rem;border-radius:3px;overflow-wrap:anywhere}pre code{background:none;padding:0}
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e3e6ea;vertical-align:top;word-break:break-all}
 th{background:#f0f2f5;font-weight:600;word-break:normal}
 section.card>h2:first-child{margin-top:0}

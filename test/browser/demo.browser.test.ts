@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,37 +11,13 @@ import {
   type Locator,
   type Page,
 } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_SKIP_REASON } from "../support/chromium.ts";
 import { type DemoProcess, startDemo } from "../support/demo-process.ts";
 
 /**
  * The demo site in a real browser: Debian's chromium driven by playwright-core (never a browser
  * that playwright downloads). Everything stays on 127.0.0.1.
  */
-
-const SKIP_REASON =
-  "chromium is not installed: .ci/run installs it (apt-get install chromium); on a dev machine run apt-get install -y chromium";
-
-function findChromium(): string | undefined {
-  try {
-    const path = execFileSync("/bin/sh", ["-c", "command -v chromium"], { encoding: "utf8" });
-    return path.trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const CHROMIUM = findChromium();
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-quic",
-  "--no-first-run",
-];
 
 const THIRTY_ONE_DAYS_S = 31 * 24 * 60 * 60;
 
@@ -63,7 +38,9 @@ function fetchFromPage(page: Page, path: string): Promise<{ status: number; body
   }, path);
 }
 
-describe("demo site in a real browser (chromium)", { skip: CHROMIUM ? false : SKIP_REASON }, () => {
+describe("demo site in a real browser (chromium)", {
+  skip: CHROMIUM ? false : CHROMIUM_SKIP_REASON,
+}, () => {
   const cwd = mkdtempSync(join(tmpdir(), "tessera-browser-"));
   let demo: DemoProcess | undefined;
   let browser: Browser | undefined;
