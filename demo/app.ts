@@ -10,6 +10,7 @@ import type { SessionStore } from "../src/stores/contract.ts";
 import type { Duration } from "../src/util/duration.ts";
 import {
   FORM_LIMIT_BYTES,
+  isCrossSite,
   localPath,
   pathOf,
   queryOf,
@@ -22,7 +23,7 @@ import {
 import { chooseLanguage, LANGUAGE_COOKIE, type Lang, translator } from "./i18n.ts";
 import { anatomize, fingerprint, tamper } from "./inspect/cookie-anatomy.ts";
 import type { RecordReader, RecordView } from "./inspect/record.ts";
-import { DEFAULT_CHOICE, type LabChoice, optionsOf, readChoice } from "./lab.ts";
+import { DEFAULT_CHOICE, type LabChoice, notesOn, optionsOf, readChoice, shown } from "./lab.ts";
 import { guidePage } from "./pages/guide.ts";
 import { homePage, loginPage, logoutPage, MAX_USERNAME_LENGTH } from "./pages/home.ts";
 import { inspectPage } from "./pages/inspect.ts";
@@ -47,6 +48,8 @@ export interface DemoOptions {
   readonly lifetime?: Duration | undefined;
   /** Where sessions are kept, for the pages. */
   readonly storeDescription?: string;
+  /** The same in Chinese. */
+  readonly storeDescriptionZh?: string;
   /** Reads a session's record as the store holds it, for /inspect. */
   readonly readRecord?: RecordReader | undefined;
 }
@@ -83,7 +86,11 @@ export function createDemoApp(options: DemoOptions): {
         })
       : createSessions<DemoSession>({ secret: options.secret, format, ...lifetime });
   const store = options.store;
-  const storeDescription = options.storeDescription ?? (store === undefined ? format : store.kind);
+  const storeDescriptionEn =
+    options.storeDescription ?? (store === undefined ? format : store.kind);
+  const storeDescriptionZh = options.storeDescriptionZh ?? storeDescriptionEn;
+  const whereSessions = (lang: Lang): string =>
+    lang === "zh" ? storeDescriptionZh : storeDescriptionEn;
   const cookieName = sessions.options.cookie.name;
   const lifetimeMs = sessions.options.lifetimeMs;
   const keyFingerprint = fingerprint(options.secret);
@@ -100,7 +107,8 @@ export function createDemoApp(options: DemoOptions): {
         permanent: current.permanent,
         expiresAt: current.expiresAt?.getTime(),
         lifetimeMs,
-        storeDescription,
+        touchAfterMs: sessions.options.touchAfterMs,
+        storeDescription: whereSessions(page.lang),
       };
       sendHtml(res, 200, homePage({ ...page, flashes }, facts, store !== undefined));
     },
@@ -123,7 +131,7 @@ export function createDemoApp(options: DemoOptions): {
     },
 
     "GET /guide": ({ res, page }) => {
-      sendHtml(res, 200, guidePage(page, { format, storeDescription }));
+      sendHtml(res, 200, guidePage(page, { format, storeDescription: whereSessions(page.lang) }));
     },
 
     "GET /login": async ({ req, res, session, page, t }) => {
@@ -234,25 +242,32 @@ export function createDemoApp(options: DemoOptions): {
 
     "GET /inspect": async ({ req, res, cookies, session, page }) => {
       const current = await session();
-      const value = cookies.get(cookieName);
-      const anatomy = value === undefined ? undefined : anatomize(value, options.secret);
+      // The engine uses the first of several same-name cookies that verifies: so does the page.
+      const values = cookies.getAll(cookieName);
+      const candidates = values.map((value) => ({
+        value,
+        anatomy: anatomize(value, options.secret, format),
+      }));
+      const used = candidates.find((candidate) => candidate.anatomy.verified) ?? candidates[0];
       let record: RecordView | undefined;
-      if (anatomy?.id !== undefined && options.readRecord !== undefined) {
-        record = await options.readRecord(anatomy.id);
+      if (used?.anatomy.id !== undefined && options.readRecord !== undefined) {
+        record = await options.readRecord(used.anatomy.id);
       }
       const facts = {
         cookieHeader: req.headers.cookie,
         cookieName,
-        cookieValue: value,
-        anatomy,
+        cookieValue: used?.value,
+        sameNameCookies: values.length,
+        anatomy: used?.anatomy,
         keyFingerprint,
         format,
-        storeDescription,
+        storeDescription: whereSessions(page.lang),
         record,
         session: {
           isNew: current.isNew,
           data: current.toJSON(),
           expiresAt: current.expiresAt?.getTime(),
+          permanent: current.permanent,
         },
         tampered: tamperedOf(queryOf(req.url).get("tampered")),
       };
@@ -263,14 +278,23 @@ export function createDemoApp(options: DemoOptions): {
     },
 
     /** Changes one character of the session cookie in the browser, then shows the result. */
-    "POST /inspect/tamper": ({ res, cookies }) => {
+    "POST /inspect/tamper": async ({ req, res, cookies, page }) => {
+      const form = await readForm(req);
+      if (form === undefined) return tooLarge(req, res, page);
       const value = cookies.get(cookieName);
       if (value === undefined) return redirect(res, "/inspect");
       const changed = tamper(value);
-      cookies.set(cookieName, changed.value, {
-        path: sessions.options.cookie.path,
-        maxAge: Math.floor(lifetimeMs / 1000),
-      });
+      try {
+        // Kept as the browser had it: a browser-session cookie stays one.
+        cookies.set(cookieName, changed.value, {
+          path: sessions.options.cookie.path,
+          ...(form.get("permanent") === "0" ? {} : { maxAge: Math.floor(lifetimeMs / 1000) }),
+        });
+      } catch (error) {
+        // A cookie the browser should never have kept (too big to send back): nothing to change.
+        if (!(error instanceof CookieError)) throw error;
+        return redirect(res, "/inspect");
+      }
       const where = encodeURIComponent(`${changed.index}:${changed.from}:${changed.to}`);
       redirect(res, `/inspect?tampered=${where}#tamper`);
     },
@@ -283,36 +307,46 @@ export function createDemoApp(options: DemoOptions): {
       const form = await readForm(req);
       if (form === undefined) return tooLarge(req, res, page);
       const choice = readChoice(form);
+      const refuse = (error: string): void =>
+        sendHtml(res, 400, labPage(page, { ...labFacts(cookies, choice, []), error }));
       const chosen = optionsOf(choice);
-      if ("problem" in chosen) {
-        const error = t(chosen.problem.en, chosen.problem.zh);
-        return sendHtml(res, 400, labPage(page, { ...labFacts(cookies, choice, []), error }));
-      }
+      if ("problem" in chosen) return refuse(t(chosen.problem.en, chosen.problem.zh));
+      if (chosen.name === cookieName) return refuse(sessionCookieRefusal(cookieName, page.lang));
       try {
         if (choice.signed) cookies.setSigned(chosen.name, choice.value, chosen.options);
         else cookies.set(chosen.name, choice.value, chosen.options);
       } catch (error) {
         // What a browser would drop silently, tessera refuses: say so, and keep the old cookie.
         if (!(error instanceof CookieError)) throw error;
-        const message = refusal(error.message, page.lang);
-        return sendHtml(
-          res,
-          400,
-          labPage(page, { ...labFacts(cookies, choice, []), error: message }),
-        );
+        return refuse(refusal(error.message, page.lang));
       }
-      sendHtml(res, 200, labPage(page, labFacts(cookies, choice, cookies.outgoing)));
+      const notes = notesOn(chosen.options).map((note) => t(note.en, note.zh));
+      sendHtml(res, 200, labPage(page, { ...labFacts(cookies, choice, cookies.outgoing), notes }));
     },
 
-    "POST /cookies/delete": async ({ req, res, cookies, page }) => {
+    "POST /cookies/delete": async ({ req, res, cookies, page, t }) => {
       const form = await readForm(req);
       if (form === undefined) return tooLarge(req, res, page);
       const name = form.get("name") ?? "";
-      // A prefixed cookie is only ever Secure, and a deletion must say so to be accepted.
-      if (name !== "")
+      const path = form.get("path") || "/";
+      const domain = form.get("domain") ?? "";
+      const refuse = (error: string): void =>
+        sendHtml(res, 400, labPage(page, { ...labFacts(cookies, DEFAULT_CHOICE, []), error }));
+      if (name === "")
+        return refuse(t("Give the name of the cookie to delete.", "请给出要删除的 cookie 名称。"));
+      if (name === cookieName) return refuse(sessionCookieRefusal(cookieName, page.lang));
+      try {
         cookies.delete(name, {
+          path,
+          ...(domain === "" ? {} : { domain }),
+          // A prefixed cookie is only ever Secure, and a deletion must say so to be accepted.
           secure: name.startsWith("__Host-") || name.startsWith("__Secure-"),
         });
+      } catch (error) {
+        // A name no Set-Cookie can carry (a space, ";"): a browser-made cookie tessera cannot name.
+        if (!(error instanceof CookieError)) throw error;
+        return refuse(refusal(error.message, page.lang));
+      }
       sendHtml(res, 200, labPage(page, labFacts(cookies, DEFAULT_CHOICE, cookies.outgoing)));
     },
 
@@ -382,12 +416,51 @@ export function createDemoApp(options: DemoOptions): {
       // HEAD is GET without the body; node:http leaves the body out of a HEAD response itself.
       const method = req.method === "HEAD" ? "GET" : req.method;
       const lang = chooseLanguage(cookies.get(LANGUAGE_COOKIE), req.headers["accept-language"]);
-      const page: PageContext = { lang, path: req.url ?? "/" };
+      // A form's answer offers the language switch back to the form's page, not to the POST.
+      const back = method === "GET" ? (req.url ?? "/") : (RETURN_TO[path] ?? "/");
+      const page: PageContext = { lang, path: back };
       const t = translator(lang);
+      if (method === "POST" && isCrossSite(req)) {
+        // Another site's form posting here (logging the visitor out, planting a cookie): refused.
+        return sendHtml(
+          res,
+          403,
+          errorPage(
+            page,
+            403,
+            t("Refused", "已拒绝"),
+            t(
+              "This form was sent from another site. The demo only accepts its own forms, so a page elsewhere cannot log you out or set your cookies.",
+              "这个表单来自别的网站。演示站点只接受自己的表单，所以别处的页面无法让你退出登录或设置你的 cookie。",
+            ),
+          ),
+        );
+      }
       const route = routes[`${method} ${path}`];
       if (route !== undefined) return route({ req, res, cookies, session, page, t });
-      if (path.startsWith("/api/"))
+      if (path.startsWith("/api/")) {
         return sendJson(res, 404, { error: `No route for ${method} ${path}.` });
+      }
+      const allowed = Object.keys(routes)
+        .filter((key) => key.endsWith(` ${path}`))
+        .map((key) => key.slice(0, key.indexOf(" ")));
+      if (allowed.length > 0) {
+        if (allowed.includes("GET")) allowed.push("HEAD");
+        res.setHeader("Allow", allowed.join(", "));
+        return sendHtml(
+          res,
+          405,
+          errorPage(
+            page,
+            405,
+            t("Method not allowed", "不支持的请求方法"),
+            t(
+              `${path} answers ${allowed.join(", ")}, not ${method}.`,
+              `${path} 只接受 ${allowed.join("、")}，不接受 ${method}。`,
+            ),
+          ),
+        );
+      }
       sendHtml(
         res,
         404,
@@ -404,28 +477,56 @@ export function createDemoApp(options: DemoOptions): {
   return { sessions, handler };
 }
 
+/** Where a form's page sends the language switch back to. */
+const RETURN_TO: Readonly<Record<string, string>> = {
+  "/cookies/set": "/cookies",
+  "/cookies/delete": "/cookies",
+  "/login": "/login",
+  "/sessions/revoke": "/sessions",
+};
+
 /** The lab's view of this request's cookies, with the verified value of signed ones. */
 function labFacts(cookies: Cookies, choice: LabChoice, sent: readonly string[]) {
   const listed = Object.entries(cookies.all()).map(([name, value]) => {
     const signed = cookies.verifySigned(name)?.value;
-    return signed === undefined ? { name, value } : { name, value, signed };
+    const cookie = { name: shown(name), value: shown(value) };
+    return signed === undefined ? cookie : { ...cookie, signed: shown(signed) };
   });
   return { cookies: listed, choice, sent };
 }
 
-/** tessera's reason for refusing a cookie, introduced in the page's language. */
+/** The lab leaves the session cookie to the session: the tamper button changes it on purpose. */
+function sessionCookieRefusal(name: string, lang: Lang): string {
+  return lang === "zh"
+    ? `cookie 实验室不会改动会话 cookie（${name}）：它由会话管理。想看篡改它会怎样，请用“检查会话”页面上的篡改按钮；想结束会话，请退出登录。`
+    : `The lab leaves the session cookie (${name}) alone: the session manages it. To see what tampering with it does, use the tamper button on the Inspect page; to end the session, log out.`;
+}
+
+/** Why tessera refused a cookie, in Chinese too: the known cases explained, the rest quoted. */
+const REFUSALS_ZH: ReadonlyArray<readonly [RegExp, string]> = [
+  [
+    /has the __Host- prefix/,
+    "__Host- 前缀的 cookie 必须带 Secure、Path=/，并且不能有 Domain，否则浏览器会拒绝。",
+  ],
+  [/has the __Secure- prefix/, "__Secure- 前缀的 cookie 必须带 Secure，否则浏览器会拒绝。"],
+  [/SameSite=None but is not Secure/, "SameSite=None 的 cookie 必须带 Secure，否则浏览器会拒绝。"],
+  [/Partitioned but not Secure/, "Partitioned 的 cookie 必须带 Secure，否则浏览器会拒绝。"],
+  [
+    /over the 4096-byte limit/,
+    "cookie 太大：名称、值和属性加起来超过了浏览器的 4096 字节上限，浏览器会丢掉它。",
+  ],
+  [
+    /both maxAge and expires/,
+    "Max-Age 和 Expires 只能选一个：只认其中一个的客户端会对过期时间有不同的理解（tessera 的 maxAge 会同时发送对应的 Expires）。",
+  ],
+];
+
 function refusal(message: string, lang: Lang): string {
   if (lang === "en") return `The cookie was not set: ${message}`;
-  const reason = message.includes("__Host-")
-    ? "__Host- 前缀的 cookie 必须带 Secure、Path=/，并且不能有 Domain。"
-    : message.includes("__Secure-")
-      ? "__Secure- 前缀的 cookie 必须带 Secure。"
-      : message.includes("SameSite=None")
-        ? "SameSite=None 的 cookie 必须带 Secure，否则浏览器会拒绝。"
-        : message.includes("4096")
-          ? "cookie 太大：名称、值和属性加起来超过了浏览器的 4096 字节上限。"
-          : "浏览器会拒绝这个 cookie。";
-  return `没有设置 cookie：${reason}（${message}）`;
+  const known = REFUSALS_ZH.find(([pattern]) => pattern.test(message));
+  return known === undefined
+    ? `tessera 拒绝了这个 cookie，原因如下（英文）：${message}`
+    : `没有设置 cookie：${known[1]}`;
 }
 
 /** `index:from:to` from the tamper redirect, checked: the page only repeats what makes sense. */

@@ -21,6 +21,8 @@ export interface DemoConfig {
   /** How sessions travel: an id in the cookie, or the whole session (Flask's or sealed). */
   readonly format: "id" | "flask" | "sealed";
   readonly storeDescription: string;
+  /** The same in Chinese, for the pages. */
+  readonly storeDescriptionZh: string;
   /** Reads a session's record as the store holds it, for /inspect; undefined for cookie sessions. */
   readonly readRecord: RecordReader | undefined;
   /** SESSION_LIFETIME: how long an unused session lives (Flask's PERMANENT_SESSION_LIFETIME). */
@@ -40,6 +42,7 @@ interface OpenedStore {
   readonly store: SessionStore | undefined;
   readonly format?: "flask" | "sealed";
   readonly description: string;
+  readonly descriptionZh: string;
   readonly readRecord?: RecordReader;
   readonly connect?: () => Promise<void>;
   readonly disconnect?: () => Promise<void>;
@@ -66,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
     store: opened.store,
     format: opened.format ?? "id",
     storeDescription: opened.description,
+    storeDescriptionZh: opened.descriptionZh,
     readRecord: opened.readRecord,
     lifetime: lifetimeOf(env.SESSION_LIFETIME),
     notices,
@@ -85,6 +89,7 @@ function openStore(setting: string, prefix: string | undefined): OpenedStore {
     return {
       store: redis.store,
       description: `redis at ${redis.where}`,
+      descriptionZh: `Redis（${redis.where}）`,
       readRecord: redis.readRecord,
       connect: () => redis.connect(),
       disconnect: () => redis.close(),
@@ -100,6 +105,7 @@ function openStore(setting: string, prefix: string | undefined): OpenedStore {
     return {
       store: postgres.store,
       description: `postgres at ${postgres.where}, table tessera_sessions`,
+      descriptionZh: `PostgreSQL（${postgres.where}，表 tessera_sessions）`,
       readRecord: postgres.readRecord,
       connect: () => postgres.connect(),
       disconnect: () => postgres.close(),
@@ -119,6 +125,10 @@ function openStore(setting: string, prefix: string | undefined): OpenedStore {
         format === "flask"
           ? "in the cookie, Flask's format (a Flask app with the same SECRET_KEY shares the login)"
           : "in the cookie, sealed (AES-256-GCM)",
+      descriptionZh:
+        format === "flask"
+          ? "在 cookie 里，Flask 的格式（使用同一个 SECRET_KEY 的 Flask 应用可以共享登录）"
+          : "在 cookie 里，密封（AES-256-GCM 加密）",
     };
   }
   if (setting === "memory") {
@@ -126,6 +136,7 @@ function openStore(setting: string, prefix: string | undefined): OpenedStore {
     return {
       store,
       description: "memory (sessions end when the process stops)",
+      descriptionZh: "内存（进程停止时会话就结束）",
       readRecord: memoryRecordReader(store),
     };
   }
@@ -139,6 +150,7 @@ function openStore(setting: string, prefix: string | undefined): OpenedStore {
     return {
       store: sqliteStore({ path }),
       description: `sqlite at ${path}`,
+      descriptionZh: `SQLite（文件 ${path}）`,
       readRecord: sqliteRecordReader(path),
     };
   }

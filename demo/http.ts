@@ -16,10 +16,39 @@ export function pathOf(url: string | undefined): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
-/** A path on this site to go back to: only "/…", never "//host" or a scheme (no open redirect). */
+const ORIGIN_PROBE = "http://demo.invalid";
+
+/**
+ * A path on this site to go back to, or "/": parsed as a browser would (which drops tabs and
+ * newlines, so "/\t/evil.example" is "//evil.example", another host), kept only when it stays
+ * on this origin, and given back percent-encoded, safe for a Location header.
+ */
 export function localPath(candidate: string | null | undefined): string {
-  if (candidate == null || !candidate.startsWith("/") || /^\/[/\\]/.test(candidate)) return "/";
-  return /[\r\n]/.test(candidate) ? "/" : candidate;
+  if (candidate == null || !candidate.startsWith("/")) return "/";
+  let url: URL;
+  try {
+    url = new URL(candidate, ORIGIN_PROBE);
+  } catch {
+    return "/";
+  }
+  return url.origin === ORIGIN_PROBE ? url.pathname + url.search + url.hash : "/";
+}
+
+/**
+ * Whether a browser sent this request from another site: a form on another page posting here.
+ * Browsers say so in Sec-Fetch-Site, and older ones in Origin; a request with neither (curl, a
+ * script) is not a browser's, and cannot carry the victim's cookies anyway.
+ */
+export function isCrossSite(req: IncomingMessage): boolean {
+  const site = req.headers["sec-fetch-site"];
+  if (site !== undefined) return site !== "same-origin" && site !== "none";
+  const origin = req.headers.origin;
+  if (origin === undefined || req.headers.host === undefined) return false;
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
 }
 
 export function sendHtml(res: ServerResponse, status: number, html: string): void {

@@ -78,8 +78,8 @@ export function optionsOf(
   if (choice.domain !== "") options.domain = choice.domain;
   if (choice.partitioned) options.partitioned = true;
   if (choice.maxAge !== "") {
-    const seconds = Number(choice.maxAge);
-    if (!Number.isInteger(seconds) || seconds < 0) {
+    const seconds = /^\d{1,12}$/.test(choice.maxAge) ? Number(choice.maxAge) : Number.NaN;
+    if (Number.isNaN(seconds)) {
       return {
         problem: {
           en: `Max-Age is a whole number of seconds (0 deletes the cookie); got ${JSON.stringify(choice.maxAge)}.`,
@@ -102,4 +102,40 @@ export function optionsOf(
     options.expires = expires;
   }
   return { name: choice.prefix + choice.name, options };
+}
+
+/** Browsers keep a cookie at most 400 days, whatever it asks (rfc6265bis §5.6.1, §5.6.2). */
+const BROWSER_CAP_SECONDS = 400 * 86_400;
+
+/** What the browser will make of a cookie tessera sent as asked, where that is not obvious. */
+export function notesOn(options: CookieOptions): Array<{ en: string; zh: string }> {
+  const notes: Array<{ en: string; zh: string }> = [];
+  if (typeof options.maxAge === "number" && options.maxAge > BROWSER_CAP_SECONDS) {
+    notes.push({
+      en: "Browsers keep a cookie at most 400 days, so this one ends after 400 days, not when its Max-Age says.",
+      zh: "浏览器最多保存 cookie 400 天，所以它会在 400 天后失效，而不是 Max-Age 所说的时间。",
+    });
+  }
+  if (
+    options.maxAge === 0 ||
+    (options.expires !== undefined && options.expires.getTime() <= Date.now())
+  ) {
+    notes.push({
+      en: "It expires at once (Max-Age=0 or an Expires in the past): this is how a cookie is deleted.",
+      zh: "它立即过期（Max-Age=0 或 Expires 在过去）：这正是删除 cookie 的方式。",
+    });
+  }
+  return notes;
+}
+
+/**
+ * A cookie's name or value as the page shows it. Browsers send cookies as UTF-8 bytes, which
+ * node:http reads one byte per character (latin1); read back as UTF-8 when they are, so "ü"
+ * shows as "ü" and matches what document.cookie sees.
+ */
+export function shown(text: string): string {
+  // Only characters up to U+00FF can be bytes read as latin1; anything above already is text.
+  if (!/[\u0080-\u00ff]/.test(text) || /[^\x20-\xff\t]/.test(text)) return text;
+  const decoded = Buffer.from(text, "latin1").toString("utf8");
+  return decoded.includes("\ufffd") ? text : decoded;
 }

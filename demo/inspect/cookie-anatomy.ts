@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { describeCookie } from "../../src/codecs/describe.ts";
 import { base64Decode, bytesToInt } from "../../src/codecs/flask/base64.ts";
 
-export type PartKind = "id" | "signature" | "payload" | "timestamp" | "header" | "sealed";
+export type PartKind = "id" | "signature" | "payload" | "timestamp" | "header" | "sealed" | "value";
 
 export interface CookiePart {
   readonly kind: PartKind;
@@ -34,10 +34,29 @@ export interface CookieAnatomy {
   readonly reason?: string;
 }
 
-/** Takes `value` apart and checks it against `secret` (never throws, whatever the cookie holds). */
-export function anatomize(value: string, secret: string): CookieAnatomy {
+/** What each of the demo's session formats spells its cookie as. */
+const EXPECTED = { id: "session-id", flask: "flask", sealed: "sealed" } as const;
+
+/**
+ * Takes `value` apart and checks it against `secret` (never throws, whatever the cookie holds).
+ * A cookie in another format than the app's is not taken apart as if it were one: the app
+ * would not read it either.
+ */
+export function anatomize(
+  value: string,
+  secret: string,
+  format: keyof typeof EXPECTED,
+): CookieAnatomy {
   const description = describeCookie(value, { secrets: secret });
   const pieces = value.split(".");
+  if (description.format !== EXPECTED[format]) {
+    return {
+      format: "unknown",
+      parts: [{ kind: "value", text: value }],
+      verified: false,
+      reason: `not a ${EXPECTED[format]} cookie, the format this app uses`,
+    };
+  }
   switch (description.format) {
     case "session-id":
       return {
@@ -84,14 +103,6 @@ export function anatomize(value: string, secret: string): CookieAnatomy {
               ...(description.expiresAt === undefined ? {} : { expiresAt: description.expiresAt }),
             }
           : {}),
-      };
-    default:
-      return {
-        format: "unknown",
-        parts: [{ kind: "payload", text: value }],
-        verified: false,
-        reason:
-          description.format === "unknown" ? description.reason : "not one of tessera's formats",
       };
   }
 }

@@ -16,6 +16,7 @@ export function memoryRecordReader(store: SessionStore): RecordReader {
         ["expiresAt", showTime(record.expiresAt)],
       ],
       expiresAt: record.expiresAt,
+      expiry: "sweep",
     };
   };
 }

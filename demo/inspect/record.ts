@@ -13,8 +13,13 @@ export interface RecordView {
   readonly fields: ReadonlyArray<readonly [string, string]>;
   /** A redis-cli session, when the store is Redis. */
   readonly transcript?: string;
-  /** When the store will drop the record (ms since the epoch), for the countdown. */
+  /** When the record expires (ms since the epoch), for the countdown. */
   readonly expiresAt?: number;
+  /**
+   * How it goes: "ttl", the store deletes it itself then (Redis); "sweep", reads refuse it from
+   * then on and a periodic sweep deletes the row later (SQLite, PostgreSQL, memory).
+   */
+  readonly expiry?: "ttl" | "sweep";
 }
 
 /** Reads the record of session `id`, or says that there is none. */
@@ -81,7 +86,7 @@ export function redisRecordReader(client: RedisReads, prefix: string, where: str
       found: entries.length > 0,
       fields: entries,
       transcript,
-      ...(pttl > 0 ? { expiresAt: Date.now() + pttl } : {}),
+      ...(pttl > 0 ? { expiresAt: Date.now() + pttl, expiry: "ttl" as const } : {}),
     };
   };
 }
@@ -107,7 +112,7 @@ export function postgresRecordReader(pool: SqlReads, table: string, where: strin
         column,
         value instanceof Date ? value.toISOString() : value === null ? "NULL" : String(value),
       ]),
-      ...(expiresAt === undefined ? {} : { expiresAt }),
+      ...(expiresAt === undefined ? {} : { expiresAt, expiry: "sweep" as const }),
     };
   };
 }

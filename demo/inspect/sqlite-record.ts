@@ -26,6 +26,7 @@ export function sqliteRecordReader(path: string, table = "tessera_sessions"): Re
       ],
       // SQLite has no TTL: the row stays until a sweep, but reads refuse it after expires_at.
       expiresAt: row.expires_at,
+      expiry: "sweep",
     };
   };
 }

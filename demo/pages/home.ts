@@ -14,6 +14,8 @@ export interface SessionFacts {
   readonly expiresAt: number | undefined;
   /** SESSION_LIFETIME in milliseconds. */
   readonly lifetimeMs: number;
+  /** How often a used session's expiry is moved forward, at most. */
+  readonly touchAfterMs: number;
   /** Where sessions are kept in this run. */
   readonly storeDescription: string;
 }
@@ -21,6 +23,7 @@ export interface SessionFacts {
 /** "30 s", "5 min", "31 days": a lifetime as people say it. */
 export function humanDuration(ms: number, lang: PageContext["lang"]): string {
   const t = translator(lang);
+  if (ms < 1000) return t(`${ms} ms`, `${ms} 毫秒`);
   const seconds = Math.round(ms / 1000);
   if (seconds % 86_400 === 0) return t(`${seconds / 86_400} days`, `${seconds / 86_400} 天`);
   if (seconds % 3600 === 0) return t(`${seconds / 3600} h`, `${seconds / 3600} 小时`);
@@ -64,8 +67,8 @@ export function homePage(page: PageContext, facts: SessionFacts, everywhere: boo
             : t("Make it permanent", "改为永久 cookie")
         }</button></form>
 <p class="explain">${t(
-          "Like Flask's session.permanent and PERMANENT_SESSION_LIFETIME. Every use moves the expiry forward (a rolling session), at most once per tenth of the lifetime.",
-          "对应 Flask 的 session.permanent 和 PERMANENT_SESSION_LIFETIME。每次使用都会把过期时间往后推（滚动会话），最多每十分之一个生命周期推一次。",
+          `Like Flask's session.permanent and PERMANENT_SESSION_LIFETIME. Using the session moves its expiry forward (a rolling session), at most once every ${humanDuration(facts.touchAfterMs, "en")} (touchAfter: a tenth of the lifetime, at most a day), so reads do not each cost a write.`,
+          `对应 Flask 的 session.permanent 和 PERMANENT_SESSION_LIFETIME。使用会话会把过期时间往后推（滚动会话），最多每 ${humanDuration(facts.touchAfterMs, "zh")} 一次（touchAfter：生命周期的十分之一，最长一天），这样每次读取不必都写一次。`,
         )}</p>`;
   return layout(
     page,

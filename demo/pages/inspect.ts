@@ -1,4 +1,5 @@
 /** /inspect: the request's cookie, its parts and signature, the stored record, the Set-Cookie sent. */
+import { FlaskTuple } from "../../src/codecs/flask/tagged-json.ts";
 import { type Translate, translator } from "../i18n.ts";
 import type { CookieAnatomy, PartKind } from "../inspect/cookie-anatomy.ts";
 import type { RecordView } from "../inspect/record.ts";
@@ -7,7 +8,10 @@ import { escapeHtml, layout, type PageContext } from "./layout.ts";
 export interface InspectFacts {
   readonly cookieHeader: string | undefined;
   readonly cookieName: string;
+  /** The session cookie the engine used: the first that verifies, else the first. */
   readonly cookieValue: string | undefined;
+  /** How many cookies of the session cookie's name the request carried. */
+  readonly sameNameCookies: number;
   readonly anatomy: CookieAnatomy | undefined;
   /** Names the demo's secret without revealing it. */
   readonly keyFingerprint: string;
@@ -20,6 +24,7 @@ export interface InspectFacts {
     readonly isNew: boolean;
     readonly data: unknown;
     readonly expiresAt: number | undefined;
+    readonly permanent: boolean;
   };
   /** The Set-Cookie lines this very response carried. */
   readonly setCookie: readonly string[];
@@ -29,12 +34,20 @@ export interface InspectFacts {
     | undefined;
 }
 
-function partName(kind: PartKind, t: Translate): string {
+function partName(kind: PartKind, t: Translate, format: InspectFacts["format"]): string {
   switch (kind) {
+    case "value":
+      return t("value", "值");
     case "id":
       return t("session id (256 random bits)", "会话 id（256 位随机数）");
     case "signature":
-      return t("signature (HMAC-SHA256 with the secret)", "签名（用密钥计算的 HMAC）");
+      // itsdangerous signs Flask's cookie with HMAC-SHA1 (27 characters); tessera's ids with SHA-256.
+      return format === "flask"
+        ? t(
+            "signature (HMAC-SHA1 with the secret, as Flask)",
+            "签名（与 Flask 相同，用密钥计算的 HMAC-SHA1）",
+          )
+        : t("signature (HMAC-SHA256 with the secret)", "签名（用密钥计算的 HMAC-SHA256）");
     case "payload":
       return t(
         "payload: the session data, base64 (readable by anyone)",
@@ -53,6 +66,7 @@ function partName(kind: PartKind, t: Translate): string {
 }
 
 const PART_CLASS: Record<PartKind, string> = {
+  value: "part-id",
   id: "part-id",
   signature: "part-sig",
   payload: "part-id",
@@ -61,8 +75,11 @@ const PART_CLASS: Record<PartKind, string> = {
   sealed: "part-sig",
 };
 
+/** JSON as Python would show Flask's values: a tuple as a list. */
 function json(value: unknown): string {
-  return escapeHtml(JSON.stringify(value, null, 2) ?? "undefined");
+  const plain = (_key: string, item: unknown): unknown =>
+    item instanceof FlaskTuple ? item.items : item;
+  return escapeHtml(JSON.stringify(value, plain, 2) ?? "undefined");
 }
 
 function time(ms: number): string {
@@ -88,7 +105,7 @@ function cookieSection(facts: InspectFacts, t: Translate): string {
   const rows = anatomy.parts
     .map(
       (part) =>
-        `<tr><th>${partName(part.kind, t)}</th><td><code>${escapeHtml(part.text)}</code></td></tr>`,
+        `<tr><th>${partName(part.kind, t, facts.format)}</th><td><code>${escapeHtml(part.text)}</code></td></tr>`,
     )
     .join("");
   const key = `<code>${facts.keyFingerprint}</code>`;
@@ -132,10 +149,17 @@ function cookieSection(facts: InspectFacts, t: Translate): string {
               "密封 cookie 经过加密和认证（AES-256-GCM）：没有密钥的人既不能读也不能改。密钥 id 指明封装它的密钥，因此密钥可以轮换。",
             )
           : t(
-              `This is not one of tessera's formats (${escapeHtml(anatomy.reason ?? "")}).`,
-              `这不是 tessera 的格式（${escapeHtml(anatomy.reason ?? "")}）。`,
+              `This is not a cookie this app could have issued: it is not in the format this app uses (${facts.format === "id" ? "an id and its signature" : facts.format === "flask" ? "Flask's payload.timestamp.signature" : "a sealed v1 token"}), so the server ignores it.`,
+              `这不可能是本应用发出的 cookie：它不是本应用使用的格式（${facts.format === "id" ? "id 加签名" : facts.format === "flask" ? "Flask 的 载荷.时间戳.签名" : "密封的 v1 令牌"}），所以服务器忽略它。`,
             );
-  return `<pre class="cookie"><code>${escapeHtml(cookieName)}=${coloured}</code></pre>
+  const duplicates =
+    facts.sameNameCookies > 1
+      ? `<p class="note">${t(
+          `The request carried ${facts.sameNameCookies} cookies named ${cookieName} (another path or subdomain can add one). As the engine does, this is the first of them that verifies, or the first when none does.`,
+          `请求带了 ${facts.sameNameCookies} 个名为 ${cookieName} 的 cookie（别的路径或子域名可能再加一个）。和引擎一样，这里显示第一个验证通过的；都不通过时显示第一个。`,
+        )}</p>`
+      : "";
+  return `${duplicates}<pre class="cookie"><code>${escapeHtml(cookieName)}=${coloured}</code></pre>
 <table>${rows}${extra.join("")}</table>
 ${verdict}
 <p class="explain">${explanation}</p>`;
@@ -168,7 +192,12 @@ function recordSection(facts: InspectFacts, t: Translate): string {
   const countdown =
     record.expiresAt === undefined
       ? ""
-      : `<p>${t("The store drops it in", "存储将在")} <span class="countdown" id="ttl" data-expires="${record.expiresAt}" data-gone="${t("0 s: gone (reload)", "0 秒：已消失（刷新）")}"></span>${t(".", " 后删除它。")}</p>`;
+      : record.expiry === "ttl"
+        ? `<p>${t("Its TTL: Redis deletes it in", "它的 TTL：Redis 将在")} <span class="countdown" id="ttl" data-expires="${record.expiresAt}" data-gone="${t("0 s: gone (reload)", "0 秒：已删除（刷新）")}"></span>${t(".", " 后删除它。")}</p>`
+        : `<p>${t("It expires in", "它将在")} <span class="countdown" id="ttl" data-expires="${record.expiresAt}" data-gone="${t("0 s: expired (reload)", "0 秒：已过期（刷新）")}"></span>${t(
+            ": from then on every read refuses it, and a periodic sweep deletes the row later.",
+            " 后过期：从那时起任何读取都会拒绝它，之后定期清理会删除这一行。",
+          )}</p>`;
   const found = record.found
     ? ""
     : `<p class="bad">${t("There is no record under this id (it expired, or the session was revoked).", "这个 id 下没有记录（已过期或会话已被撤销）。")}</p>`;
@@ -224,7 +253,7 @@ function tamperSection(facts: InspectFacts, t: Translate): string {
       : `<p class="error" role="status">${t(
           `Character ${tampered.index + 1} of the cookie was changed from “${escapeHtml(tampered.from)}” to “${escapeHtml(tampered.to)}”.`,
           `cookie 的第 ${tampered.index + 1} 个字符从“${escapeHtml(tampered.from)}”改成了“${escapeHtml(tampered.to)}”。`,
-        )} ${result})}</p>${
+        )} ${result}</p>${
           facts.format === "flask"
             ? `<p class="explain">${t(
                 "Flask does the same: its SecureCookieSessionInterface.open_session catches itsdangerous's BadSignature and returns a new, empty session; no error page, no crash. Nor does Flask delete the bad cookie: an empty session nobody changed writes nothing, so the browser keeps sending it until the next login replaces it. tessera, in this format, does as Flask does.",
@@ -233,7 +262,7 @@ function tamperSection(facts: InspectFacts, t: Translate): string {
             : ""
         }`;
   return `${outcome}
-<form method="post" action="/inspect/tamper"><button type="submit" class="danger"${facts.cookieValue === undefined ? " disabled" : ""}>${t("Tamper with my cookie", "篡改我的 cookie")}</button></form>
+<form method="post" action="/inspect/tamper"><input type="hidden" name="permanent" value="${facts.session.permanent ? "1" : "0"}"><button type="submit" class="danger"${facts.cookieValue === undefined ? " disabled" : ""}>${t("Tamper with my cookie", "篡改我的 cookie")}</button></form>
 <p class="explain">${t(
     "Changes one character of the session cookie in your browser, as someone editing it by hand would, and comes back here to show what the server makes of it.",
     "像有人手工修改一样，把浏览器中会话 cookie 的一个字符改掉，然后回到这里看服务器如何处理。",

@@ -16,6 +16,8 @@ export interface LabFacts {
   readonly sent: readonly string[];
   /** Why the cookie was not sent. */
   readonly error?: string;
+  /** What the browser will make of the cookie sent, where that is not obvious. */
+  readonly notes?: readonly string[];
 }
 
 function checkbox(name: string, checked: boolean, label: string): string {
@@ -52,6 +54,7 @@ export function labPage(page: PageContext, facts: LabFacts): string {
       ? ""
       : `<section class="card" id="sent"><h2>${t("This response sent", "这个响应发送了")}</h2>
 <pre><code>${facts.sent.map((line) => `Set-Cookie: ${escapeHtml(line)}`).join("\n")}</code></pre>
+${(facts.notes ?? []).map((note) => `<p class="note">${escapeHtml(note)}</p>`).join("")}
 <p class="explain">${t(
           "The exact header the browser received. It decides for itself whether to keep the cookie: check the table and document.cookie below.",
           "这就是浏览器收到的原始头。是否保存这个 cookie 由浏览器自己决定：看看下面的表格和 document.cookie。",
@@ -100,6 +103,17 @@ ${
 <p class="explain">${t(
       "A signed cookie is value.signature: still readable by anyone, but changing it (or copying it under another name) breaks the signature, and cookies.getSigned then returns nothing.",
       "签名 cookie 的形式是 值.签名：任何人仍然能读，但一旦修改（或换个名字复制），签名就失效，cookies.getSigned 会返回空。",
+    )}</p></section>
+<section class="card" id="delete"><h2>${t("Delete a cookie", "删除 cookie")}</h2>
+<form method="post" action="/cookies/delete">
+<label>${t("Name (with its prefix)", "名称（包括前缀）")} <input name="name" required></label>
+<label>Path <input name="path" value="/"></label>
+<label>Domain <input name="domain" placeholder="${t("(none: this host only)", "（无：仅当前主机）")}"></label>
+<button type="submit" class="secondary">${t("Delete cookie", "删除 cookie")}</button>
+</form>
+<p class="explain">${t(
+      "A browser deletes a cookie only when the deletion names the same Path and Domain it was set with (the Cookie header does not say which they were, so the Delete buttons above use Path=/). Like Flask's delete_cookie(name, path, domain).",
+      "只有删除时给出与设置时相同的 Path 和 Domain，浏览器才会删除 cookie（Cookie 头里不会告诉服务器它们是什么，所以上面的“删除”按钮用的是 Path=/）。对应 Flask 的 delete_cookie(name, path, domain)。",
     )}</p></section>
 ${DOCUMENT_COOKIE_SCRIPT}`,
   );

@@ -89,8 +89,8 @@ export function sessionsPage(page: PageContext, facts: SessionsFacts): string {
 <tbody>${rows}</tbody></table>
 <form method="post" action="/logout-everywhere"><button type="submit" class="danger">${t("Log out everywhere", "在所有设备上退出")}</button></form>
 <p class="explain">${t(
-      "Revoking deletes the record: the browser that holds that session's cookie is logged out on its next request, wherever it is. Last seen is when the session was last written or renewed (renewals happen at most once per tenth of the lifetime).",
-      "撤销就是删除记录：持有该会话 cookie 的浏览器，无论在哪里，下一次请求时就已退出登录。“最近使用”是会话最后一次被写入或续期的时间（续期最多每十分之一个生命周期一次）。",
+      "Revoking deletes the record: the browser that holds that session's cookie is logged out on its next request, wherever it is. Last seen is when the session was last written or renewed; renewals are throttled (touchAfter: a tenth of the lifetime, at most a day), so it can lag behind by that much.",
+      "撤销就是删除记录：持有该会话 cookie 的浏览器，无论在哪里，下一次请求时就已退出登录。“最近使用”是会话最后一次被写入或续期的时间；续期有节流（touchAfter：生命周期的十分之一，最长一天），所以它最多会滞后这么久。",
     )}</p>
 <p class="explain">${how}</p></section>`,
   );

@@ -54,6 +54,26 @@ describe("demo with SESSION_STORE=cookie:flask and cookie:sealed", () => {
     }
   });
 
+  test("cookie:flask: the tamper button's cookie is refused by Flask too, as the page says", async () => {
+    const demo = await startDemo(workdir(), { SECRET_KEY, SESSION_STORE: "cookie:flask" });
+    try {
+      const browser = new CookieClient(demo.url);
+      await browser.post("/login", "username=ada");
+      const original = browser.jar.get("session") ?? "";
+      assert.ok((await flask.loads({ cookie: original, secret: SECRET_KEY })).ok, "Flask reads it");
+      const redirect = await browser.post("/inspect/tamper");
+      const tampered = browser.jar.get("session") ?? "";
+      assert.notEqual(tampered, original);
+      const read = await flask.loads({ cookie: tampered, secret: SECRET_KEY });
+      assert.equal(read.ok, false, `Flask refuses it: ${JSON.stringify(read)}`);
+      const page = await browser.get(redirect.headers.get("location") ?? "");
+      assert.match(page.text, /Flask does the same/);
+      assert.equal((await browser.get("/api/me")).status, 401);
+    } finally {
+      await demo.stop();
+    }
+  });
+
   test("cookie:flask: a cookie Flask issued with SECRET_KEY logs the user in", async () => {
     const demo = await startDemo(workdir(), { SECRET_KEY, SESSION_STORE: "cookie:flask" });
     try {

@@ -176,3 +176,126 @@ describe("the cookie lab (/cookies)", () => {
     assert.match(read.text, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
   });
 });
+
+describe("the lab's edges: forms from other sites, the session cookie, odd names, notes", () => {
+  let demo: Awaited<ReturnType<typeof serveDemo>>;
+  before(async () => {
+    demo = await serveDemo();
+  });
+  after(() => demo.close());
+
+  test("a form posted from another site is refused with 403, changing nothing", async () => {
+    const client = new CookieClient(demo.url);
+    for (const headers of [
+      { "sec-fetch-site": "cross-site" },
+      { "sec-fetch-site": "same-site" },
+      { origin: "http://evil.example" },
+      { origin: "null" },
+    ]) {
+      const refused = await client.post("/cookies/delete", "name=user", headers);
+      assert.equal(refused.status, 403, JSON.stringify(headers));
+      assert.deepEqual(refused.setCookies, []);
+      assert.match(refused.text, /This form was sent from another site/);
+      const logout = await client.post("/logout", "", headers);
+      assert.equal(logout.status, 403);
+      assert.deepEqual(logout.setCookies, [], "no cross-site logout");
+    }
+    const own = await client.post("/cookies/delete", "name=user", {
+      "sec-fetch-site": "same-origin",
+      origin: demo.url,
+    });
+    assert.equal(own.status, 200, "the site's own form");
+  });
+
+  test("the lab leaves the session cookie to the session", async () => {
+    const client = new CookieClient(demo.url);
+    for (const [path, body] of [
+      ["/cookies/set", form({ name: "session", value: "x" })],
+      ["/cookies/delete", "name=session"],
+    ] as const) {
+      const refused = await client.post(path, body);
+      assert.equal(refused.status, 400);
+      assert.match(refused.text, /The lab leaves the session cookie \(session\) alone/);
+      assert.deepEqual(refused.setCookies, []);
+    }
+  });
+
+  test("deleting a cookie whose name no Set-Cookie can carry is a 400 that says why", async () => {
+    for (const name of ["a b", "a;b", "中"]) {
+      const refused = await new CookieClient(demo.url).post(
+        "/cookies/delete",
+        `name=${encodeURIComponent(name)}`,
+      );
+      assert.equal(refused.status, 400, name);
+      assert.match(refused.text, /The cookie was not set: /);
+    }
+  });
+
+  test("delete takes the Path and Domain the cookie was set with", async () => {
+    const deleted = await new CookieClient(demo.url).post(
+      "/cookies/delete",
+      "name=prefs&path=%2Fapp&domain=example.com",
+    );
+    assert.match(
+      deleted.setCookies[0] ?? "",
+      /^prefs=; Max-Age=0; Domain=example\.com; Path=\/app;/,
+    );
+  });
+
+  test("Max-Age must be plain digits; over 400 days and past expiries get a note", async () => {
+    const client = new CookieClient(demo.url);
+    for (const maxAge of ["1e3", "0x10", "-5", "1.5"]) {
+      const refused = await client.post("/cookies/set", form({ name: "x", value: "1", maxAge }));
+      assert.equal(refused.status, 400, maxAge);
+      assert.match(refused.text, /Max-Age is a whole number of seconds/);
+    }
+    const long = await client.post(
+      "/cookies/set",
+      form({ name: "x", value: "1", maxAge: "34560001" }),
+    );
+    assert.equal(long.status, 200);
+    assert.match(long.text, /Browsers keep a cookie at most 400 days/);
+    const past = await client.post(
+      "/cookies/set",
+      form({ name: "x", value: "1", expires: "2001-01-01T00:00" }),
+    );
+    assert.equal(past.status, 200);
+    assert.match(past.text, /It expires at once/);
+  });
+
+  test("a cookie the browser sent as UTF-8 is shown as written", async () => {
+    const page = await new CookieClient(demo.url).get("/cookies", { cookie: "ü=grüße" });
+    assert.match(page.text, /<code>ü<\/code>/);
+    assert.match(page.text, /<code>grüße<\/code>/);
+    assert.match(page.text, /data-cookie="ü"/);
+  });
+
+  test("a Chinese page explains a refusal in Chinese", async () => {
+    const refused = await new CookieClient(demo.url).post(
+      "/cookies/set",
+      form({ name: "x", value: "1", maxAge: "60", expires: "2030-01-01T00:00" }),
+      { "accept-language": "zh" },
+    );
+    assert.match(refused.text, /没有设置 cookie：Max-Age 和 Expires 只能选一个/);
+    assert.doesNotMatch(refused.text, /browsers/);
+  });
+
+  test("after a lab form, the language switch goes back to the lab, not to the POST", async () => {
+    const set = await new CookieClient(demo.url).post(
+      "/cookies/set",
+      form({ name: "x", value: "1" }),
+    );
+    assert.match(set.text, /href="\/lang\?to=zh&amp;back=%2Fcookies"/);
+  });
+
+  test("a method a page does not answer is 405 with Allow", async () => {
+    const client = new CookieClient(demo.url);
+    const put = await client.request("PUT", "/");
+    assert.equal(put.status, 405);
+    assert.equal(put.headers.get("allow"), "GET, HEAD");
+    const get = await client.get("/cookies/set");
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get("allow"), "POST");
+    assert.equal((await client.get("/no-such-page")).status, 404);
+  });
+});

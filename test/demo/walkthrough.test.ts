@@ -68,7 +68,8 @@ const MODES: Record<string, Mode> = {
     setting: async () => "cookie:flask",
     store: false,
     record: /&quot;username&quot;: &quot;alice&quot;[\s\S]*nothing is stored on the server/,
-    parts: /payload: the session data[\s\S]*timestamp: when it was signed[\s\S]*signature/,
+    parts:
+      /payload: the session data[\s\S]*timestamp: when it was signed[\s\S]*signature \(HMAC-SHA1 with the secret, as Flask\)/,
   },
   "cookie:sealed": {
     setting: async () => "cookie:sealed",
@@ -166,6 +167,38 @@ for (const [name, mode] of Object.entries(MODES)) {
         assert.match(page.text, /The session cookie is deleted \(empty, Max-Age=0\)/);
       }
       assert.equal((await client.get("/api/me")).status, 401);
+    });
+
+    test("/inspect with two session cookies takes apart the one the engine used, and says so", async () => {
+      const client = await loggedIn();
+      const valid = client.jar.get("session") ?? "";
+      const page = await client.get("/inspect", {
+        cookie: `session=garbage.value; session=${valid}`,
+      });
+      assert.match(page.text, /The request carried 2 cookies named session/);
+      assert.match(page.text, /✓ Verifies with the current key/);
+      assert.match(page.text, mode.record);
+      assert.match(page.text, /&quot;username&quot;: &quot;alice&quot;/);
+    });
+
+    test("/inspect names a cookie in another format than this app's as one it could not have issued", async () => {
+      const foreign =
+        name === "cookie:sealed"
+          ? "eyJ4Ijp7fX0.Zz1iXw.abc"
+          : "v1.abcdefgh.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+      const page = await browser().get("/inspect", { cookie: `session=${foreign}` });
+      assert.equal(page.status, 200);
+      assert.match(page.text, /This is not a cookie this app could have issued/);
+      assert.match(page.text, /<th>value<\/th>/);
+      assert.doesNotMatch(page.text, /signed at/);
+    });
+
+    test("tampering keeps a browser-session cookie a browser-session cookie", async () => {
+      const client = await loggedIn();
+      await client.post("/session/permanent", "permanent=0");
+      const tampered = await client.post("/inspect/tamper", "permanent=0");
+      assert.equal(tampered.status, 303);
+      assert.doesNotMatch(tampered.setCookies[0] ?? "", /Max-Age/);
     });
 
     test("Your sessions: every session of the user, with its browser, and revoking one", async () => {
