@@ -58,6 +58,17 @@ export function redisQuoted(value: string): string {
 interface RedisReads {
   hGetAll(key: string): Promise<Record<string, string>>;
   pTTL(key: string): Promise<number>;
+  zRange(key: string, start: number, stop: number): Promise<string[]>;
+}
+
+/** The user a record belongs to: its `username` field, a JSON string. */
+function usernameOf(hash: Record<string, string>): string | undefined {
+  try {
+    const username: unknown = JSON.parse(hash.username ?? "null");
+    return typeof username === "string" ? username : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -80,7 +91,18 @@ export function redisRecordReader(client: RedisReads, prefix: string, where: str
             .flat()
             .map((text, index) => `${index + 1}) ${redisQuoted(text)}`)
             .join("\n");
-    const transcript = `${prompt} HGETALL ${key}\n${listing}\n${prompt} PTTL ${key}\n(integer) ${pttl}`;
+    let transcript = `${prompt} HGETALL ${key}\n${listing}\n${prompt} PTTL ${key}\n(integer) ${pttl}`;
+    // The user's index, which "log out everywhere" and "Your sessions" read: one id per login.
+    const username = usernameOf(hash);
+    if (username !== undefined) {
+      const indexKey = `${prefix}user:${username}`;
+      const ids = await withinDeadline(`Redis at ${where}`, client.zRange(indexKey, 0, -1));
+      const members =
+        ids.length === 0
+          ? "(empty array)"
+          : ids.map((member, index) => `${index + 1}) ${redisQuoted(member)}`).join("\n");
+      transcript += `\n${prompt} ZRANGE ${indexKey} 0 -1\n${members}`;
+    }
     return {
       command: `redis-cli HGETALL ${key}`,
       found: entries.length > 0,

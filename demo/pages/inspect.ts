@@ -203,8 +203,8 @@ function recordSection(facts: InspectFacts, t: Translate): string {
     : `<p class="bad">${t("There is no record under this id (it expired, or the session was revoked).", "这个 id 下没有记录（已过期或会话已被撤销）。")}</p>`;
   return `${found}${view}${countdown}
 <p class="explain">${t(
-    `This is the record as the store (${escapeHtml(facts.storeDescription)}) holds it, read with its own tools. The cookie's id leads here; the record holds the data, when it was created, and when it expires. Deleting it ends the session on every machine at once.`,
-    `这是存储（${escapeHtml(facts.storeDescription)}）中的原始记录，用存储自己的工具读取。cookie 中的 id 指向这里；记录保存数据、创建时间和过期时间。删除它，所有机器上的这个会话立即结束。`,
+    `This is the record as the store (${escapeHtml(facts.storeDescription)}) holds it, read with its own tools. The cookie's id leads here; the record holds the data, when it was created, and when it expires. Deleting it ends the session on every machine at once.${record.transcript === undefined ? "" : " In Redis each session key is a hash (one field per key, its value as JSON, and @created), its TTL is the session's remaining life, and the sorted set session:user:NAME lists the user's sessions for Your sessions and log out everywhere."}`,
+    `这是存储（${escapeHtml(facts.storeDescription)}）中的原始记录，用存储自己的工具读取。cookie 中的 id 指向这里；记录保存数据、创建时间和过期时间。删除它，所有机器上的这个会话立即结束。${record.transcript === undefined ? "" : "在 Redis 中，每个会话键是一个哈希（每个 key 一个字段，值为 JSON，外加 @created），它的 TTL 就是会话的剩余寿命；有序集合 session:user:用户名 列出这个用户的所有会话，供“你的会话”和“在所有设备上退出”使用。"}`,
   )}</p>`;
 }
 

@@ -48,7 +48,7 @@ const MODES: Record<string, Mode> = {
     setting: ensureRedis,
     store: true,
     record: new RegExp(
-      `&gt; HGETALL ${redisPrefix}[\\w-]{43}\\n1\\) &quot;@created&quot;[\\s\\S]*&quot;username&quot;\\n\\d+\\) &quot;\\\\&quot;alice\\\\&quot;&quot;[\\s\\S]*PTTL ${redisPrefix}[\\w-]{43}\\n\\(integer\\) \\d+[\\s\\S]*id="ttl" data-expires="\\d+"`,
+      `&gt; HGETALL ${redisPrefix}[\\w-]{43}\\n1\\) &quot;@created&quot;[\\s\\S]*&quot;username&quot;\\n\\d+\\) &quot;\\\\&quot;alice\\\\&quot;&quot;[\\s\\S]*PTTL ${redisPrefix}[\\w-]{43}\\n\\(integer\\) \\d+\\n[^\\n]*ZRANGE ${redisPrefix}user:alice 0 -1\\n1\\) &quot;[\\w-]{43}&quot;[\\s\\S]*id="ttl" data-expires="\\d+"`,
     ),
     parts: /session id \(256 random bits\)/,
   },
