@@ -148,7 +148,8 @@ function openStore(setting: string, prefix: string | undefined): OpenedStore {
       );
     }
     return {
-      store: sqliteStore({ path }),
+      // Sessions know their user by the `username` key, so the store can list and revoke them all.
+      store: sqliteStore({ path, userKey: "username" }),
       description: `sqlite at ${path}`,
       descriptionZh: `SQLite（文件 ${path}）`,
       readRecord: sqliteRecordReader(path),

@@ -63,6 +63,9 @@ async function openSqlite(path: string, settings: StoreSettings): Promise<Opened
     path,
     sweepInterval: false,
     ...(settings.table === undefined ? {} : { table: settings.table }),
+    // Only when asked: indexing by user makes every write of the app's store a little dearer,
+    // a choice for the app (sqliteStore's userKey), not a side effect of a command.
+    ...(settings.userKey === undefined ? {} : { userKey: settings.userKey }),
   });
   return { store, where: `sqlite:${path}`, close: () => store.close() };
 }

@@ -24,7 +24,8 @@ commands:
   list                 every live session: id, created, expires (paged, never all in memory)
   show ID              one session's data, decoded (a signed cookie value is accepted too)
   revoke ID            end one session
-  revoke-user USER     end every session of one user (stores with a user index: Redis, PostgreSQL)
+  revoke-user USER     end every session of one user (stores with a user index: Redis, PostgreSQL,
+                       SQLite with --user-key, which creates the index if the app has not)
   purge-expired        delete expired records now (SQLite, PostgreSQL; Redis expires its own)
   stats                how many live sessions, the oldest and newest, the next to expire
 
@@ -34,7 +35,8 @@ options:
   --prefix P           Redis key prefix (default "session:")
   --table T            SQLite or PostgreSQL table (default the store's)
   --layout L           "flask-session" for Flask-Session's records (Redis, PostgreSQL)
-  --user-key K         the session key holding the user's id (default "username")
+  --user-key K         the session key holding the user's id (default "username" on Redis and
+                       PostgreSQL; on SQLite, give it to index sessions by user)
   --limit N            list: stop after N sessions
   --json               JSON (one object per line for list) instead of tables
   -h, --help           this help
@@ -123,7 +125,7 @@ const COMMANDS: Record<string, Command> = {
     async run({ store, where }, [user], values) {
       if (!hasUserIndex(store)) {
         throw new CliError(
-          `${where} keeps no per-user index (a ${store.kind} store), so a user's sessions cannot be found; revoke them one by one.`,
+          `${where} keeps no per-user index (a ${store.kind} store)${store.kind === "sqlite" ? "; give --user-key KEY (the session key holding the user's id) to index it" : ", so a user's sessions cannot be found; revoke them one by one"}.`,
           EXIT.usage,
         );
       }

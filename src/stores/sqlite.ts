@@ -20,10 +20,13 @@ import type {
   SessionPatch,
   SessionStore,
   SessionSummary,
+  StoreCapabilities,
   StoredSession,
+  UserId,
 } from "./contract.ts";
 import { listLimit, parseStoredData, serializePatchedData } from "./json-records.ts";
 import { PatchStatements } from "./sqlite-patch.ts";
+import { prepareUserStatements, type UserStatements, validateUserKey } from "./sqlite-users.ts";
 import { startSweeper, sweepIntervalMs } from "./sweeper.ts";
 
 export interface SqliteStoreOptions {
@@ -43,6 +46,21 @@ export interface SqliteStoreOptions {
    * Default "100ms"; 0 fails at once.
    */
   readonly busyTimeout?: Duration;
+  /**
+   * The session key that holds the user's id (a string or a whole number), such as "userId".
+   * With it the store indexes sessions by user, for `listByUser` and `revokeUser` ("log out
+   * everywhere"); each write then also updates that index.
+   */
+  readonly userKey?: string;
+}
+
+export interface SqliteStore extends SessionStore {
+  readonly kind: "sqlite";
+  readonly capabilities: StoreCapabilities;
+  /** The live sessions of one user (needs `userKey`). */
+  listByUser(userId: UserId): AsyncIterable<SessionSummary>;
+  /** Ends every session of one user ("log out everywhere"); resolves to how many ended. */
+  revokeUser(userId: UserId): Promise<number>;
 }
 
 const DEFAULTS = {
@@ -64,17 +82,29 @@ const SWEEP_CHUNK = 2_000;
 const LIST_PAGE = 200;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
-export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
+export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
   const path = options.path ?? DEFAULTS.path;
   const table = validateTable(options.table ?? DEFAULTS.table);
   const sweepMs = sweepIntervalMs("sqliteStore", options.sweepInterval ?? DEFAULTS.sweepInterval);
   const synchronous = validateDurability(options.durability ?? DEFAULTS.durability);
   const busyMs = validateBusyTimeout(options.busyTimeout ?? DEFAULTS.busyTimeout);
+  const userKey = options.userKey === undefined ? undefined : validateUserKey(options.userKey);
 
   const db = openDatabase(path, synchronous, busyMs);
   const sql = prepareStatements(db, path, table);
   const patches = new PatchStatements((text) => db.prepare(text), `"${table}"`);
+  const users: UserStatements | undefined =
+    userKey === undefined ? undefined : prepareUsers(db, path, table, userKey);
   let closed = false;
+
+  function requireUsers(operation: string): UserStatements {
+    if (users === undefined) {
+      throw new ConfigError(
+        `sqliteStore ${operation} needs the userKey option: the session key that holds the user's id, such as sqliteStore({ userKey: "userId" }).`,
+      );
+    }
+    return users;
+  }
 
   /** Runs `body` as one write transaction; any error rolls it back. */
   function inTransaction<T>(body: () => T): T {
@@ -144,6 +174,7 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
 
   return {
     kind: "sqlite",
+    capabilities: { userIndex: users !== undefined },
 
     async get(id: string): Promise<StoredSession | undefined> {
       return guarded("get", () => {
@@ -231,6 +262,27 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SessionStore {
         }
         if (rows.length < pageSize) return;
       }
+    },
+
+    async *listByUser(userId: UserId): AsyncIterable<SessionSummary> {
+      const statements = requireUsers("listByUser");
+      // One user's sessions are few: read at once, so no statement stays open across awaits.
+      const rows = guarded("listByUser", () => statements.byUser.all(String(userId), Date.now()));
+      for (const row of rows) {
+        yield {
+          id: String(row.id),
+          createdAt: Number(row.created_at),
+          expiresAt: Number(row.expires_at),
+        };
+      }
+    },
+
+    async revokeUser(userId: UserId): Promise<number> {
+      const statements = requireUsers("revokeUser");
+      const { changes } = guarded("revokeUser", () =>
+        statements.revoke.run(String(userId), Date.now()),
+      );
+      return Number(changes);
     },
 
     purgeExpired: () => sweeper.run(),
@@ -325,6 +377,26 @@ interface Statements {
   readonly maxRowid: StatementSync;
   readonly nextRowid: StatementSync;
   readonly sweepChunk: StatementSync;
+}
+
+/** The user index's statements, with the same message as the table's when SQLite refuses them. */
+function prepareUsers(
+  db: DatabaseSync,
+  path: string,
+  table: string,
+  userKey: string,
+): UserStatements {
+  try {
+    return prepareUserStatements(db, table, userKey);
+  } catch (error) {
+    db.close();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StoreUnavailableError(
+      "open",
+      `sqlite session store: cannot index table ${JSON.stringify(table)} in ${JSON.stringify(path)} by ${JSON.stringify(userKey)}: ${reason}.`,
+      { cause: error },
+    );
+  }
 }
 
 /** Creates the table when missing and prepares every statement once, up front. */

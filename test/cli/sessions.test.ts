@@ -183,7 +183,24 @@ describe("tessera sessions on SQLite (100,000 sessions)", () => {
   test("revoke-user is refused where there is no user index (exit 2, saying why)", async () => {
     const run = await tessera(["sessions", "revoke-user", "u1", ...storeUrl()]);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /keeps no per-user index/);
+    assert.match(run.stderr, /keeps no per-user index \(a sqlite store\); give --user-key KEY/);
+  });
+
+  test("with --user-key, revoke-user indexes the SQLite file by that key and ends the user's sessions", async () => {
+    const args = [
+      "sessions",
+      "revoke-user",
+      "u5",
+      "--user-key",
+      "username",
+      "--json",
+      ...storeUrl(),
+    ];
+    const revoked = await tessera(args);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.deepEqual(JSON.parse(revoked.stdout), { user: "u5", revoked: SESSIONS / USERS });
+    assert.equal((await tessera(["sessions", "show", idOf(5), ...storeUrl()])).code, 1);
+    assert.equal((await tessera(args)).code, 1, "none left");
   });
 
   test("a missing database file is unreachable (exit 3), and none is created", async () => {

@@ -10,7 +10,8 @@ import { promisify } from "node:util";
 import { ConfigError, StoreUnavailableError } from "../../src/errors.ts";
 import { runStoreConformance } from "../../src/stores/conformance.ts";
 import type { SessionData, SessionPatch, SessionStore } from "../../src/stores/contract.ts";
-import { sqliteStore } from "../../src/stores/sqlite.ts";
+import { type SqliteStore, sqliteStore } from "../../src/stores/sqlite.ts";
+import { userExpression } from "../../src/stores/sqlite-users.ts";
 import { setPatch } from "../support/patches.ts";
 
 const tempDir = mkdtempSync(join(tmpdir(), "tessera-sqlite-"));
@@ -532,5 +533,105 @@ describe("sqlite store", () => {
         error.operation === "get" &&
         error.message.includes("closed"),
     );
+  });
+});
+
+describe("sqlite store: per-user index (userKey)", () => {
+  async function byUser(store: SqliteStore, userId: string | number): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const { id } of store.listByUser(userId)) ids.push(id);
+    return ids.sort();
+  }
+
+  test("listByUser and revokeUser find the sessions whose userKey holds the user, as string or number", async () => {
+    const store = sqliteStore({ path: tempFile(), userKey: "userId" });
+    assert.equal(store.capabilities.userIndex, true);
+    await write(store, "a", { userId: 42 });
+    await write(store, "b", { userId: "42" });
+    await write(store, "other", { userId: 7 });
+    await write(store, "anonymous", { cart: [] });
+    await write(store, "empty", { userId: "" });
+    await write(store, "fraction", { userId: 42.5 });
+    await write(store, "expired", { userId: 42 }, Date.now() - 1);
+    assert.deepEqual(await byUser(store, 42), ["a", "b"]);
+    assert.deepEqual(await byUser(store, "42"), ["a", "b"]);
+    // Logging out (deleting the key) takes the session out of the index.
+    await store.apply("b", setPatch({}, ["userId"]), {
+      createdAt: Date.now(),
+      expiresAt: Date.now() + HOUR,
+      mustExist: true,
+    });
+    assert.deepEqual(await byUser(store, 42), ["a"]);
+    assert.equal(await store.revokeUser("42"), 1);
+    assert.equal(await store.get("a"), undefined);
+    for (const id of ["b", "other", "anonymous", "empty", "fraction"])
+      assert.ok(await store.get(id), id);
+    assert.equal(await store.revokeUser(42), 0);
+    await store.close();
+  });
+
+  test("a renamed (regenerated) session stays its user's under the new id", async () => {
+    const store = sqliteStore({ path: tempFile(), userKey: "userId" });
+    await write(store, "before", { userId: "ada" });
+    assert.ok(
+      await store.rename("before", "after", {
+        patch: setPatch({ seen: 1 }),
+        expiresAt: Date.now() + HOUR,
+      }),
+    );
+    assert.deepEqual(await byUser(store, "ada"), ["after"]);
+    await store.close();
+  });
+
+  test("the lookup uses the index, and a corrupt row neither breaks it nor counts", async () => {
+    const path = tempFile();
+    const store = sqliteStore({ path, userKey: "userId" });
+    await write(store, "good", { userId: "ada" });
+    const db = raw(path);
+    try {
+      db.prepare(
+        `INSERT INTO ${TABLE} (id, data, created_at, expires_at) VALUES ('bad', 'not json', 1, ?)`,
+      ).run(Date.now() + HOUR);
+      const plan = db
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT id FROM ${TABLE} WHERE ${userExpression("userId")} = ? AND expires_at > ?`,
+        )
+        .all("ada", 0)
+        .map((row) => String(row.detail));
+      assert.match(plan.join("\n"), /USING INDEX tessera_sessions_user_/, plan.join("\n"));
+    } finally {
+      db.close();
+    }
+    assert.deepEqual(await byUser(store, "ada"), ["good"]);
+    await write(store, "more", { userId: "ada" });
+    assert.deepEqual(await byUser(store, "ada"), ["good", "more"]);
+    await store.close();
+  });
+
+  test("an existing table gains the index: sessions written before are found", async () => {
+    const path = tempFile();
+    const before = sqliteStore({ path });
+    await write(before, "old", { userId: "ada" });
+    await before.close();
+    const after = sqliteStore({ path, userKey: "userId" });
+    assert.deepEqual(await byUser(after, "ada"), ["old"]);
+    await after.close();
+  });
+
+  test("without userKey the per-user calls say which option they need; a bad userKey is refused", async () => {
+    const store = sqliteStore({ path: ":memory:" });
+    assert.equal(store.capabilities.userIndex, false);
+    await assert.rejects(store.revokeUser(1), /userKey/);
+    await assert.rejects(async () => {
+      for await (const _ of store.listByUser(1)) break;
+    }, /userKey/);
+    await store.close();
+    for (const userKey of ["", 'a"b', "a\\b", "it's", "x".repeat(101)]) {
+      assert.throws(
+        () => sqliteStore({ path: ":memory:", userKey }),
+        ConfigError,
+        JSON.stringify(userKey),
+      );
+    }
   });
 });
