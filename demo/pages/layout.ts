@@ -38,12 +38,12 @@ section.card{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:
 form{margin:.75rem 0}label{display:block;margin:.5rem 0}
 label.inline{display:inline-flex;gap:.35rem;align-items:center;margin-right:1rem}
 input[type=text],input[type=password],input[type=number],input[type=datetime-local],input:not([type]),select,textarea{font:inherit;padding:.4rem;width:100%;max-width:24rem;display:block;border:1px solid #b8bec6;border-radius:4px;background:#fff}
-button{font:inherit;padding:.4rem 1rem;cursor:pointer;border-radius:4px;border:1px solid #1f4e79;background:#1f4e79;color:#fff}
+button{font:inherit;white-space:nowrap;padding:.4rem 1rem;cursor:pointer;border-radius:4px;border:1px solid #1f4e79;background:#1f4e79;color:#fff}
 button.secondary{background:#fff;color:#1f4e79}button.danger{background:#b3261e;border-color:#b3261e}
 pre,code{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,"Noto Sans Mono",monospace;font-size:.85rem}
-pre{background:#0f1720;color:#e6edf3;padding:.75rem;border-radius:6px;overflow-x:auto;white-space:pre-wrap;word-break:break-all;margin:.5rem 0}
+pre{background:#0f1720;color:#e6edf3;padding:.75rem;border-radius:6px;overflow-x:auto;white-space:pre-wrap;overflow-wrap:anywhere;margin:.5rem 0}
 code{background:#eef1f4;padding:0 .2rem;border-radius:3px;overflow-wrap:anywhere}pre code{background:none;padding:0}
-table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e3e6ea;vertical-align:top;word-break:break-all}
+table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e3e6ea;vertical-align:top;overflow-wrap:break-word}
 th{background:#f0f2f5;font-weight:600;word-break:normal}
 section.card>h2:first-child{margin-top:0}
 @media (max-width:40rem){table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
