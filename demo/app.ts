@@ -103,7 +103,7 @@ export function createDemoApp(options: DemoOptions): {
       const current = await session();
       const flashes = flashesOf(current);
       const facts = {
-        username: current.get("username"),
+        username: usernameOf(current),
         permanent: current.permanent,
         expiresAt: current.expiresAt?.getTime(),
         lifetimeMs,
@@ -177,7 +177,7 @@ export function createDemoApp(options: DemoOptions): {
 
     "GET /logout": async ({ res, session, page }) => {
       const current = await session();
-      sendHtml(res, 200, logoutPage(page, current.get("username")));
+      sendHtml(res, 200, logoutPage(page, usernameOf(current)));
     },
 
     "POST /logout": async ({ res, session }) => {
@@ -202,7 +202,7 @@ export function createDemoApp(options: DemoOptions): {
         );
       }
       const current = await session();
-      const username = current.get("username");
+      const username = usernameOf(current);
       if (username === undefined) return redirect(res, "/login");
       // Every session of this user on every machine, this one included.
       const ended = await revokeAll(store, username);
@@ -220,7 +220,7 @@ export function createDemoApp(options: DemoOptions): {
       const form = await readForm(req);
       if (form === undefined) return tooLarge(req, res, page);
       const current = await session();
-      if (current.get("username") === undefined) return redirect(res, "/login");
+      if (usernameOf(current) === undefined) return redirect(res, "/login");
       current.permanent = form.get("permanent") === "1";
       current.flash(
         current.permanent
@@ -234,7 +234,7 @@ export function createDemoApp(options: DemoOptions): {
     },
 
     "GET /api/me": async ({ res, session }) => {
-      const username = (await session()).get("username");
+      const username = usernameOf(await session());
       return username === undefined
         ? sendJson(res, 401, { error: "Not logged in: POST /login with a username first." })
         : sendJson(res, 200, { username });
@@ -300,7 +300,7 @@ export function createDemoApp(options: DemoOptions): {
     },
 
     "GET /cookies": ({ res, cookies, page }) => {
-      sendHtml(res, 200, labPage(page, labFacts(cookies, DEFAULT_CHOICE, [])));
+      sendHtml(res, 200, labPage(page, labFacts(cookies, DEFAULT_CHOICE, [], cookieName)));
     },
 
     "POST /cookies/set": async ({ req, res, cookies, page, t }) => {
@@ -308,7 +308,7 @@ export function createDemoApp(options: DemoOptions): {
       if (form === undefined) return tooLarge(req, res, page);
       const choice = readChoice(form);
       const refuse = (error: string): void =>
-        sendHtml(res, 400, labPage(page, { ...labFacts(cookies, choice, []), error }));
+        sendHtml(res, 400, labPage(page, { ...labFacts(cookies, choice, [], cookieName), error }));
       const chosen = optionsOf(choice);
       if ("problem" in chosen) return refuse(t(chosen.problem.en, chosen.problem.zh));
       if (chosen.name === cookieName) return refuse(sessionCookieRefusal(cookieName, page.lang));
@@ -321,7 +321,11 @@ export function createDemoApp(options: DemoOptions): {
         return refuse(refusal(error.message, page.lang));
       }
       const notes = notesOn(chosen.options).map((note) => t(note.en, note.zh));
-      sendHtml(res, 200, labPage(page, { ...labFacts(cookies, choice, cookies.outgoing), notes }));
+      sendHtml(
+        res,
+        200,
+        labPage(page, { ...labFacts(cookies, choice, cookies.outgoing, cookieName), notes }),
+      );
     },
 
     "POST /cookies/delete": async ({ req, res, cookies, page, t }) => {
@@ -331,7 +335,11 @@ export function createDemoApp(options: DemoOptions): {
       const path = form.get("path") || "/";
       const domain = form.get("domain") ?? "";
       const refuse = (error: string): void =>
-        sendHtml(res, 400, labPage(page, { ...labFacts(cookies, DEFAULT_CHOICE, []), error }));
+        sendHtml(
+          res,
+          400,
+          labPage(page, { ...labFacts(cookies, DEFAULT_CHOICE, [], cookieName), error }),
+        );
       if (name === "")
         return refuse(t("Give the name of the cookie to delete.", "请给出要删除的 cookie 名称。"));
       if (name === cookieName) return refuse(sessionCookieRefusal(cookieName, page.lang));
@@ -345,9 +353,13 @@ export function createDemoApp(options: DemoOptions): {
       } catch (error) {
         // A name no Set-Cookie can carry (a space, ";"): a browser-made cookie tessera cannot name.
         if (!(error instanceof CookieError)) throw error;
-        return refuse(refusal(error.message, page.lang));
+        return refuse(refusal(error.message, page.lang, "delete"));
       }
-      sendHtml(res, 200, labPage(page, labFacts(cookies, DEFAULT_CHOICE, cookies.outgoing)));
+      sendHtml(
+        res,
+        200,
+        labPage(page, labFacts(cookies, DEFAULT_CHOICE, cookies.outgoing, cookieName)),
+      );
     },
 
     "GET /sessions": async ({ res, session, page }) => {
@@ -360,7 +372,7 @@ export function createDemoApp(options: DemoOptions): {
       }
       const current = await session();
       const flashes = flashesOf(current);
-      const username = current.get("username");
+      const username = usernameOf(current);
       if (username === undefined) {
         return sendHtml(res, 200, sessionsPage({ ...page, flashes }, { kind: "anonymous" }));
       }
@@ -385,7 +397,7 @@ export function createDemoApp(options: DemoOptions): {
       const form = await readForm(req);
       if (form === undefined) return tooLarge(req, res, page);
       const current = await session();
-      const username = current.get("username");
+      const username = usernameOf(current);
       if (store === undefined || username === undefined) return redirect(res, "/sessions");
       const id = form.get("id") ?? "";
       // Only the user's own sessions: an id from someone else's list changes nothing.
@@ -420,8 +432,11 @@ export function createDemoApp(options: DemoOptions): {
       const back = method === "GET" ? (req.url ?? "/") : (RETURN_TO[path] ?? "/");
       const page: PageContext = { lang, path: back };
       const t = translator(lang);
+      const api = path.startsWith("/api/");
       if (method === "POST" && isCrossSite(req)) {
         // Another site's form posting here (logging the visitor out, planting a cookie): refused.
+        if (api)
+          return sendJson(res, 403, { error: "Refused: this request came from another site." });
         return sendHtml(
           res,
           403,
@@ -438,15 +453,17 @@ export function createDemoApp(options: DemoOptions): {
       }
       const route = routes[`${method} ${path}`];
       if (route !== undefined) return route({ req, res, cookies, session, page, t });
-      if (path.startsWith("/api/")) {
-        return sendJson(res, 404, { error: `No route for ${method} ${path}.` });
-      }
       const allowed = Object.keys(routes)
         .filter((key) => key.endsWith(` ${path}`))
         .map((key) => key.slice(0, key.indexOf(" ")));
+      if (allowed.includes("GET")) allowed.push("HEAD");
+      if (allowed.length > 0) res.setHeader("Allow", allowed.join(", "));
+      if (api) {
+        return allowed.length > 0
+          ? sendJson(res, 405, { error: `${path} answers ${allowed.join(", ")}, not ${method}.` })
+          : sendJson(res, 404, { error: `No route for ${method} ${path}.` });
+      }
       if (allowed.length > 0) {
-        if (allowed.includes("GET")) allowed.push("HEAD");
-        res.setHeader("Allow", allowed.join(", "));
         return sendHtml(
           res,
           405,
@@ -477,6 +494,15 @@ export function createDemoApp(options: DemoOptions): {
   return { sessions, handler };
 }
 
+/**
+ * Who is logged in: the session's `username` when it is text. A Flask app sharing the cookie
+ * (cookie:flask) may have put anything there; anything else is nobody.
+ */
+function usernameOf(session: Session<DemoSession>): string | undefined {
+  const username: unknown = session.get("username");
+  return typeof username === "string" && username !== "" ? username : undefined;
+}
+
 /** Where a form's page sends the language switch back to. */
 const RETURN_TO: Readonly<Record<string, string>> = {
   "/cookies/set": "/cookies",
@@ -486,10 +512,15 @@ const RETURN_TO: Readonly<Record<string, string>> = {
 };
 
 /** The lab's view of this request's cookies, with the verified value of signed ones. */
-function labFacts(cookies: Cookies, choice: LabChoice, sent: readonly string[]) {
+function labFacts(
+  cookies: Cookies,
+  choice: LabChoice,
+  sent: readonly string[],
+  sessionCookie: string,
+) {
   const listed = Object.entries(cookies.all()).map(([name, value]) => {
     const signed = cookies.verifySigned(name)?.value;
-    const cookie = { name: shown(name), value: shown(value) };
+    const cookie = { name: shown(name), value: shown(value), session: name === sessionCookie };
     return signed === undefined ? cookie : { ...cookie, signed: shown(signed) };
   });
   return { cookies: listed, choice, sent };
@@ -519,14 +550,32 @@ const REFUSALS_ZH: ReadonlyArray<readonly [RegExp, string]> = [
     /both maxAge and expires/,
     "Max-Age 和 Expires 只能选一个：只认其中一个的客户端会对过期时间有不同的理解（tessera 的 maxAge 会同时发送对应的 Expires）。",
   ],
+  [
+    /^Cookie name .* contains/,
+    "cookie 名称里有不允许的字符：名称只能由字母、数字和部分符号组成，不能有空格、分号、等号、引号或非 ASCII 字符。",
+  ],
+  [/does not start with "\/"/, "Path 必须以“/”开头，否则浏览器会忽略它。"],
+  [/Set-Cookie Path/, "Path 里有不允许的字符（比如分号或控制字符）。"],
+  [
+    /Domain attribute cannot hold|is not a valid host name|domain option/,
+    "Domain 必须是一个有效的主机名，比如 example.com。",
+  ],
+  [/outside the years 1601 to 9999/, "Expires 必须在 1601 年到 9999 年之间。"],
+  [
+    /lands after the year 9999/,
+    "Max-Age 太大，过期时间超过了 9999 年；浏览器本来最多也只保存 400 天。",
+  ],
 ];
 
-function refusal(message: string, lang: Lang): string {
-  if (lang === "en") return `The cookie was not set: ${message}`;
+/** tessera's reason for refusing a cookie (to set, or to delete), in the page's language. */
+function refusal(message: string, lang: Lang, action: "set" | "delete" = "set"): string {
+  if (lang === "en")
+    return `The cookie was not ${action === "set" ? "set" : "deleted"}: ${message}`;
   const known = REFUSALS_ZH.find(([pattern]) => pattern.test(message));
+  const lead = action === "set" ? "没有设置 cookie" : "没有删除 cookie";
   return known === undefined
-    ? `tessera 拒绝了这个 cookie，原因如下（英文）：${message}`
-    : `没有设置 cookie：${known[1]}`;
+    ? `${lead}：tessera 拒绝了它，原因如下（英文）：${message}`
+    : `${lead}：${known[1]}`;
 }
 
 /** `index:from:to` from the tamper redirect, checked: the page only repeats what makes sense. */

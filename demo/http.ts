@@ -9,11 +9,23 @@ export function queryOf(url: string | undefined): URLSearchParams {
   return new URLSearchParams(query === -1 ? "" : url?.slice(query + 1));
 }
 
-/** The path without the query; cheaper than a full URL parse on every request. */
+/**
+ * The path without the query; cheaper than a full URL parse on every request. A request line
+ * may name the whole URL (`GET http://host/inspect`, RFC 9112 §3.2.2): its path is the same.
+ */
 export function pathOf(url: string | undefined): string {
   if (url === undefined) return "/";
-  const query = url.indexOf("?");
-  return query === -1 ? url : url.slice(0, query);
+  const start = url.startsWith("/") ? 0 : absolutePathStart(url);
+  const query = url.indexOf("?", start);
+  return url.slice(start, query === -1 ? undefined : query) || "/";
+}
+
+/** Where the path begins in an absolute-form target (`http://host/path`); the end when none. */
+function absolutePathStart(url: string): number {
+  const scheme = url.indexOf("://");
+  if (scheme === -1) return 0;
+  const slash = url.indexOf("/", scheme + 3);
+  return slash === -1 ? url.length : slash;
 }
 
 const ORIGIN_PROBE = "http://demo.invalid";
@@ -31,7 +43,10 @@ export function localPath(candidate: string | null | undefined): string {
   } catch {
     return "/";
   }
-  return url.origin === ORIGIN_PROBE ? url.pathname + url.search + url.hash : "/";
+  const path = url.pathname + url.search + url.hash;
+  // "/.//host" resolves to the path "//host", which a Location header would send off-site.
+  // Nor "/%5c…" or "/%2f…": a slash or backslash that some client might decode first.
+  return url.origin === ORIGIN_PROBE && !/^\/([/\\]|%2f|%5c)/i.test(path) ? path : "/";
 }
 
 /**

@@ -110,10 +110,16 @@ const BROWSER_CAP_SECONDS = 400 * 86_400;
 /** What the browser will make of a cookie tessera sent as asked, where that is not obvious. */
 export function notesOn(options: CookieOptions): Array<{ en: string; zh: string }> {
   const notes: Array<{ en: string; zh: string }> = [];
-  if (typeof options.maxAge === "number" && options.maxAge > BROWSER_CAP_SECONDS) {
+  const lifetimeSeconds =
+    typeof options.maxAge === "number"
+      ? options.maxAge
+      : options.expires === undefined
+        ? undefined
+        : (options.expires.getTime() - Date.now()) / 1000;
+  if (lifetimeSeconds !== undefined && lifetimeSeconds > BROWSER_CAP_SECONDS) {
     notes.push({
-      en: "Browsers keep a cookie at most 400 days, so this one ends after 400 days, not when its Max-Age says.",
-      zh: "浏览器最多保存 cookie 400 天，所以它会在 400 天后失效，而不是 Max-Age 所说的时间。",
+      en: "Browsers keep a cookie at most 400 days, so this one ends after 400 days, not when its Max-Age or Expires says.",
+      zh: "浏览器最多保存 cookie 400 天，所以它会在 400 天后失效，而不是 Max-Age 或 Expires 所说的时间。",
     });
   }
   if (

@@ -49,7 +49,12 @@ export function anatomize(
 ): CookieAnatomy {
   const description = describeCookie(value, { secrets: secret });
   const pieces = value.split(".");
-  if (description.format !== EXPECTED[format]) {
+  // A Flask-looking cookie whose payload does not even decode is no Flask cookie.
+  const unreadable =
+    description.format === "flask" &&
+    description.payload === undefined &&
+    description.verified !== true;
+  if (description.format !== EXPECTED[format] || unreadable) {
     return {
       format: "unknown",
       parts: [{ kind: "value", text: value }],

@@ -25,6 +25,7 @@ export function humanDuration(ms: number, lang: PageContext["lang"]): string {
   const t = translator(lang);
   if (ms < 1000) return t(`${ms} ms`, `${ms} 毫秒`);
   const seconds = Math.round(ms / 1000);
+  if (seconds === 86_400) return t("1 day", "1 天");
   if (seconds % 86_400 === 0) return t(`${seconds / 86_400} days`, `${seconds / 86_400} 天`);
   if (seconds % 3600 === 0) return t(`${seconds / 3600} h`, `${seconds / 3600} 小时`);
   if (seconds % 60 === 0) return t(`${seconds / 60} min`, `${seconds / 60} 分钟`);

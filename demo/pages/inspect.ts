@@ -1,5 +1,5 @@
 /** /inspect: the request's cookie, its parts and signature, the stored record, the Set-Cookie sent. */
-import { FlaskTuple } from "../../src/codecs/flask/tagged-json.ts";
+import { FlaskTuple, FlaskUUID, Markup } from "../../src/codecs/flask/tagged-json.ts";
 import { type Translate, translator } from "../i18n.ts";
 import type { CookieAnatomy, PartKind } from "../inspect/cookie-anatomy.ts";
 import type { RecordView } from "../inspect/record.ts";
@@ -75,10 +75,19 @@ const PART_CLASS: Record<PartKind, string> = {
   sealed: "part-sig",
 };
 
-/** JSON as Python would show Flask's values: a tuple as a list. */
+/**
+ * JSON of the session, with Flask's own types shown as their values (what the app reads): a
+ * tuple as a list, bytes as Python writes them, a UUID as its hex, Markup as its HTML.
+ */
 function json(value: unknown): string {
-  const plain = (_key: string, item: unknown): unknown =>
-    item instanceof FlaskTuple ? item.items : item;
+  function plain(this: Record<string, unknown>, key: string, item: unknown): unknown {
+    const original = this[key]; // before toJSON: a Buffer arrives here as itself
+    if (original instanceof FlaskTuple) return original.items;
+    if (original instanceof Uint8Array) return `b'${Buffer.from(original).toString("latin1")}'`;
+    if (original instanceof FlaskUUID) return original.hex;
+    if (original instanceof Markup) return original.html;
+    return item;
+  }
   return escapeHtml(JSON.stringify(value, plain, 2) ?? "undefined");
 }
 
@@ -195,16 +204,16 @@ function recordSection(facts: InspectFacts, t: Translate): string {
       : record.expiry === "ttl"
         ? `<p>${t("Its TTL: Redis deletes it in", "它的 TTL：Redis 将在")} <span class="countdown" id="ttl" data-expires="${record.expiresAt}" data-gone="${t("0 s: gone (reload)", "0 秒：已删除（刷新）")}"></span>${t(".", " 后删除它。")}</p>`
         : `<p>${t("It expires in", "它将在")} <span class="countdown" id="ttl" data-expires="${record.expiresAt}" data-gone="${t("0 s: expired (reload)", "0 秒：已过期（刷新）")}"></span>${t(
-            ": from then on every read refuses it, and a periodic sweep deletes the row later.",
-            " 后过期：从那时起任何读取都会拒绝它，之后定期清理会删除这一行。",
+            ": from then on every read refuses it, and a periodic sweep deletes the record later.",
+            " 后过期：从那时起任何读取都会拒绝它，之后定期清理会删除这条记录。",
           )}</p>`;
   const found = record.found
     ? ""
     : `<p class="bad">${t("There is no record under this id (it expired, or the session was revoked).", "这个 id 下没有记录（已过期或会话已被撤销）。")}</p>`;
   return `${found}${view}${countdown}
 <p class="explain">${t(
-    `This is the record as the store (${escapeHtml(facts.storeDescription)}) holds it, read with its own tools. The cookie's id leads here; the record holds the data, when it was created, and when it expires. Deleting it ends the session on every machine at once.${record.transcript === undefined ? "" : " In Redis each session key is a hash (one field per key, its value as JSON, and @created), its TTL is the session's remaining life, and the sorted set session:user:NAME lists the user's sessions for Your sessions and log out everywhere."}`,
-    `这是存储（${escapeHtml(facts.storeDescription)}）中的原始记录，用存储自己的工具读取。cookie 中的 id 指向这里；记录保存数据、创建时间和过期时间。删除它，所有机器上的这个会话立即结束。${record.transcript === undefined ? "" : "在 Redis 中，每个会话键是一个哈希（每个 key 一个字段，值为 JSON，外加 @created），它的 TTL 就是会话的剩余寿命；有序集合 session:user:用户名 列出这个用户的所有会话，供“你的会话”和“在所有设备上退出”使用。"}`,
+    `This is the record as the store (${escapeHtml(facts.storeDescription)}) holds it, read the way an operator would (the SQL row, what redis-cli prints; the memory store can only be read from inside its process). The cookie's id leads here; the record holds the data, when it was created, and when it expires. Deleting it ends the session wherever its cookie is.${record.transcript === undefined ? "" : " In Redis each session key is a hash (one field per key, its value as JSON, and @created), its TTL is the session's remaining life, and the sorted set under the prefix's user: key (ZRANGE above) lists the user's sessions for Your sessions and log out everywhere."}`,
+    `这是存储（${escapeHtml(facts.storeDescription)}）中的原始记录，按运维人员查看的方式读取（SQL 的行、redis-cli 的输出；内存存储只能在进程内部读取）。cookie 中的 id 指向这里；记录保存数据、创建时间和过期时间。删除它，无论 cookie 在哪里，这个会话都结束了。${record.transcript === undefined ? "" : "在 Redis 中，每个会话键是一个哈希（每个 key 一个字段，值为 JSON，外加 @created），它的 TTL 就是会话的剩余寿命；前缀加 user: 的有序集合（上面的 ZRANGE）列出这个用户的所有会话，供“你的会话”和“在所有设备上退出”使用。"}`,
   )}</p>`;
 }
 

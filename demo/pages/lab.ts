@@ -9,6 +9,8 @@ export interface LabFacts {
     readonly name: string;
     readonly value: string;
     readonly signed?: string;
+    /** The session cookie: the session manages it, so the lab offers no Delete for it. */
+    readonly session?: boolean;
   }>;
   /** The form as last submitted (or its defaults). */
   readonly choice: LabChoice;
@@ -46,7 +48,11 @@ export function labPage(page: PageContext, facts: LabFacts): string {
           cookie.signed === undefined
             ? "—"
             : `<span class="ok">✓ ${t("signature verifies:", "签名有效：")}</span> <code>${escapeHtml(cookie.signed)}</code>`
-        }</td><td data-label="document.cookie" data-cookie="${escapeHtml(cookie.name)}" data-visible="${t("visible", "可见")}" data-hidden="${t("hidden (HttpOnly)", "不可见（HttpOnly）")}"></td><td><form method="post" action="/cookies/delete"><input type="hidden" name="name" value="${escapeHtml(cookie.name)}"><button type="submit" class="secondary">${t("Delete", "删除")}</button></form></td></tr>`,
+        }</td><td data-label="document.cookie" data-cookie="${escapeHtml(cookie.name)}" data-visible="${t("visible", "可见")}" data-hidden="${t("hidden (HttpOnly)", "不可见（HttpOnly）")}"></td><td>${
+          cookie.session
+            ? `<a href="/inspect">${t("the session's: see Inspect", "会话的 cookie：见“检查会话”")}</a>`
+            : `<form method="post" action="/cookies/delete"><input type="hidden" name="name" value="${escapeHtml(cookie.name)}"><button type="submit" class="secondary">${t("Delete", "删除")}</button></form>`
+        }</td></tr>`,
     )
     .join("");
   const sent =

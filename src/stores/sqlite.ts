@@ -28,6 +28,7 @@ import { listLimit, parseStoredData, serializePatchedData } from "./json-records
 import { PatchStatements } from "./sqlite-patch.ts";
 import { prepareUserStatements, type UserStatements, validateUserKey } from "./sqlite-users.ts";
 import { startSweeper, sweepIntervalMs } from "./sweeper.ts";
+import { requireUserId } from "./user-ids.ts";
 
 export interface SqliteStoreOptions {
   /** The database file, created with its directory when missing; ":memory:" for a throwaway one. */
@@ -267,7 +268,8 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
     async *listByUser(userId: UserId): AsyncIterable<SessionSummary> {
       const statements = requireUsers("listByUser");
       // One user's sessions are few: read at once, so no statement stays open across awaits.
-      const rows = guarded("listByUser", () => statements.byUser.all(String(userId), Date.now()));
+      const user = requireUserId(userId);
+      const rows = guarded("listByUser", () => statements.byUser.all(user, Date.now()));
       for (const row of rows) {
         yield {
           id: String(row.id),
@@ -280,7 +282,7 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
     async revokeUser(userId: UserId): Promise<number> {
       const statements = requireUsers("revokeUser");
       const { changes } = guarded("revokeUser", () =>
-        statements.revoke.run(String(userId), Date.now()),
+        statements.revoke.run(requireUserId(userId), Date.now()),
       );
       return Number(changes);
     },

@@ -74,6 +74,50 @@ describe("demo with SESSION_STORE=cookie:flask and cookie:sealed", () => {
     }
   });
 
+  test("cookie:flask: whatever a Flask app puts in the session, the pages answer, showing Flask's types as values", async () => {
+    const demo = await startDemo(workdir(), { SECRET_KEY, SESSION_STORE: "cookie:flask" });
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      for (const username of ["None", "42", "[1, 2]", "True"]) {
+        const cookie = await flask.dumps(`{'username': ${username}}`, SECRET_KEY, now);
+        const client = new CookieClient(demo.url);
+        client.jar.set("session", cookie);
+        for (const path of ["/", "/logout", "/sessions", "/inspect"]) {
+          const page = await client.get(path);
+          assert.equal(page.status, 200, `${path} with username ${username}`);
+        }
+        assert.match(
+          (await client.get("/")).text,
+          /You are not logged in\./,
+          `username ${username} is nobody`,
+        );
+      }
+      const typed = await flask.dumps(
+        "{'username': 'ada', 'raw': b'hi', 'id': UUID('12345678123456781234567812345678'), 'html': Markup('<b>x</b>'), 'pair': (1, 2)}",
+        SECRET_KEY,
+        now,
+      );
+      const client = new CookieClient(demo.url);
+      client.jar.set("session", typed);
+      const page = await client.get("/inspect");
+      assert.equal(page.status, 200);
+      for (const shown of [
+        /&quot;raw&quot;: &quot;b&#39;hi&#39;&quot;/,
+        /&quot;id&quot;: &quot;12345678123456781234567812345678&quot;/,
+        /&quot;html&quot;: &quot;&lt;b&gt;x&lt;\/b&gt;&quot;/,
+        /&quot;pair&quot;: \[\s*1,\s*2\s*\]/,
+      ]) {
+        assert.match(page.text, shown);
+      }
+      assert.doesNotMatch(
+        page.text,
+        /&quot;type&quot;: &quot;Buffer&quot;|&quot;items&quot;|&quot;hex&quot;/,
+      );
+    } finally {
+      await demo.stop();
+    }
+  });
+
   test("cookie:flask: a cookie Flask issued with SECRET_KEY logs the user in", async () => {
     const demo = await startDemo(workdir(), { SECRET_KEY, SESSION_STORE: "cookie:flask" });
     try {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { localPath } from "../../demo/http.ts";
+import { localPath, pathOf } from "../../demo/http.ts";
 
 test("localPath keeps paths on this site, percent-encoded, and turns anything else into /", () => {
   assert.equal(localPath("/inspect"), "/inspect");
@@ -15,6 +15,12 @@ test("localPath keeps paths on this site, percent-encoded, and turns anything el
     "/\t/evil.example", // browsers drop tabs and newlines: "//evil.example"
     "/\n/evil.example",
     "\\\\evil.example",
+    "/.//evil.example", // resolves to the path "//evil.example"
+    "/..//evil.example",
+    "/a/..//evil.example",
+    "/%2e//evil.example",
+    "/./%5cevil.example",
+    "/.//%09evil.example",
     "evil.example",
     "",
   ]) {
@@ -22,4 +28,11 @@ test("localPath keeps paths on this site, percent-encoded, and turns anything el
   }
   assert.equal(localPath(null), "/");
   assert.equal(localPath(undefined), "/");
+});
+
+test("pathOf reads the path of an origin-form or absolute-form request target", () => {
+  assert.equal(pathOf("/inspect?tampered=1"), "/inspect");
+  assert.equal(pathOf("http://127.0.0.1:3000/inspect?x=1"), "/inspect");
+  assert.equal(pathOf("http://127.0.0.1:3000"), "/");
+  assert.equal(pathOf(undefined), "/");
 });

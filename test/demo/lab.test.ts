@@ -227,7 +227,7 @@ describe("the lab's edges: forms from other sites, the session cookie, odd names
         `name=${encodeURIComponent(name)}`,
       );
       assert.equal(refused.status, 400, name);
-      assert.match(refused.text, /The cookie was not set: /);
+      assert.match(refused.text, /The cookie was not deleted: /);
     }
   });
 
@@ -278,6 +278,57 @@ describe("the lab's edges: forms from other sites, the session cookie, odd names
     );
     assert.match(refused.text, /没有设置 cookie：Max-Age 和 Expires 只能选一个/);
     assert.doesNotMatch(refused.text, /browsers/);
+  });
+
+  test("the usual refusals are explained in Chinese, and a refused delete says delete", async () => {
+    const zh = { "accept-language": "zh" };
+    const client = new CookieClient(demo.url);
+    for (const [fields, text] of [
+      [{ name: "a b", value: "1" }, /cookie 名称里有不允许的字符/],
+      [{ name: "x", value: "1", path: "nope" }, /Path 必须以“\/”开头/],
+      [{ name: "x", value: "1", domain: "exa mple.com" }, /Domain 必须是一个有效的主机名/],
+    ] as const) {
+      const refused = await client.post("/cookies/set", form(fields), zh);
+      assert.equal(refused.status, 400);
+      assert.match(refused.text, text);
+      assert.doesNotMatch(refused.text, /原因如下（英文）/);
+    }
+    const del = await client.post("/cookies/delete", "name=a%20b", zh);
+    assert.match(del.text, /没有删除 cookie：cookie 名称里有不允许的字符/);
+    const delEn = await client.post("/cookies/delete", "name=a%20b");
+    assert.match(delEn.text, /The cookie was not deleted: /);
+  });
+
+  test("an Expires more than 400 days ahead gets the 400-day note", async () => {
+    const far = await new CookieClient(demo.url).post(
+      "/cookies/set",
+      form({ name: "x", value: "1", expires: "2099-01-01T00:00" }),
+    );
+    assert.equal(far.status, 200);
+    assert.match(far.text, /Browsers keep a cookie at most 400 days/);
+  });
+
+  test("the session cookie's row has no Delete button, but a pointer to Inspect", async () => {
+    const page = await new CookieClient(demo.url).get("/cookies", {
+      cookie: "session=abc; user=x",
+    });
+    assert.equal(
+      page.text.match(/action="\/cookies\/delete"><input type="hidden"/g)?.length,
+      1,
+      "user's only",
+    );
+    assert.match(page.text, /the session's: see Inspect/);
+  });
+
+  test("under /api/, a wrong method is a JSON 405 and a cross-site POST a JSON 403", async () => {
+    const client = new CookieClient(demo.url);
+    const post = await client.post("/api/me");
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.get("allow"), "GET, HEAD");
+    assert.match(post.headers.get("content-type") ?? "", /^application\/json/);
+    const cross = await client.post("/api/me", "", { "sec-fetch-site": "cross-site" });
+    assert.equal(cross.status, 403);
+    assert.match(cross.headers.get("content-type") ?? "", /^application\/json/);
   });
 
   test("after a lab form, the language switch goes back to the lab, not to the POST", async () => {

@@ -266,6 +266,7 @@ for (const [name, mode] of Object.entries(MODES)) {
       const client = await loggedIn();
       const home = await client.get("/");
       assert.match(home.text, /Its cookie is <strong>permanent<\/strong>/);
+      assert.match(home.text, /at most once every 1 day \(touchAfter/);
       assert.match(home.text, /class="countdown" data-expires="\d+"/);
       const off = await client.post("/session/permanent", "permanent=0");
       assert.equal(off.status, 303);

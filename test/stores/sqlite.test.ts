@@ -7,7 +7,7 @@ import { DatabaseSync } from "node:sqlite";
 import { after, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { ConfigError, StoreUnavailableError } from "../../src/errors.ts";
+import { ArgumentError, ConfigError, StoreUnavailableError } from "../../src/errors.ts";
 import { runStoreConformance } from "../../src/stores/conformance.ts";
 import type { SessionData, SessionPatch, SessionStore } from "../../src/stores/contract.ts";
 import { type SqliteStore, sqliteStore } from "../../src/stores/sqlite.ts";
@@ -552,6 +552,7 @@ describe("sqlite store: per-user index (userKey)", () => {
     await write(store, "anonymous", { cart: [] });
     await write(store, "empty", { userId: "" });
     await write(store, "fraction", { userId: 42.5 });
+    await write(store, "nested", { userId: { id: 42 } });
     await write(store, "expired", { userId: 42 }, Date.now() - 1);
     assert.deepEqual(await byUser(store, 42), ["a", "b"]);
     assert.deepEqual(await byUser(store, "42"), ["a", "b"]);
@@ -564,9 +565,17 @@ describe("sqlite store: per-user index (userKey)", () => {
     assert.deepEqual(await byUser(store, 42), ["a"]);
     assert.equal(await store.revokeUser("42"), 1);
     assert.equal(await store.get("a"), undefined);
-    for (const id of ["b", "other", "anonymous", "empty", "fraction"])
+    for (const id of ["b", "other", "anonymous", "empty", "fraction", "nested"]) {
       assert.ok(await store.get(id), id);
+    }
     assert.equal(await store.revokeUser(42), 0);
+    // A fraction is a user id too, as on Redis and PostgreSQL.
+    assert.deepEqual(await byUser(store, 42.5), ["fraction"]);
+    assert.deepEqual(await byUser(store, "42.5"), ["fraction"]);
+    for (const bad of ["", Number.NaN, Number.POSITIVE_INFINITY, {} as unknown as string]) {
+      await assert.rejects(store.revokeUser(bad), ArgumentError, String(bad));
+      await assert.rejects(byUser(store, bad), ArgumentError, String(bad));
+    }
     await store.close();
   });
 

@@ -5,7 +5,7 @@
  * "flask-session" layout), and an outage is a quick, clear StoreUnavailableError (adapters
  * answer 503) instead of a hung or crashed process.
  */
-import { ArgumentError, ConfigError, isCallerError, StoreUnavailableError } from "../../errors.ts";
+import { ConfigError, isCallerError, StoreUnavailableError } from "../../errors.ts";
 import { Deadlines } from "../../util/deadlines.ts";
 import { type Duration, toMilliseconds } from "../../util/duration.ts";
 import type {
@@ -19,6 +19,7 @@ import type {
   StoredSession,
 } from "../contract.ts";
 import { listLimit } from "../json-records.ts";
+import { requireUserId } from "../user-ids.ts";
 import {
   clientKeyPrefix,
   connect,
@@ -439,16 +440,6 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       connection.release();
     },
   };
-}
-
-function requireUserId(user: UserId): string {
-  const canonical = userIdOf(user);
-  if (canonical === undefined) {
-    throw new ArgumentError(
-      `a user id is a non-empty string or a finite number; got ${JSON.stringify(user) ?? String(user)}.`,
-    );
-  }
-  return canonical;
 }
 
 /** The layout asked for, after checking that the layout-specific options fit it. */
