@@ -56,6 +56,12 @@ function tessera(args: readonly string[], heapMb?: number): Promise<Run> {
   });
 }
 
+/**
+ * Writing 100,000 sessions through a store takes seconds on an idle machine and can take
+ * minutes on a CI machine whose cores are busy: the hooks that do it get a deadline that holds.
+ */
+const SEED_TIMEOUT_MS = 600_000;
+
 function idOf(index: number): string {
   return `cli${String(index).padStart(6, "0")}`.padEnd(43, "_");
 }
@@ -152,20 +158,23 @@ describe("tessera sessions on SQLite (100,000 sessions)", () => {
   const dir = mkdtempSync(join(tmpdir(), "tessera-cli-"));
   const path = join(dir, "sessions.db");
   const storeUrl = () => ["--store", `sqlite:${path}`];
-  before(async () => {
-    const store = sqliteStore({ path, sweepInterval: false });
-    await seed(store);
-    // Two that have expired, for purge-expired.
-    const past = Date.now() - HOUR;
-    for (const id of ["expired-a", "expired-b"]) {
-      await store.apply(id, setPatch({ username: "gone" }), {
-        createdAt: past - HOUR,
-        expiresAt: past,
-        mustExist: false,
-      });
-    }
-    await store.close();
-  });
+  before(
+    async () => {
+      const store = sqliteStore({ path, sweepInterval: false });
+      await seed(store);
+      // Two that have expired, for purge-expired.
+      const past = Date.now() - HOUR;
+      for (const id of ["expired-a", "expired-b"]) {
+        await store.apply(id, setPatch({ username: "gone" }), {
+          createdAt: past - HOUR,
+          expiresAt: past,
+          mustExist: false,
+        });
+      }
+      await store.close();
+    },
+    { timeout: SEED_TIMEOUT_MS },
+  );
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   commonTests(storeUrl);
@@ -220,13 +229,16 @@ describe("tessera sessions on Redis (100,000 sessions)", () => {
   const prefix = `tessera-cli-test:${randomBytes(4).toString("hex")}:`;
   const client = createClient({ url });
   const storeUrl = () => ["--store", url, "--prefix", prefix];
-  before(async () => {
-    await client.connect();
-    // Seeding sends a thousand writes at once: a deadline that holds on a loaded machine.
-    const store = redisStore({ client, prefix, userKey: "username", timeout: "60s" });
-    await seed(store);
-    await store.close();
-  });
+  before(
+    async () => {
+      await client.connect();
+      // Seeding sends a thousand writes at once: a deadline that holds on a loaded machine.
+      const store = redisStore({ client, prefix, userKey: "username", timeout: "60s" });
+      await seed(store);
+      await store.close();
+    },
+    { timeout: SEED_TIMEOUT_MS },
+  );
   after(async () => {
     const address = new URL(url);
     await deleteKeysUnder({ host: address.hostname, port: Number(address.port || 6379) }, prefix);
