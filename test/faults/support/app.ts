@@ -8,7 +8,7 @@
  *   POST /logout               destroy
  */
 import { createServer } from "node:http";
-import { withSessions } from "../../../src/adapters/node.ts";
+import { defaultOnError, withSessions } from "../../../src/adapters/node.ts";
 import type { SessionManager } from "../../../src/engine/manager.ts";
 import { listenNode } from "../../runtimes/listen.ts";
 
@@ -27,42 +27,58 @@ export interface Served {
   close(): Promise<void>;
 }
 
-export async function serveFaultApp(sessions: SessionManager<Shape>): Promise<Served> {
+/**
+ * Serves the app on 127.0.0.1. `errors` receives every error the adapter answered for (a store
+ * outage, a bug), before tessera's own answer goes out, so a test can say what the store said.
+ */
+export async function serveFaultApp(
+  sessions: SessionManager<Shape>,
+  errors: unknown[] = [],
+): Promise<Served> {
   const server = createServer(
-    withSessions(sessions, async (req, res, { session }) => {
-      const url = new URL(req.url ?? "/", "http://app");
-      const json = (status: number, body: unknown): void => {
-        res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify(body));
-      };
-      const current = await session();
-      switch (`${req.method} ${url.pathname}`) {
-        case "POST /login": {
-          current.regenerate();
-          current.set("user", url.searchParams.get("user") ?? "someone");
-          current.set("count", 0);
-          const pad = Number(url.searchParams.get("pad") ?? 0);
-          if (pad > 0) current.set("pad", "x".repeat(pad));
-          return json(200, { count: 0 });
+    withSessions(
+      sessions,
+      async (req, res, { session }) => {
+        const url = new URL(req.url ?? "/", "http://app");
+        const json = (status: number, body: unknown): void => {
+          res.writeHead(status, { "content-type": "application/json" });
+          res.end(JSON.stringify(body));
+        };
+        const current = await session();
+        switch (`${req.method} ${url.pathname}`) {
+          case "POST /login": {
+            current.regenerate();
+            current.set("user", url.searchParams.get("user") ?? "someone");
+            current.set("count", 0);
+            const pad = Number(url.searchParams.get("pad") ?? 0);
+            if (pad > 0) current.set("pad", "x".repeat(pad));
+            return json(200, { count: 0 });
+          }
+          case "POST /inc": {
+            if (current.get("user") === undefined) return json(401, {});
+            const count = (current.get("count") ?? 0) + 1;
+            current.set("count", count);
+            return json(200, { count });
+          }
+          case "GET /state":
+            return json(200, {
+              user: current.get("user") ?? null,
+              count: current.get("count") ?? null,
+            });
+          case "POST /logout":
+            current.destroy();
+            return json(200, {});
+          default:
+            return json(404, {});
         }
-        case "POST /inc": {
-          if (current.get("user") === undefined) return json(401, {});
-          const count = (current.get("count") ?? 0) + 1;
-          current.set("count", count);
-          return json(200, { count });
-        }
-        case "GET /state":
-          return json(200, {
-            user: current.get("user") ?? null,
-            count: current.get("count") ?? null,
-          });
-        case "POST /logout":
-          current.destroy();
-          return json(200, {});
-        default:
-          return json(404, {});
-      }
-    }),
+      },
+      {
+        onError(error, req, res) {
+          errors.push(error);
+          defaultOnError(error, req, res);
+        },
+      },
+    ),
   );
   const listening = await listenNode(server);
   return listening;
