@@ -1,6 +1,6 @@
 import { CookieError } from "../errors.ts";
 import { type Duration, toSeconds } from "../util/duration.ts";
-import { describeCharacter, firstDisallowed } from "./text.ts";
+import { describeCharacter, describeValue, firstDisallowed } from "./text.ts";
 
 /**
  * rfc6265bis §5.6 (Set-Cookie processing): a user agent ignores an attribute whose value is
@@ -32,7 +32,7 @@ const MAX_EXPIRES = Date.UTC(10000, 0, 1) - 1;
 
 /** Throws unless `path` is a usable Path attribute (RFC 6265 §4.1.1, §5.2.4). */
 export function assertPath(cookieName: string, path: string): void {
-  const subject = `The path ${JSON.stringify(path)} of cookie ${JSON.stringify(cookieName)}`;
+  const subject = `The path ${describeValue(path)} of cookie ${JSON.stringify(cookieName)}`;
   if (typeof path !== "string" || !path.startsWith("/")) {
     // RFC 6265 §5.2.4: a Path not starting with "/" is replaced by the request's directory.
     throw new CookieError(
@@ -50,7 +50,7 @@ export function assertPath(cookieName: string, path: string): void {
 
 /** Throws unless `domain` is a host name usable as a Domain attribute (RFC 6265 §4.1.1, §5.2.3). */
 export function assertDomain(cookieName: string, domain: string): void {
-  const subject = `The domain ${JSON.stringify(domain)} of cookie ${JSON.stringify(cookieName)}`;
+  const subject = `The domain ${describeValue(domain)} of cookie ${JSON.stringify(cookieName)}`;
   if (typeof domain !== "string" || domain.length === 0) {
     throw new CookieError(
       `${subject} is empty. Leave the domain option out for a cookie only this host receives, or pass a domain such as "example.com".`,
@@ -120,7 +120,7 @@ export function assertOneOf<T extends string>(
 ): void {
   if (!allowed.includes(value)) {
     throw new CookieError(
-      `The ${option} option of cookie ${JSON.stringify(cookieName)} is ${JSON.stringify(value)}; it must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}.`,
+      `The ${option} option of cookie ${JSON.stringify(cookieName)} is ${describeValue(value)}; it must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}.`,
     );
   }
 }

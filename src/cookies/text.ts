@@ -16,3 +16,16 @@ export function firstDisallowed(text: string, allowed: RegExp): string | undefin
   }
   return undefined;
 }
+
+/**
+ * A value as JSON for an error message, never throwing: options can come from plain JavaScript,
+ * and JSON.stringify throws on a bigint or a cycle, which would replace the CookieError being
+ * built with a TypeError. What JSON cannot spell is named by its type.
+ */
+export function describeValue(value: unknown): string {
+  try {
+    const json = JSON.stringify(value);
+    if (json !== undefined) return json;
+  } catch {}
+  return `a ${typeof value}`;
+}

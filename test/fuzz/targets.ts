@@ -1,0 +1,12 @@
+/**
+ * Every fuzz target, in the order the runner goes through them. fuzz.test.ts runs each briefly
+ * in `npm test`; run.ts (`npm run fuzz`) runs each for a million inputs or more.
+ */
+import type { FuzzTarget } from "./target.ts";
+import { cookieHeaderTarget, cookieSigningTarget, setCookieTarget } from "./targets/cookies.ts";
+
+export const targets: readonly FuzzTarget[] = [
+  cookieHeaderTarget,
+  setCookieTarget,
+  cookieSigningTarget,
+];
