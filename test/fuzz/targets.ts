@@ -3,10 +3,18 @@
  * in `npm test`; run.ts (`npm run fuzz`) runs each for a million inputs or more.
  */
 import type { FuzzTarget } from "./target.ts";
+import {
+  flaskSessionIdTarget,
+  tesseraIdTarget,
+  unsignedFlaskSessionIdTarget,
+} from "./targets/ids.ts";
 import { cookieHeaderTarget, cookieSigningTarget, setCookieTarget } from "./targets/cookies.ts";
 
 export const targets: readonly FuzzTarget[] = [
   cookieHeaderTarget,
   setCookieTarget,
   cookieSigningTarget,
+  tesseraIdTarget,
+  flaskSessionIdTarget,
+  unsignedFlaskSessionIdTarget,
 ];
