@@ -3,12 +3,13 @@
  * in `npm test`; run.ts (`npm run fuzz`) runs each for a million inputs or more.
  */
 import type { FuzzTarget } from "./target.ts";
+import { cookieHeaderTarget, cookieSigningTarget, setCookieTarget } from "./targets/cookies.ts";
+import { flaskCookieTarget, sealedCookieTarget } from "./targets/data-cookies.ts";
 import {
   flaskSessionIdTarget,
   tesseraIdTarget,
   unsignedFlaskSessionIdTarget,
 } from "./targets/ids.ts";
-import { cookieHeaderTarget, cookieSigningTarget, setCookieTarget } from "./targets/cookies.ts";
 
 export const targets: readonly FuzzTarget[] = [
   cookieHeaderTarget,
@@ -17,4 +18,6 @@ export const targets: readonly FuzzTarget[] = [
   tesseraIdTarget,
   flaskSessionIdTarget,
   unsignedFlaskSessionIdTarget,
+  flaskCookieTarget,
+  sealedCookieTarget,
 ];
