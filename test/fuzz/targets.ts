@@ -10,6 +10,12 @@ import {
   tesseraIdTarget,
   unsignedFlaskSessionIdTarget,
 } from "./targets/ids.ts";
+import { msgpackTarget } from "./targets/msgpack.ts";
+import {
+  flaskSessionJsonTarget,
+  flaskSessionRecordTarget,
+  jsonRecordsTarget,
+} from "./targets/records.ts";
 
 export const targets: readonly FuzzTarget[] = [
   cookieHeaderTarget,
@@ -20,4 +26,8 @@ export const targets: readonly FuzzTarget[] = [
   unsignedFlaskSessionIdTarget,
   flaskCookieTarget,
   sealedCookieTarget,
+  msgpackTarget,
+  jsonRecordsTarget,
+  flaskSessionJsonTarget,
+  flaskSessionRecordTarget,
 ];
