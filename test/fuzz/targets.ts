@@ -16,6 +16,7 @@ import {
   flaskSessionRecordTarget,
   jsonRecordsTarget,
 } from "./targets/records.ts";
+import { redisHashTarget } from "./targets/redis-hash.ts";
 
 export const targets: readonly FuzzTarget[] = [
   cookieHeaderTarget,
@@ -30,4 +31,5 @@ export const targets: readonly FuzzTarget[] = [
   jsonRecordsTarget,
   flaskSessionJsonTarget,
   flaskSessionRecordTarget,
+  redisHashTarget,
 ];

@@ -26,13 +26,13 @@ import {
 import { defineTarget, type FuzzTarget, onlyTesseraErrors } from "../target.ts";
 import { msgpackValue } from "./msgpack.ts";
 
-const key = fc.oneof(
+export const key = fc.oneof(
   fc.string({ maxLength: 8 }),
   fc.constantFrom("__proto__", "constructor", "@created", "@@x", "_permanent", "1", ""),
 );
 
 /** Values JSON cannot hold, or only by dropping them: what an application might still pass. */
-const hostileValue = fc.oneof(
+export const hostileValue = fc.oneof(
   fc.bigInt(),
   fc.constant(undefined),
   fc.constant(() => 1),
@@ -47,7 +47,7 @@ const hostileValue = fc.oneof(
   ),
 );
 
-const patchOf = (value: fc.Arbitrary<unknown>): fc.Arbitrary<SessionPatch> =>
+export const patchOf = (value: fc.Arbitrary<unknown>): fc.Arbitrary<SessionPatch> =>
   fc
     .record({
       clear: fc.boolean(),
@@ -67,7 +67,7 @@ function throughJson(value: unknown): unknown {
 }
 
 /** What applying `patch` to `stored` must leave, as JSON keeps it: entries, sorted by key. */
-function expectedAfter(stored: SessionData, patch: SessionPatch): [string, unknown][] {
+export function expectedAfter(stored: SessionData, patch: SessionPatch): [string, unknown][] {
   const data = new Map(patch.clear ? [] : Object.entries(stored));
   for (const name of patch.delete) data.delete(name);
   for (const [name, value] of patch.set) data.set(name, value);
@@ -79,7 +79,7 @@ function expectedAfter(stored: SessionData, patch: SessionPatch): [string, unkno
   );
 }
 
-function sortedEntries(entries: Iterable<[string, unknown]>): [string, unknown][] {
+export function sortedEntries(entries: Iterable<[string, unknown]>): [string, unknown][] {
   return [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
