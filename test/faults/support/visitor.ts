@@ -16,6 +16,8 @@ import { BODY_503 } from "./app.ts";
 
 /** A request with no answer by then hung: fault tests never wait on a store without bound. */
 const REQUEST_TIMEOUT_MS = 30_000;
+/** How long `untilOk` keeps trying: generous, for a client that backs off on a loaded machine. */
+const RETRY_DEADLINE_MS = 30_000;
 
 export class Ledger {
   /** Writes (logins, increments, logouts) answered 2xx. */
@@ -216,6 +218,28 @@ export class Visitor {
       this.ledger.wrong.push(`${this.name}: ${method} ${path} got no answer: ${String(error)}`);
       return undefined;
     }
+  }
+}
+
+/**
+ * Repeats `action` until it succeeds, as a user pressing reload after a 503; resolves how many
+ * 503s it took. A store deadline may pass on a loaded machine even when nothing is wrong, so a
+ * step that must succeed is written this way rather than asserted on its first answer. A
+ * session found gone is retried too (the action logs in again when the visitor has no cookie):
+ * the ledger has already judged whether that was allowed.
+ */
+export async function untilOk(action: () => Promise<Outcome>): Promise<number> {
+  const deadline = performance.now() + RETRY_DEADLINE_MS;
+  let unavailable = 0;
+  for (;;) {
+    const outcome = await action();
+    if (outcome === "ok") return unavailable;
+    if (outcome === "wrong") throw new Error("a request failed other than with a 503");
+    if (performance.now() > deadline) {
+      throw new Error(`still ${outcome} after ${RETRY_DEADLINE_MS} ms of retrying`);
+    }
+    if (outcome === "unavailable") unavailable += 1;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
