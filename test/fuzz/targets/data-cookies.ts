@@ -6,7 +6,12 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { FlaskSessionCodec } from "../../../src/codecs/flask/index.ts";
-import { SealKeys, sealSession, unsealSession } from "../../../src/codecs/sealed/index.ts";
+import {
+  type SealedSessionData,
+  SealKeys,
+  sealSession,
+  unsealSession,
+} from "../../../src/codecs/sealed/index.ts";
 import { flaskData, readBack } from "../../codecs/flask-arbitraries.ts";
 import { applyMutations, mutations } from "../mutate.ts";
 import { assertOnlyOriginalAccepted, defineTarget, type FuzzTarget } from "../target.ts";
@@ -102,7 +107,7 @@ export const sealedCookieTarget: FuzzTarget = defineTarget(
         const expiresAt = now + input.lifetimeSeconds * 1_000;
         const createdAt =
           input.ageSeconds === undefined ? undefined : now - input.ageSeconds * 1_000;
-        const token = sealSession(input.data, {
+        const token = sealSession(input.data as SealedSessionData, {
           keys: input.rotated ? old : current,
           expiresAt,
           ...(createdAt === undefined ? {} : { createdAt }),
