@@ -221,6 +221,11 @@ export class FaultProxy {
     });
   }
 
+  /** Disarms a cut that has not fired (its promise never resolves). */
+  disarm(): void {
+    this.#cut = undefined;
+  }
+
   /** Whether the armed cut fires on this chunk (and disarms it if so). */
   takeCut(chunk: Buffer): boolean {
     const cut = this.#cut;
