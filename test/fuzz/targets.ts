@@ -5,6 +5,7 @@
 import type { FuzzTarget } from "./target.ts";
 import { cookieHeaderTarget, cookieSigningTarget, setCookieTarget } from "./targets/cookies.ts";
 import { flaskCookieTarget, sealedCookieTarget } from "./targets/data-cookies.ts";
+import { engineTargets } from "./targets/engine.ts";
 import {
   flaskSessionIdTarget,
   tesseraIdTarget,
@@ -32,4 +33,5 @@ export const targets: readonly FuzzTarget[] = [
   flaskSessionJsonTarget,
   flaskSessionRecordTarget,
   redisHashTarget,
+  ...engineTargets,
 ];
