@@ -160,6 +160,8 @@ function argumentsWithSessionHeaders(
   args: unknown[],
   headers: ResponseHeaders,
 ): unknown[] {
+  // Sent once, at a logout: the response's own header, which writeHead's object keeps.
+  if (headers.clearSiteData !== undefined) res.setHeader("Clear-Site-Data", headers.clearSiteData);
   if (name === "writeHead") {
     const merged = withSessionHeaders(res, args, headers);
     if (merged !== undefined) return merged;

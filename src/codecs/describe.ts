@@ -127,10 +127,12 @@ function describeSealed(cookie: string, options: DescribeOptions): CookieDescrip
   if (options.secrets === undefined) return { format: "sealed", keyId, verified: undefined };
   const keys = new SealKeys(options.secrets, ANY_SECRET_LENGTH);
   const authentic = openSealed(cookie, keys);
-  if (authentic === undefined) return { format: "sealed", keyId, verified: false };
+  if (authentic === undefined || authentic === "malformed") {
+    return { format: "sealed", keyId, verified: false };
+  }
   // Authentic but past its expiry reads at any time, as a debugging tool should show it.
   const opened = readPlaintext(authentic, Number.NEGATIVE_INFINITY);
-  if (opened === undefined) return { format: "sealed", keyId, verified: false };
+  if (typeof opened === "string") return { format: "sealed", keyId, verified: false };
   return {
     format: "sealed",
     keyId,

@@ -20,7 +20,7 @@ export const MAX_COOKIE_HEADER_LENGTH = 16 * 1024;
 export function parseCookieHeader(header: string | undefined): Record<string, string> {
   const cookies: Record<string, string> = Object.create(null);
   if (typeof header !== "string") return cookies;
-  const parsed = parseCookie(bounded(header));
+  const parsed = parseCookie(bounded(header), PARSE_OPTIONS);
   for (const name in parsed) {
     const value = parsed[name];
     if (value !== undefined) cookies[name] = value;
@@ -47,12 +47,54 @@ export function parseAllValues(header: string | undefined, name: string): string
     // mention the name are worth handing to the parser.
     const pair = text.slice(start, end);
     if (pair.includes(name)) {
-      const value = parseCookie(pair)[name];
+      const value = parseCookie(pair, PARSE_OPTIONS)[name];
       if (value !== undefined) values.push(value);
     }
     start = end + 1;
   }
   return values;
+}
+
+const PARSE_OPTIONS = { decode: decodeCookieValue };
+
+/**
+ * A cookie value as werkzeug reads it (and so Flask): a value in double quotes loses them, with
+ * its backslash escapes undone (`\"`, `\\`, and `\ooo` octal bytes, as Python's
+ * http.cookies writes them); then, as the cookie package does by default, percent-encoding is
+ * decoded where it is valid. A quoted session cookie, which a proxy or another framework may
+ * send, is then the same token as the bare one, as it is for Flask.
+ */
+export function decodeCookieValue(raw: string): string {
+  const value =
+    raw.length >= 2 && raw.charCodeAt(0) === QUOTE && raw.charCodeAt(raw.length - 1) === QUOTE
+      ? unslash(raw.slice(1, -1))
+      : raw;
+  if (!value.includes("%")) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+const QUOTE = 0x22;
+/** werkzeug's `_cookie_unslash_re`: an octal byte \000-\377, or any one escaped character. */
+const SLASHED = /\\([0-3][0-7]{2}|[\s\S])/g;
+
+/** Undoes backslash escapes byte for byte, then reads the bytes as UTF-8 (bad bytes → U+FFFD). */
+function unslash(text: string): string {
+  if (!text.includes("\\")) return text;
+  const bytes: number[] = [];
+  let last = 0;
+  for (const match of text.matchAll(SLASHED)) {
+    bytes.push(...Buffer.from(text.slice(last, match.index), "utf8"));
+    const escaped = match[1] as string;
+    if (escaped.length === 3) bytes.push(Number.parseInt(escaped, 8));
+    else bytes.push(...Buffer.from(escaped, "utf8"));
+    last = match.index + match[0].length;
+  }
+  bytes.push(...Buffer.from(text.slice(last), "utf8"));
+  return Buffer.from(bytes).toString("utf8");
 }
 
 /** The header cut at the last pair boundary within the limit. */

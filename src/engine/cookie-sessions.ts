@@ -1,9 +1,11 @@
 import type { CookieWriter } from "../cookies/jar.ts";
 import { MAX_SET_COOKIE_BYTES } from "../cookies/size.ts";
+import { reportRejectedCookie } from "../diagnostics.ts";
 import { CookieError } from "../errors.ts";
 import { PERMANENT_KEY, SessionState } from "../session/session.ts";
 import type { CookieSession, DataCookieCodec } from "../transport/data-cookie.ts";
 import { SessionCookie } from "../transport/session-cookie.ts";
+import { publishCommit, publishDestroy, publishLoad, publishTouch } from "./events.ts";
 import { expiryFrom, isAlive } from "./lifetime.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { type FlowRequest, holdsNewData, type SessionFlow } from "./session-flow.ts";
@@ -37,6 +39,7 @@ export class CookieSessions implements SessionFlow {
   /** The session in the request's cookie, synchronously (there is nothing to wait for). */
   loadNow(request: FlowRequest): SessionState {
     const found = this.#find(request);
+    publishLoad(this.#codec.format, found !== undefined, undefined);
     const defaultPermanent =
       found === undefined
         ? this.#options.permanent
@@ -61,15 +64,20 @@ export class CookieSessions implements SessionFlow {
     const now = Date.now();
     for (const value of values) {
       const session = this.#codec.decode(value);
-      if (session === undefined) continue;
+      if (typeof session === "string") {
+        reportRejectedCookie(this.#codec.format, this.#cookie.name, session);
+        continue;
+      }
       // Flask's cookie does not record its creation (an absolute lifetime is refused at startup
       // with that format); a sealed one without it (sealed elsewhere by sealSession) cannot be
       // held to an absolute lifetime, so it is not accepted when one is configured.
       if (session.createdAt === undefined && this.#options.absoluteLifetimeMs !== undefined) {
+        reportRejectedCookie(this.#codec.format, this.#cookie.name, "expired");
         continue;
       }
       const createdAt = session.createdAt ?? now;
       if (isAlive({ createdAt, expiresAt: session.expiresAt }, now, this.#options)) return session;
+      reportRejectedCookie(this.#codec.format, this.#cookie.name, "expired");
     }
     return undefined;
   }
@@ -82,8 +90,10 @@ export class CookieSessions implements SessionFlow {
   ): Promise<void> | undefined {
     const secure = request.requestIsSecure;
     if (!state.loaded || state.fate === "destroy") {
+      if (state.loaded) publishDestroy(this.#codec.format, undefined, "destroy");
       if (holdsNewData(state)) {
         this.#write(state, writer, secure, now, now, expiryFrom(now, now, this.#options));
+        publishCommit(this.#codec.format, "create", undefined);
       } else if (
         state.loaded ||
         (this.#codec.clearsUnreadable && this.#cookie.present(request.cookies))
@@ -99,6 +109,7 @@ export class CookieSessions implements SessionFlow {
     if (state.data.size === 0) {
       // Emptied (`clear()`, or every key deleted): as Flask, no cookie rather than an empty one.
       this.#cookie.clear(writer, secure);
+      publishDestroy(this.#codec.format, undefined, "emptied");
       state.ended();
       return undefined;
     }
@@ -107,8 +118,10 @@ export class CookieSessions implements SessionFlow {
     const loadedExpiresAt = state.loadedExpiresAt ?? 0;
     if (!state.unchanged || state.fate === "rename" || state.touchRequested) {
       this.#write(state, writer, secure, now, createdAt, expiresAt);
+      publishCommit(this.#codec.format, "update", undefined);
     } else if (this.#options.rolling && expiresAt - loadedExpiresAt >= this.#options.touchAfterMs) {
       this.#write(state, writer, secure, now, createdAt, expiresAt);
+      publishTouch(this.#codec.format, undefined, expiresAt);
     } else if (state.cookieRotated) {
       // Re-signed with the newest secret, keeping the expiry (and the signing time) it had: a
       // rotation must not give an old cookie a new lifetime.

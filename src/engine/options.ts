@@ -58,7 +58,25 @@ interface CommonSessionOptions extends KeyringOptions {
   readonly permanent?: boolean;
   /** Believe X-Forwarded-Proto from the proxy in front of the app for `secure: "auto"`. */
   readonly trustProxy?: boolean;
+  /**
+   * Send `Clear-Site-Data` on the response that ends a session with `destroy()` (a logout), so
+   * the browser also drops what the site cached and stored for the user. `true` sends
+   * `"cache", "cookies", "storage"` (OWASP's advice); a list sends those directives. Off by
+   * default: "cookies" clears every cookie of the site's domain, other apps' included.
+   */
+  readonly clearSiteData?: boolean | readonly ClearSiteDataDirective[];
 }
+
+/** The directives of the `Clear-Site-Data` header (W3C Clear Site Data). */
+export type ClearSiteDataDirective = "cache" | "cookies" | "storage" | "executionContexts" | "*";
+
+const CLEAR_SITE_DATA_DIRECTIVES: readonly ClearSiteDataDirective[] = [
+  "cache",
+  "cookies",
+  "storage",
+  "executionContexts",
+  "*",
+];
 
 interface StoreOptions extends CommonSessionOptions {
   /**
@@ -131,6 +149,8 @@ export interface ResolvedOptions {
   readonly touchAfterMs: number;
   readonly permanent: boolean;
   readonly trustProxy: boolean;
+  /** The Clear-Site-Data header's value at a logout, or undefined to send none. */
+  readonly clearSiteData: string | undefined;
   readonly storeTimeoutMs: number;
   /** The deadlines of this manager's store calls (one timer for all of them). */
   readonly storeDeadlines: Deadlines;
@@ -141,6 +161,14 @@ const ONE_DAY_MS = 86_400_000;
 export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (options === null || typeof options !== "object") {
     throw new ConfigError("Session options are required: { secret, store, ... }.");
+  }
+  checkOptionNames(options as unknown as Record<string, unknown>, OPTION_NAMES, "");
+  if (
+    options.cookie !== undefined &&
+    options.cookie !== null &&
+    typeof options.cookie === "object"
+  ) {
+    checkOptionNames(options.cookie as Record<string, unknown>, COOKIE_OPTION_NAMES, "cookie.");
   }
   const format = options.format ?? "id";
   if (!FORMATS.includes(format)) {
@@ -200,6 +228,11 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
   if (absoluteLifetimeMs !== undefined && format === "flask") {
     throw new ConfigError(
       `absoluteLifetime cannot be kept with format "flask": Flask's cookie records when it was last signed, not when the session began. Use format "sealed" (which records it), or a store.`,
+    );
+  }
+  if (absoluteLifetimeMs !== undefined && absoluteLifetimeMs < lifetimeMs) {
+    throw new ConfigError(
+      `absoluteLifetime (${String(options.absoluteLifetime)}) is shorter than lifetime (${String(options.lifetime ?? "31d")}): every session would end at the absolute limit before it could ever go idle, and its cookie would outlive it. Make absoluteLifetime at least as long as lifetime, or shorten lifetime.`,
     );
   }
   const touchAfterMs =
@@ -288,6 +321,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
           : `format "${format}" cannot use this ${given.kind} store: its records are laid out for format "${storeFormat}" only.`,
     );
   }
+  const clearSiteData = clearSiteDataHeader(options.clearSiteData);
   const keyring = new Keyring(options.secret, options);
   const store = inCookie ? undefined : (given ?? sqliteStore());
   return {
@@ -311,7 +345,104 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     touchAfterMs,
     permanent: options.permanent ?? true,
     trustProxy: options.trustProxy ?? false,
+    clearSiteData,
     storeTimeoutMs,
     storeDeadlines: new Deadlines(storeTimeoutMs),
   };
+}
+
+/** Every option `createSessions` takes: anything else is a typo, caught at startup. */
+const OPTION_NAMES = [
+  "secret",
+  "format",
+  "store",
+  "storeTimeout",
+  "cookie",
+  "lifetime",
+  "absoluteLifetime",
+  "rolling",
+  "touchAfter",
+  "permanent",
+  "trustProxy",
+  "clearSiteData",
+  "signIds",
+  "dangerouslyAllowShortSecretToShareSessionsWithAnExistingApp",
+] as const;
+
+const COOKIE_OPTION_NAMES = [
+  "name",
+  "path",
+  "domain",
+  "secure",
+  "httpOnly",
+  "sameSite",
+  "partitioned",
+  "priority",
+] as const;
+
+/**
+ * Refuses an option tessera does not know, naming the closest one it does: a misspelt
+ * `lifeTime` would otherwise be ignored silently and every session would get the default.
+ */
+function checkOptionNames(
+  given: Record<string, unknown>,
+  known: readonly string[],
+  prefix: string,
+): void {
+  for (const name of Object.keys(given)) {
+    if (known.includes(name)) continue;
+    const closest = closestName(name, known);
+    throw new ConfigError(
+      `Unknown session option ${JSON.stringify(prefix + name)}${closest === undefined ? "" : `; did you mean ${JSON.stringify(prefix + closest)}?`} The options are: ${known.map((known) => prefix + known).join(", ")}.`,
+    );
+  }
+}
+
+/** The known name nearest to `name` (case-insensitive edit distance of at most 3), if any. */
+function closestName(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const candidate of known) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        substitution,
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+/** The header value for the `clearSiteData` option, checked. */
+function clearSiteDataHeader(
+  option: boolean | readonly ClearSiteDataDirective[] | undefined,
+): string | undefined {
+  if (option === undefined || option === false) return undefined;
+  const directives: readonly unknown[] =
+    option === true ? ["cache", "cookies", "storage"] : Array.isArray(option) ? option : [option];
+  if (directives.length === 0) return undefined;
+  for (const directive of directives) {
+    if (!CLEAR_SITE_DATA_DIRECTIVES.includes(directive as ClearSiteDataDirective)) {
+      throw new ConfigError(
+        `clearSiteData must be true, false or a list of ${CLEAR_SITE_DATA_DIRECTIVES.map((name) => JSON.stringify(name)).join(", ")}; got ${JSON.stringify(option)}.`,
+      );
+    }
+  }
+  return directives.map((directive) => `"${String(directive)}"`).join(", ");
 }

@@ -2,7 +2,7 @@ import { Cookies, type CookieWriter, engineWriterOf } from "../cookies/jar.ts";
 import { ResponseStartedError, TesseraError } from "../errors.ts";
 import { Session, type SessionState } from "../session/session.ts";
 import type { ResolvedOptions } from "./options.ts";
-import type { FlowRequest, SessionFlow } from "./session-flow.ts";
+import { type FlowRequest, holdsNewData, type SessionFlow } from "./session-flow.ts";
 
 /** What an adapter tells the engine about a request. */
 export interface RequestInfo {
@@ -20,6 +20,11 @@ export interface ResponseHeaders {
   readonly setCookie: readonly string[];
   /** Add `Cookie` to Vary: the response depends on the session, so shared caches must not mix users. */
   readonly varyCookie: boolean;
+  /**
+   * The `Clear-Site-Data` header's value, for a response that ended its session with
+   * `destroy()` when the `clearSiteData` option is on; undefined otherwise.
+   */
+  readonly clearSiteData?: string;
 }
 
 const NO_HEADERS: ResponseHeaders = Object.freeze({ setCookie: [], varyCookie: false });
@@ -41,6 +46,7 @@ export class RequestScope<T> implements FlowRequest {
   readonly cookies: Cookies;
   readonly requestIsSecure: boolean;
   readonly #flow: SessionFlow;
+  readonly #clearSiteData: string | undefined;
   #loading: Promise<Session<T>> | undefined;
   #state: SessionState | undefined;
   #finished = false;
@@ -51,6 +57,7 @@ export class RequestScope<T> implements FlowRequest {
 
   constructor(request: RequestInfo, options: ResolvedOptions, flow: SessionFlow) {
     this.#flow = flow;
+    this.#clearSiteData = options.clearSiteData;
     this.requestIsSecure =
       request.encrypted ||
       (options.trustProxy && firstToken(request.forwardedProto)?.toLowerCase() === "https");
@@ -172,8 +179,13 @@ export class RequestScope<T> implements FlowRequest {
     const state = this.#state;
     if (state === undefined || !state.accessed) return this.#headers(false);
     state.recordInPlaceChanges();
+    // A logout: destroyed, with nothing new begun in its place (whose cookie it would clear).
+    const loggedOut =
+      this.#clearSiteData !== undefined && state.fate === "destroy" && !holdsNewData(state);
     const pending = this.#flow.save(state, this, this.#writer, Date.now());
-    return pending === undefined ? this.#headers(true) : pending.then(() => this.#headers(true));
+    return pending === undefined
+      ? this.#headers(true, loggedOut)
+      : pending.then(() => this.#headers(true, loggedOut));
   }
 
   /** The handler failed before its response started: save nothing, send no cookie of tessera's. */
@@ -188,8 +200,9 @@ export class RequestScope<T> implements FlowRequest {
     this.cookies.seal();
   }
 
-  #headers(varyCookie: boolean): ResponseHeaders {
+  #headers(varyCookie: boolean, loggedOut = false): ResponseHeaders {
     const setCookie = this.cookies.outgoing;
+    if (loggedOut) return { setCookie, varyCookie, clearSiteData: this.#clearSiteData as string };
     return setCookie.length === 0 && !varyCookie ? NO_HEADERS : { setCookie, varyCookie };
   }
 

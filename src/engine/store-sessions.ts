@@ -1,12 +1,22 @@
+import { MAX_NESTING, tooDeepMessage, valueNestsDeeperThan } from "../codecs/nesting.ts";
 import type { CookieWriter } from "../cookies/jar.ts";
+import { channels, reportRejectedCookie } from "../diagnostics.ts";
+import { SessionValueError } from "../errors.ts";
 import type { ChangeSet } from "../session/changes.ts";
 import { PERMANENT_KEY, SessionState } from "../session/session.ts";
 import type { SessionStore, StoredSession } from "../stores/contract.ts";
 import type { IdCookieTransport } from "../transport/id-cookie.ts";
+import {
+  publishCommit,
+  publishDestroy,
+  publishLoad,
+  publishRegenerate,
+  publishTouch,
+} from "./events.ts";
 import { expiryFrom, isAlive } from "./lifetime.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { type FlowRequest, holdsNewData, type SessionFlow } from "./session-flow.ts";
-import { withDeadline } from "./timed-store.ts";
+import { timed, withDeadline } from "./timed-store.ts";
 
 /**
  * Server-side sessions: the cookie carries a signed id, the data lives in the store. Each
@@ -40,7 +50,13 @@ export class StoreSessions implements SessionFlow {
         loaded = { id: candidate.id, ...record };
         break;
       }
+      reportRejectedCookie(
+        this.#options.format,
+        this.#options.cookie.name,
+        record === undefined ? "unknown-id" : "expired",
+      );
     }
+    publishLoad(this.#options.format, loaded !== undefined, loaded?.id);
     return this.#stateOf(loaded, rotated);
   }
 
@@ -87,9 +103,20 @@ export class StoreSessions implements SessionFlow {
       return undefined;
     }
     const expiresAt = expiryFrom(now, loadedCreatedAt, this.#options);
+    if (state.fate !== "destroy" && state.data.size === 0) {
+      // Emptied (logged out by deleting its keys, or its last flash read), or an empty record
+      // left by an older version: a record holding nothing and a cookie leading to it would only
+      // cost a read on every request. As Flask and Flask-Session, the session ends: no record,
+      // no cookie.
+      return this.#call("destroy", (store) => store.destroy(loadedId)).then(() => {
+        publishDestroy(this.#options.format, loadedId, "emptied");
+        this.#end(writer, state, secure);
+      });
+    }
     switch (state.fate) {
       case "destroy":
         return this.#call("destroy", (store) => store.destroy(loadedId)).then(() => {
+          publishDestroy(this.#options.format, loadedId, "destroy");
           if (holdsNewData(state)) return this.#create(writer, state, state.changes, now, secure);
           this.#end(writer, state, secure);
         });
@@ -97,11 +124,15 @@ export class StoreSessions implements SessionFlow {
         // One atomic store call moves the record and applies this request's changes, so a
         // failure cannot leave the user between two ids.
         return this.#call("rename", (store) =>
-          store.rename(loadedId, state.id, { patch: state.changes, expiresAt }),
+          store.rename(loadedId, state.id, { patch: storable(state.changes), expiresAt }),
         ).then((renamed) => {
           // The record is gone (destroyed by a logout meanwhile, or expired): the session is
           // over, and regenerating must not bring it back under a new id.
-          if (!renamed) return this.#end(writer, state, secure);
+          if (!renamed) {
+            publishDestroy(this.#options.format, loadedId, "gone");
+            return this.#end(writer, state, secure);
+          }
+          publishRegenerate(this.#options.format, loadedId, state.id);
           this.#sendId(writer, state, expiresAt, now, secure);
           state.saved(state.id, loadedCreatedAt, expiresAt);
         });
@@ -109,11 +140,19 @@ export class StoreSessions implements SessionFlow {
         if (!state.unchanged) {
           const changes = state.changes;
           return this.#call("apply", (store) =>
-            store.apply(loadedId, changes, { expiresAt, createdAt: now, mustExist: true }),
+            store.apply(loadedId, storable(changes), {
+              expiresAt,
+              createdAt: now,
+              mustExist: true,
+            }),
           ).then((written) => {
             // The record was destroyed while this request ran (logout elsewhere): the session
             // is over, and this late write must not bring it back.
-            if (!written) return this.#end(writer, state, secure);
+            if (!written) {
+              publishDestroy(this.#options.format, loadedId, "gone");
+              return this.#end(writer, state, secure);
+            }
+            publishCommit(this.#options.format, "update", loadedId);
             if (state.permanent || state.cookieRotated || changes.set.has(PERMANENT_KEY)) {
               this.#sendId(writer, state, expiresAt, now, secure);
             }
@@ -125,6 +164,7 @@ export class StoreSessions implements SessionFlow {
           (this.#options.rolling && expiresAt - loadedExpiresAt >= this.#options.touchAfterMs)
         ) {
           return this.#call("touch", (store) => store.touch(loadedId, expiresAt)).then(() => {
+            publishTouch(this.#options.format, loadedId, expiresAt);
             if (state.permanent || state.cookieRotated)
               this.#sendId(writer, state, expiresAt, now, secure);
             state.saved(loadedId, loadedCreatedAt, expiresAt);
@@ -164,8 +204,9 @@ export class StoreSessions implements SessionFlow {
       patch.recordSet(PERMANENT_KEY, permanent);
     }
     return this.#call("apply", (store) =>
-      store.apply(id, patch, { expiresAt, createdAt: now, mustExist: false }),
+      store.apply(id, storable(patch), { expiresAt, createdAt: now, mustExist: false }),
     ).then(() => {
+      publishCommit(this.#options.format, "create", id);
       this.#sendId(writer, state, expiresAt, now, secure);
       state.saved(id, now, expiresAt);
     });
@@ -184,6 +225,27 @@ export class StoreSessions implements SessionFlow {
 
   #call<R>(operation: string, call: (store: SessionStore) => Promise<R>): Promise<R> {
     const store = this.#store;
-    return withDeadline(operation, store.kind, this.#options.storeDeadlines, () => call(store));
+    const result = withDeadline(operation, store.kind, this.#options.storeDeadlines, () =>
+      call(store),
+    );
+    return channels.storeCall.hasSubscribers || channels.storeError.hasSubscribers
+      ? timed(result, store.kind, operation)
+      : result;
   }
+}
+
+/**
+ * The patch, once no value in it nests deeper than a stored record may (MAX_NESTING, counting
+ * the record around it): such a value would be written but never read back, losing the
+ * session. Checked here, once for every store, and refused as the application's mistake.
+ */
+function storable(patch: ChangeSet): ChangeSet {
+  for (const [key, value] of patch.set) {
+    if (valueNestsDeeperThan(value, MAX_NESTING - 1)) {
+      throw new SessionValueError(
+        tooDeepMessage(`The session value for key ${JSON.stringify(key)}`),
+      );
+    }
+  }
+  return patch;
 }

@@ -1,3 +1,4 @@
+import { channels, type StoreCallMessage, type StoreErrorMessage } from "../diagnostics.ts";
 import {
   isCallerError,
   SessionValueError,
@@ -65,4 +66,38 @@ function outcomesOf(operation: string, storeKind: string, deadlines: Deadlines):
     byOperation.set(operation, outcomes);
   }
   return outcomes;
+}
+
+/**
+ * `result`, with its latency and outcome published on `tessera:store:call`, and a failure also
+ * on `tessera:store:error`. Only used while someone subscribes: the clock is not read otherwise.
+ */
+export function timed<T>(result: Promise<T>, store: string, operation: string): Promise<T> {
+  const started = performance.now();
+  return result.then(
+    (value) => {
+      publishCall(store, operation, performance.now() - started, true);
+      return value;
+    },
+    (error: unknown) => {
+      const durationMs = performance.now() - started;
+      publishCall(store, operation, durationMs, false);
+      if (channels.storeError.hasSubscribers) {
+        const message: StoreErrorMessage = {
+          store,
+          operation,
+          durationMs,
+          error: error instanceof Error ? error : new Error(String(error)),
+        };
+        channels.storeError.publish(message);
+      }
+      throw error;
+    },
+  );
+}
+
+function publishCall(store: string, operation: string, durationMs: number, ok: boolean): void {
+  if (!channels.storeCall.hasSubscribers) return;
+  const message: StoreCallMessage = { store, operation, durationMs, ok };
+  channels.storeCall.publish(message);
 }

@@ -2,6 +2,8 @@
  * The JSON handling shared by stores that keep session data as a JSON string (memory, sqlite):
  * reading a stored string back without trusting it, and applying a patch to it.
  */
+import { MAX_NESTING, nestsDeeperThan } from "../codecs/nesting.ts";
+import { reportCorruptRecord } from "../diagnostics.ts";
 import { ArgumentError, SessionValueError } from "../errors.ts";
 import type { ListOptions, SessionData, SessionPatch } from "./contract.ts";
 
@@ -10,15 +12,33 @@ import type { ListOptions, SessionData, SessionPatch } from "./contract.ts";
  * other program wrote) reads as "no session" instead of an exception, so one bad record gives
  * its user a fresh session rather than an error page.
  */
-export function parseStoredData(stored: unknown): SessionData | undefined {
-  if (typeof stored !== "string") return undefined;
+export function parseStoredData(stored: unknown, source?: RecordSource): SessionData | undefined {
+  const problem = problemIn(stored);
+  if (typeof problem === "object") return problem;
+  if (source !== undefined) reportCorruptRecord(source.store, source.id, problem);
+  return undefined;
+}
+
+/** Where a record was read, so that a corrupt one is reported with its store and session. */
+export interface RecordSource {
+  readonly store: string;
+  readonly id: string;
+}
+
+/** The stored data, or what is wrong with it. */
+function problemIn(stored: unknown): SessionData | string {
+  if (typeof stored !== "string") return `the record holds a ${typeof stored}, not JSON text`;
+  // Deeper than any writer makes: refused before parsing, so the next write cannot fail on it.
+  if (nestsDeeperThan(stored)) return `nested more than ${MAX_NESTING} levels deep`;
   let parsed: unknown;
   try {
     parsed = JSON.parse(stored);
   } catch {
-    return undefined;
+    return "not valid JSON";
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return "JSON that is not an object";
+  }
   return parsed as SessionData;
 }
 

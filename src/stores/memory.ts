@@ -66,7 +66,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
       const entry = live(id, Date.now());
       if (entry === undefined) return undefined;
       put(id, entry);
-      const data = parseStoredData(entry.json);
+      const data = parseStoredData(entry.json, { store: "memory", id });
       if (data === undefined) return undefined;
       return { data, createdAt: entry.createdAt, expiresAt: entry.expiresAt };
     },

@@ -11,6 +11,7 @@
  * request in the process.
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { MAX_NESTING } from "../codecs/nesting.ts";
 import { ConfigError, isCallerError, StoreUnavailableError, TesseraError } from "../errors.ts";
 import { type Duration, toMilliseconds } from "../util/duration.ts";
 import type {
@@ -181,7 +182,7 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
       return guarded("get", () => {
         const row = sql.selectLive.get(id, Date.now());
         if (row === undefined) return undefined;
-        const data = parseStoredData(row.data);
+        const data = parseStoredData(row.data, { store: "sqlite", id });
         if (data === undefined) return undefined;
         return {
           data,
@@ -249,10 +250,9 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
         const rows = guarded("list", () => sql.listPage.all(now, afterRowid, pageSize));
         for (const row of rows) {
           afterRowid = Number(row.rowid);
-          // Corrupt rows are left out, as get treats them as no session. SQLite vouches for most
-          // rows; the rest (`unchecked` holds their data) get the very parse get uses, so a
-          // record get reads is always listed, such as one nested deeper than SQLite's JSON
-          // depth limit of 1000, which JSON.parse reads fine.
+          // Corrupt rows are left out, as get treats them as no session. SQLite vouches for small
+          // rows; the rest (`unchecked` holds their data) get the very parse get uses, so list
+          // shows exactly the records get reads (one nested past MAX_NESTING is corrupt).
           if (row.unchecked !== null && parseStoredData(row.unchecked) === undefined) continue;
           yield {
             id: String(row.id),
@@ -428,12 +428,13 @@ function prepareStatements(db: DatabaseSync, path: string, table: string): State
       touchLive: db.prepare(`UPDATE ${t} SET expires_at = ? WHERE id = ? AND expires_at > ?`),
       deleteById: db.prepare(`DELETE FROM ${t} WHERE id = ?`),
       renameById: db.prepare(`UPDATE ${t} SET id = ?, data = ?, expires_at = ? WHERE id = ?`),
-      // `unchecked` is NULL for data SQLite reads as a JSON object, and the data itself for the
-      // rest, which list checks in JavaScript. CASE guarantees json_type only sees valid JSON
-      // (it raises an error on anything else).
+      // `unchecked` is NULL for data SQLite reads as a JSON object too short to nest past
+      // MAX_NESTING, and the data itself for the rest, which list checks in JavaScript. CASE
+      // guarantees json_type only sees valid JSON (it raises an error on anything else).
       listPage: db.prepare(
         `SELECT rowid, id, created_at, expires_at,
-           CASE WHEN CASE WHEN json_valid(data) THEN json_type(data) END = 'object'
+           CASE WHEN length(data) <= ${MAX_NESTING}
+               AND CASE WHEN json_valid(data) THEN json_type(data) END = 'object'
              THEN NULL ELSE data END AS unchecked
          FROM ${t}
          WHERE expires_at > ? AND rowid > ?

@@ -1,3 +1,4 @@
+import type { RejectReason } from "../diagnostics.ts";
 import type { SessionData } from "../stores/contract.ts";
 
 /** A session read from a cookie that carries the whole session. */
@@ -23,7 +24,8 @@ export interface CookieTimes {
 
 /**
  * A whole-session cookie format ("flask" or "sealed"), with its keys derived once. Decoding never
- * throws: anything forged, damaged, expired or malformed is undefined, an empty session.
+ * throws: anything forged, damaged, expired or malformed comes back as the reason it was refused,
+ * and the request gets an empty session.
  */
 export interface DataCookieCodec {
   readonly format: "flask" | "sealed";
@@ -37,7 +39,7 @@ export interface DataCookieCodec {
    * sharing the cookie may read what tessera cannot, and Flask itself leaves such a cookie.
    */
   readonly clearsUnreadable: boolean;
-  decode(value: string): CookieSession | undefined;
+  decode(value: string): CookieSession | RejectReason;
   /**
    * The cookie value for `data`. Throws a SessionValueError naming the place of a value the format
    * cannot hold.

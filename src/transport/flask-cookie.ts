@@ -4,8 +4,16 @@ import {
   type OpenedText,
 } from "../codecs/flask/index.ts";
 import type { Keyring } from "../crypto/keyring.ts";
+import type { RejectReason } from "../diagnostics.ts";
 import type { CookieSession, CookieTimes, DataCookieCodec } from "./data-cookie.ts";
 import { VerifiedCache } from "./verified-cache.ts";
+
+/**
+ * The shape of itsdangerous's timed token: an optional "." (compressed), then base64url payload,
+ * timestamp and signature. A value of this shape that does not verify was forged or tampered
+ * with; any other value is malformed (for the event that reports it).
+ */
+const FLASK_COOKIE = /^\.?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /** How far ahead another server's clock may be when it signs a cookie. */
 const CLOCK_SKEW_SECONDS = 5;
@@ -33,15 +41,16 @@ export class FlaskCookieCodec implements DataCookieCodec {
     this.#maxAgeSeconds = Math.floor(lifetimeMs / 1_000);
   }
 
-  decode(value: string): CookieSession | undefined {
+  decode(value: string): CookieSession | RejectReason {
     const opened = this.#opened.get(value) ?? this.#open(value);
-    if (opened === undefined) return undefined;
+    if (opened === undefined) return FLASK_COOKIE.test(value) ? "bad-signature" : "malformed";
+    if (opened.tooDeep) return "too-deep";
     // itsdangerous refuses `age > max_age`, and `age < 0` (signed in the future); a few seconds
     // of the latter are forgiven, for the other app's server whose clock runs a little ahead.
     const age = Math.floor(Date.now() / 1_000) - opened.timestamp;
-    if (age > this.#maxAgeSeconds || age < -CLOCK_SKEW_SECONDS) return undefined;
+    if (age > this.#maxAgeSeconds || age < -CLOCK_SKEW_SECONDS) return "expired";
     const data = this.#codec.parse(opened);
-    if (data === undefined) return undefined;
+    if (data === undefined) return "malformed";
     return {
       data,
       createdAt: undefined,

@@ -1,6 +1,7 @@
 import type { Cookies, CookieWriter } from "../cookies/jar.ts";
 import { isWellFormedSessionId } from "../crypto/session-id.ts";
-import type { ResolvedOptions } from "../engine/options.ts";
+import { reportRejectedCookie } from "../diagnostics.ts";
+import type { ResolvedOptions, SessionFormat } from "../engine/options.ts";
 import { flaskSessionIdSigner, type IdSigner, tesseraIdSigner } from "./id-signers.ts";
 import { SessionCookie } from "./session-cookie.ts";
 import { VerifiedCache } from "./verified-cache.ts";
@@ -29,6 +30,7 @@ export class IdCookieTransport {
   /** Which ids may reach the store: tessera's own 43 characters, or any Flask-Session id. */
   readonly #wellFormed: (id: string) => boolean;
   readonly #cookie: SessionCookie;
+  readonly #format: SessionFormat;
   /**
    * Cookie values whose signature verified, exactly as sent. Only a value that passed the
    * constant-time check gets in, so a hit proves what the check proved; a miss (a new, forged or
@@ -48,6 +50,7 @@ export class IdCookieTransport {
     this.#wellFormed =
       options.format === "flask-session" ? isFlaskSessionId : isWellFormedSessionId;
     this.#cookie = new SessionCookie(options.cookie);
+    this.#format = options.format;
   }
 
   /** Whether the request carries a session cookie at all (valid or not). */
@@ -65,7 +68,9 @@ export class IdCookieTransport {
     const found: CookieId[] = [];
     for (const value of this.#cookie.values(cookies)) {
       const verified = this.#verified.get(value) ?? this.#verify(value);
-      if (verified !== undefined && !found.some((other) => other.id === verified.id)) {
+      if (typeof verified === "string") {
+        reportRejectedCookie(this.#format, this.#cookie.name, verified);
+      } else if (!found.some((other) => other.id === verified.id)) {
         found.push(verified);
       }
     }
@@ -97,17 +102,17 @@ export class IdCookieTransport {
     return value;
   }
 
-  #verify(value: string): CookieId | undefined {
+  #verify(value: string): CookieId | "malformed" | "bad-signature" {
     if (this.#signer === undefined) {
       // Unsigned: the value is the id itself, and only a well-formed one reaches the store.
-      return this.#wellFormed(value) ? { id: value, rotated: false } : undefined;
+      return this.#wellFormed(value) ? { id: value, rotated: false } : "malformed";
     }
     const dot = value.indexOf(".");
-    if (dot <= 0) return undefined;
+    if (dot <= 0) return "malformed";
     const id = value.slice(0, dot);
-    if (!this.#wellFormed(id)) return undefined;
+    if (!this.#wellFormed(id)) return "malformed";
     const verification = this.#signer.verify(id, value.slice(dot + 1));
-    if (!verification.valid) return undefined;
+    if (!verification.valid) return "bad-signature";
     const verified = { id, rotated: verification.rotated };
     this.#verified.remember(value, verified);
     return verified;

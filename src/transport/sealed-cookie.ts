@@ -7,6 +7,7 @@ import {
   sealSession,
 } from "../codecs/sealed/index.ts";
 import type { Keyring } from "../crypto/keyring.ts";
+import type { RejectReason } from "../diagnostics.ts";
 import type { CookieSession, CookieTimes, DataCookieCodec } from "./data-cookie.ts";
 import { VerifiedCache } from "./verified-cache.ts";
 
@@ -27,14 +28,16 @@ export class SealedCookieCodec implements DataCookieCodec {
     this.#keys = new SealKeys(keyring);
   }
 
-  decode(value: string): CookieSession | undefined {
+  decode(value: string): CookieSession | RejectReason {
     const opened = this.#opened.get(value) ?? this.#open(value);
-    return opened === undefined ? undefined : readPlaintext(opened, Date.now());
+    if (opened === undefined) return "bad-signature";
+    if (opened === "malformed") return opened;
+    return readPlaintext(opened, Date.now());
   }
 
-  #open(value: string): OpenedSeal | undefined {
+  #open(value: string): OpenedSeal | "malformed" | undefined {
     const opened = openSealed(value, this.#keys);
-    if (opened !== undefined) this.#opened.remember(value, opened);
+    if (typeof opened === "object") this.#opened.remember(value, opened);
     return opened;
   }
 

@@ -4,6 +4,14 @@ import { serializeSetCookie } from "../cookies/serialize.ts";
 import { assertSetCookieSize, MAX_SET_COOKIE_BYTES } from "../cookies/size.ts";
 import type { ResolvedOptions } from "../engine/options.ts";
 
+/**
+ * How many cookies of the session cookie's name one request may have tried. A browser sends
+ * one per matching Path and Domain, so two or three are legitimate; without a cap, a request
+ * with hundreds of validly signed dead ids costs a store round trip for each. Past the cap,
+ * later values (in header order: most specific path first) are ignored.
+ */
+export const MAX_SESSION_COOKIE_CANDIDATES = 4;
+
 interface AttributeText {
   readonly maxAgeSeconds: number | undefined;
   readonly second: number;
@@ -35,12 +43,16 @@ export class SessionCookie {
   }
 
   /**
-   * Every value the request sent under the session cookie's name, in header order. Browsers
-   * send one cookie per matching path and domain, and a sibling subdomain may plant one of the
-   * same name ("cookie tossing"), so callers try each rather than trusting the first.
+   * The values the request sent under the session cookie's name, in header order, at most
+   * MAX_SESSION_COOKIE_CANDIDATES of them. Browsers send one cookie per matching path and
+   * domain, and a sibling subdomain may plant one of the same name ("cookie tossing"), so
+   * callers try each rather than trusting the first.
    */
   values(cookies: Cookies): string[] {
-    return cookies.getAll(this.#cookie.name);
+    const values = cookies.getAll(this.#cookie.name);
+    return values.length > MAX_SESSION_COOKIE_CANDIDATES
+      ? values.slice(0, MAX_SESSION_COOKIE_CANDIDATES)
+      : values;
   }
 
   /**

@@ -308,7 +308,12 @@ describe("Flask's format: what a Flask app put in the cookie", () => {
 });
 
 test("a sealed cookie without a creation time is refused when an absolute lifetime is set", async () => {
-  const sessions = createSessions({ secret: SECRET, format: "sealed", absoluteLifetime: "1d" });
+  const sessions = createSessions({
+    secret: SECRET,
+    format: "sealed",
+    lifetime: "1h",
+    absoluteLifetime: "1d",
+  });
   const cookie = sealSession(
     { user: "ada" },
     { keys: new SealKeys(SECRET), expiresAt: Date.now() + 60_000 },

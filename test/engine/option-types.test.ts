@@ -28,10 +28,10 @@ const wrong: SessionOptions[] = [
 
 const right: SessionOptions[] = [
   { secret, store },
-  { secret, store, absoluteLifetime: "1d" },
+  { secret, store, lifetime: "1h", absoluteLifetime: "1d" },
   { secret, format: "flask-session", store, signIds: false },
   { secret, format: "flask" },
-  { secret, format: "sealed", absoluteLifetime: "7d" },
+  { secret, format: "sealed", lifetime: "1d", absoluteLifetime: "7d" },
 ];
 
 test("the wrong combinations the types refuse are refused at startup too", async () => {

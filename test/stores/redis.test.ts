@@ -425,9 +425,14 @@ describe("redis: the per-user index", () => {
         `marker-${randomBytes(4).toString("hex")}`,
         prefix,
       );
-      const zadd = seen.findIndex((line) => line.startsWith('"ZADD"'));
-      const write = seen.findIndex((line) => /^"EVAL(SHA)?"/.test(line));
-      assert.ok(zadd !== -1 && write !== -1 && zadd < write, seen.join("\n"));
+      // The index script names the user's index; the write names the session's key.
+      const index = seen.findIndex(
+        (line) => /^"EVAL(SHA)?"/.test(line) && line.includes(`"${prefix}user:ada"`),
+      );
+      const write = seen.findIndex(
+        (line) => /^"EVAL(SHA)?"/.test(line) && line.includes(`"${prefix}${id}"`),
+      );
+      assert.ok(index !== -1 && write !== -1 && index < write, seen.join("\n"));
     },
   );
 
@@ -442,7 +447,8 @@ describe("redis: the per-user index", () => {
     "purgeExpired drops index entries of ended sessions and empty indexes",
     async (store, prefix) => {
       const gone = await login(store, "ada");
-      await store.destroy(gone);
+      // Ended without a logout (expired, or deleted by hand): its entry stays until tidied.
+      await redisCommand(address, "DEL", `${prefix}${gone}`);
       assert.equal(await store.purgeExpired(), 0);
       assert.equal(
         await redisCommand(address, "EXISTS", `${prefix}user:ada`),
@@ -452,6 +458,74 @@ describe("redis: the per-user index", () => {
       await ageIndex(prefix, "ada");
       assert.equal(await store.purgeExpired(), 0);
       assert.equal(await redisCommand(address, "EXISTS", `${prefix}user:ada`), 0);
+    },
+  );
+
+  eachClient("a logout takes its session out of its user's index", async (store, prefix) => {
+    const stays = await login(store, "ada");
+    const leaves = await login(store, "ada");
+    await store.destroy(leaves);
+    const members = await redisCommand(address, "ZRANGE", `${prefix}user:ada`, 0, -1);
+    assert.deepEqual(members, [stays]);
+    await store.destroy(stays);
+    // Its last entry gone, the index itself is gone (Redis drops an empty sorted set).
+    assert.equal(await redisCommand(address, "EXISTS", `${prefix}user:ada`), 0);
+  });
+
+  eachClient(
+    "160 logins and logouts leave no index behind, however long the user id",
+    async (store, prefix) => {
+      const user = "u".repeat(10_000);
+      for (let round = 0; round < 160; round++) await store.destroy(await login(store, user));
+      assert.equal(await redisCommand(address, "EXISTS", `${prefix}user:${user}`), 0);
+    },
+  );
+
+  eachClient(
+    "an index expires with its longest-lived session, following writes, refreshes and regenerates",
+    async (store, prefix) => {
+      const indexKey = `${prefix}user:ada`;
+      const ttlOf = async (key: string) => Number(await redisCommand(address, "PTTL", key));
+      const short = newId();
+      await store.apply(short, setPatch({ userId: "ada" }), {
+        createdAt: Date.now(),
+        expiresAt: Date.now() + MINUTE,
+        mustExist: false,
+      });
+      const first = await ttlOf(indexKey);
+      assert.ok(
+        first > 0 && first <= MINUTE,
+        `an index has a TTL, at most its session's: ${first}`,
+      );
+      // A longer-lived session of the same user carries the index with it...
+      const long = await login(store, "ada");
+      const longer = await ttlOf(indexKey);
+      assert.ok(longer > MINUTE && longer <= 10 * MINUTE, `${longer}`);
+      assert.ok(longer <= (await ttlOf(`${prefix}${long}`)) + 1_000);
+      // ...and so do a refresh and a write that move a session's expiry further...
+      await store.touch(short, Date.now() + 20 * MINUTE);
+      assert.ok((await ttlOf(indexKey)) > 10 * MINUTE);
+      await store.apply(long, setPatch({ cart: [1] }), {
+        createdAt: Date.now(),
+        expiresAt: Date.now() + 30 * MINUTE,
+        mustExist: true,
+      });
+      const afterWrite = await ttlOf(indexKey);
+      assert.ok(afterWrite > 20 * MINUTE && afterWrite <= 30 * MINUTE, `${afterWrite}`);
+      // ...while a shorter refresh never shortens it below a session that lives on.
+      await store.touch(short, Date.now() + MINUTE);
+      assert.ok((await ttlOf(indexKey)) > 20 * MINUTE);
+      // A regenerated session keeps one entry, under its new id.
+      const renamed = newId();
+      assert.equal(
+        await store.rename(long, renamed, {
+          patch: setPatch({}),
+          expiresAt: Date.now() + 30 * MINUTE,
+        }),
+        true,
+      );
+      const members = (await redisCommand(address, "ZRANGE", indexKey, 0, -1)) as string[];
+      assert.deepEqual(members.sort(), [renamed, short].sort());
     },
   );
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import diagnostics from "node:diagnostics_channel";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +8,8 @@ import { DatabaseSync } from "node:sqlite";
 import { after, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
+import { MAX_NESTING } from "../../src/codecs/nesting.ts";
+import { sessionRefOf } from "../../src/diagnostics.ts";
 import { ArgumentError, ConfigError, StoreUnavailableError } from "../../src/errors.ts";
 import { runStoreConformance } from "../../src/stores/conformance.ts";
 import type { SessionData, SessionPatch, SessionStore } from "../../src/stores/contract.ts";
@@ -431,36 +434,35 @@ describe("sqlite store", () => {
       const removals = new Set(Object.keys(many));
       assert.equal(await update({ clear: false, set: new Map(), delete: removals }), true);
       assert.deepEqual((await store.get("big"))?.data, { start: 1, gone: true });
-
-      const deep = nested(1_500);
-      // deepEqual recurses too deep for such a value; its JSON text is compared instead.
-      const withoutDeep = (record: { data: SessionData } | undefined) => {
-        const { deep: stored, ...rest } = record?.data ?? {};
-        assert.equal(JSON.stringify(stored), JSON.stringify(deep));
-        return rest;
-      };
-      assert.equal(
-        await update({ clear: false, set: new Map([["deep", deep]]), delete: new Set(["gone"]) }),
-        true,
-      );
-      assert.deepEqual(withoutDeep(await store.get("big")), { start: 1 });
-
-      // The stored document is now past SQLite's depth limit; later patches still land.
-      assert.equal(await update(setPatch({ after: true })), true);
-      assert.deepEqual(withoutDeep(await store.get("big")), { start: 1, after: true });
     } finally {
       await store.close();
     }
   });
 
-  test("list shows every record get reads, one nested past SQLite's JSON depth limit included", async () => {
+  test("a record nested past MAX_NESTING is corrupt: no session, reported, not listed, replaced by a write", async () => {
     const store = sqliteStore({ path: ":memory:", sweepInterval: false });
+    const reported: unknown[] = [];
+    const listener = (message: unknown) => reported.push(message);
+    diagnostics.subscribe("tessera:store:corrupt", listener);
     try {
       await write(store, "plain", { a: 1 });
-      await write(store, "deep", { deep: nested(1_500) });
-      assert.notEqual(await store.get("deep"), undefined);
-      assert.deepEqual((await listedIds(store)).sort(), ["deep", "plain"]);
+      // Written straight to the store, past the engine's check, as another program might.
+      await write(store, "deep", { deep: nested(MAX_NESTING) });
+      await write(store, "deepest", { deep: nested(MAX_NESTING - 2) });
+      assert.equal(await store.get("deep"), undefined);
+      assert.notEqual(await store.get("deepest"), undefined, "at the limit, a record reads");
+      assert.deepEqual(reported, [
+        {
+          store: "sqlite",
+          sessionRef: sessionRefOf("deep"),
+          problem: `nested more than ${MAX_NESTING} levels deep`,
+        },
+      ]);
+      assert.deepEqual((await listedIds(store)).sort(), ["deepest", "plain"]);
+      await write(store, "deep", { fresh: true });
+      assert.deepEqual((await store.get("deep"))?.data, { fresh: true });
     } finally {
+      diagnostics.unsubscribe("tessera:store:corrupt", listener);
       await store.close();
     }
   });

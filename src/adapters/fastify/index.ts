@@ -192,6 +192,7 @@ function replaceSession(sessions: FastifyRequestSessions, value: unknown): void 
 
 function addSessionHeaders(reply: FastifyReply, headers: ResponseHeaders): void {
   if (headers.setCookie.length > 0) reply.header("set-cookie", headers.setCookie as string[]);
+  if (headers.clearSiteData !== undefined) reply.header("clear-site-data", headers.clearSiteData);
   if (headers.varyCookie) addVaryCookie(reply);
 }
 

@@ -12,11 +12,17 @@ export function webRequestInfo(request: Request): RequestInfo {
 }
 
 /**
- * `response` with the session's Set-Cookie and Vary added. A response whose headers cannot be
+ * `response` with the session's Set-Cookie and Vary (and Clear-Site-Data at a logout) added. A response whose headers cannot be
  * changed (`Response.redirect()`, a response from `fetch`) is copied first.
  */
 export function withSessionHeaders(response: Response, headers: ResponseHeaders): Response {
-  if (headers.setCookie.length === 0 && !headers.varyCookie) return response;
+  if (
+    headers.setCookie.length === 0 &&
+    !headers.varyCookie &&
+    headers.clearSiteData === undefined
+  ) {
+    return response;
+  }
   try {
     addTo(response.headers, headers);
     return response;
@@ -29,6 +35,7 @@ export function withSessionHeaders(response: Response, headers: ResponseHeaders)
 
 function addTo(target: Headers, headers: ResponseHeaders): void {
   for (const cookie of headers.setCookie) target.append("set-cookie", cookie);
+  if (headers.clearSiteData !== undefined) target.set("clear-site-data", headers.clearSiteData);
   if (!headers.varyCookie) return;
   const vary = target.get("vary");
   if (vary === null) {

@@ -89,6 +89,7 @@ export class FlaskSessionCodec {
 
   /** The session dict in what `open` returned, or undefined; never throws. */
   parse(opened: OpenedText): FlaskSessionData | undefined {
+    if (opened.tooDeep) return undefined;
     let value: FlaskValue;
     try {
       value = opened.plain ? (JSON.parse(opened.text) as FlaskValue) : parseTagged(opened.text);

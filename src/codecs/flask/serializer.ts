@@ -1,4 +1,5 @@
 import { deflateSync, inflateSync } from "node:zlib";
+import { nestsDeeperThan } from "../nesting.ts";
 import { base64Decode, base64Encode } from "./base64.ts";
 import { TimestampSigner, type TimestampSignerOptions } from "./signer.ts";
 import { SMALL_DEFLATE_LIMIT, smallDeflate } from "./small-deflate.ts";
@@ -22,6 +23,11 @@ export interface OpenedText {
   readonly text: string;
   /** Plain JSON.parse reads it exactly (no tag, big integer or integral float in it). */
   readonly plain: boolean;
+  /**
+   * Nested deeper than tessera can write back (MAX_NESTING): signed, but not a session to
+   * accept, for its next refresh could not be written.
+   */
+  readonly tooDeep: boolean;
   /** When it was signed, Unix seconds. */
   readonly timestamp: number;
   readonly rotated: boolean;
@@ -46,7 +52,8 @@ export class URLSafeTimedSerializer {
 
   /**
    * `loads(s, max_age)`, but never throws: undefined for a bad signature, an expired or future
-   * timestamp, bad base64, bad zlib, bad UTF-8, bad JSON or a malformed tag.
+   * timestamp, bad base64, bad zlib, bad UTF-8, bad JSON, a malformed tag, or nesting deeper
+   * than tessera writes (MAX_NESTING).
    */
   loads(signed: string, maxAgeSeconds?: number): Loaded | undefined {
     const unsigned = this.#signer.unsign(signed, maxAgeSeconds);
@@ -68,6 +75,7 @@ export class URLSafeTimedSerializer {
     return {
       text,
       plain: isPlainJson(text),
+      tooDeep: nestsDeeperThan(text),
       timestamp: unsigned.timestamp,
       rotated: unsigned.rotated,
     };
@@ -84,7 +92,7 @@ export function dumpPayload(value: FlaskValue): string {
 /** `URLSafeSerializerMixin.load_payload`, undefined instead of `BadPayload`. */
 export function loadPayload(payload: string): { value: FlaskValue } | undefined {
   const text = payloadText(payload);
-  if (text === undefined) return undefined;
+  if (text === undefined || nestsDeeperThan(text)) return undefined;
   try {
     return { value: parseTaggedJson(text) };
   } catch {

@@ -19,6 +19,7 @@
  */
 
 import { ArgumentError, SessionValueError } from "../../errors.ts";
+import { MAX_NESTING, tooDeepMessage } from "../nesting.ts";
 
 /** A Python tuple: written as a tagged list, read back as a FlaskTuple. */
 export class FlaskTuple {
@@ -94,11 +95,18 @@ const TAGS = new Set([" di", " t", " b", " m", " u", " d"]);
 /** Flask's `session_json_serializer.dumps(value)`, the same bytes. */
 export function dumpTaggedJson(value: FlaskValue): string {
   const out: string[] = [];
-  write(value, out, "value");
+  write(value, out, "value", 0);
   return out.join("");
 }
 
-function write(value: FlaskValue, out: string[], path: string): void {
+/**
+ * Writes `value` inside `depth` open brackets. Any value that opens brackets of its own (a dict,
+ * a list, a tag) is refused past MAX_NESTING, before the recursion could exhaust the stack.
+ */
+function write(value: FlaskValue, out: string[], path: string, depth: number): void {
+  if (value !== null && typeof value === "object" && depth >= MAX_NESTING) {
+    throw new SessionValueError(tooDeepMessage(path));
+  }
   if (value === null) {
     out.push("null");
   } else if (typeof value === "boolean") {
@@ -110,16 +118,17 @@ function write(value: FlaskValue, out: string[], path: string): void {
   } else if (typeof value === "bigint") {
     out.push(value.toString());
   } else if (Array.isArray(value)) {
-    writeList(value, out, path);
+    writeList(value, out, path, depth + 1);
   } else if (typeof value !== "object") {
     throw new SessionValueError(`${path}: a ${typeof value} cannot be stored in a Flask session`);
   } else if (isPlainObject(value)) {
     const keys = Object.keys(value);
     const [only] = keys;
     if (keys.length === 1 && only !== undefined && TAGS.has(only)) {
-      // TagDict: {" di": {"<tag>__": tagged value}}
+      // TagDict: {" di": {"<tag>__": tagged value}}, two brackets deep.
+      if (depth + 2 > MAX_NESTING) throw new SessionValueError(tooDeepMessage(path));
       out.push(`{" di":{${quote(`${only}__`)}:`);
-      write(value[only] as FlaskValue, out, `${path}[${JSON.stringify(only)}]`);
+      write(value[only] as FlaskValue, out, `${path}[${JSON.stringify(only)}]`, depth + 2);
       out.push("}}");
       return;
     }
@@ -129,12 +138,12 @@ function write(value: FlaskValue, out: string[], path: string): void {
       const key = keys[index] as string;
       if (index > 0) out.push(",");
       out.push(quote(key), ":");
-      write(value[key] as FlaskValue, out, `${path}[${JSON.stringify(key)}]`);
+      write(value[key] as FlaskValue, out, `${path}[${JSON.stringify(key)}]`, depth + 1);
     }
     out.push("}");
   } else if (value instanceof FlaskTuple) {
     out.push('{" t":');
-    writeList(value.items, out, path);
+    writeList(value.items, out, path, depth + 2);
     out.push("}");
   } else if (value instanceof Uint8Array) {
     const base64 = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
@@ -153,12 +162,14 @@ function write(value: FlaskValue, out: string[], path: string): void {
   }
 }
 
-function writeList(items: readonly FlaskValue[], out: string[], path: string): void {
+/** Writes a list's items, `depth` counting the list's own bracket. */
+function writeList(items: readonly FlaskValue[], out: string[], path: string, depth: number): void {
+  if (depth > MAX_NESTING) throw new SessionValueError(tooDeepMessage(path));
   out.push("[");
   for (let index = 0; index < items.length; index++) {
     if (index > 0) out.push(",");
     if (!(index in items)) throw new SessionValueError(`${path}[${index}]: a hole in an array`);
-    write(items[index] as FlaskValue, out, `${path}[${index}]`);
+    write(items[index] as FlaskValue, out, `${path}[${index}]`, depth);
   }
   out.push("]");
 }

@@ -102,8 +102,9 @@ export function sealSession(data: SealedSessionData, options: SealOptions): stri
  */
 export function unsealSession(value: string, options: UnsealOptions): UnsealedSession | undefined {
   const opened = openSealed(value, options.keys);
-  if (opened === undefined) return undefined;
-  return readPlaintext(opened, (options.now ?? Date.now)());
+  if (opened === undefined || opened === "malformed") return undefined;
+  const read = readPlaintext(opened, (options.now ?? Date.now)());
+  return typeof read === "string" ? undefined : read;
 }
 
 /** A sealed value decrypted and authenticated: its plaintext, and whether an older key opened it. */
@@ -115,11 +116,12 @@ export interface OpenedSeal {
 /**
  * The first, costly half of `unsealSession`: decryption and authentication, nothing about time.
  * What it returns depends on the value alone, so a server may cache it by value and call
- * `readPlaintext` on each request. Undefined when no key opens the value; never throws.
+ * `readPlaintext` on each request. "malformed" when the value is not a sealed token at all,
+ * undefined when no key opens it; never throws.
  */
-export function openSealed(value: string, keys: SealKeys): OpenedSeal | undefined {
+export function openSealed(value: string, keys: SealKeys): OpenedSeal | "malformed" | undefined {
   const token = parseToken(value);
-  if (token === undefined) return undefined;
+  if (token === undefined) return "malformed";
   const aad = Buffer.from(token.header, "ascii");
   for (const { key, index } of keys.withId(token.keyId)) {
     try {
@@ -138,12 +140,19 @@ export function openSealed(value: string, keys: SealKeys): OpenedSeal | undefine
   return undefined;
 }
 
-/** The session in an opened seal if it is well formed and unexpired at `now`; never throws. */
-export function readPlaintext(opened: OpenedSeal, now: number): UnsealedSession | undefined {
+/**
+ * The session in an opened seal if it is well formed and unexpired at `now`, else why not;
+ * never throws.
+ */
+export function readPlaintext(
+  opened: OpenedSeal,
+  now: number,
+): UnsealedSession | "malformed" | "too-deep" | "expired" {
   const payload = decodePayload(opened.plaintext);
-  if (payload === undefined) return undefined;
+  if (payload === undefined) return "malformed";
+  if (payload === "too-deep") return payload;
   const expiresAt = payload.expiresAtSeconds * 1000;
-  if (!(now < expiresAt)) return undefined;
+  if (!(now < expiresAt)) return "expired";
   const { createdAtSeconds } = payload;
   return {
     data: payload.data,

@@ -5,6 +5,7 @@
  */
 
 import { SessionValueError } from "../../errors.ts";
+import { MAX_NESTING, nestsDeeperThan, tooDeepMessage } from "../nesting.ts";
 
 export type JsonValue =
   | null
@@ -34,14 +35,19 @@ export function encodePayload(
       `Sealed session data must be a plain object; got ${describe(data)}.`,
     );
   }
-  checkJson(data, "data", new Set());
+  // The data object is the plaintext's second level: `{"e":…,"d":{…}}`.
+  checkJson(data, "data", new Set(), 2);
   return createdAtSeconds === undefined
     ? JSON.stringify({ e: expiresAtSeconds, d: data })
     : JSON.stringify({ e: expiresAtSeconds, c: createdAtSeconds, d: data });
 }
 
-/** The payload in a plaintext, or undefined when it is not one (never throws). */
-export function decodePayload(plaintext: string): Payload | undefined {
+/**
+ * The payload in a plaintext, or undefined when it is not one (never throws). A payload nested
+ * deeper than tessera writes is "too-deep": it opened, but could never be sealed again.
+ */
+export function decodePayload(plaintext: string): Payload | "too-deep" | undefined {
+  if (nestsDeeperThan(plaintext)) return "too-deep";
   let parsed: unknown;
   try {
     parsed = JSON.parse(plaintext);
@@ -74,7 +80,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function checkJson(value: unknown, path: string, ancestors: Set<object>): void {
+/** Checks `value`, whose own brackets (if any) are `depth` levels deep in the plaintext. */
+function checkJson(value: unknown, path: string, ancestors: Set<object>, depth: number): void {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -86,6 +93,8 @@ function checkJson(value: unknown, path: string, ancestors: Set<object>): void {
       );
     case "object": {
       if (value === null) return;
+      if (depth > MAX_NESTING)
+        throw new SessionValueError(tooDeepMessage(`Sealed session data at ${path}`));
       if (ancestors.has(value)) {
         throw new SessionValueError(
           `Sealed session data at ${path} refers back to itself (a cycle).`,
@@ -94,11 +103,11 @@ function checkJson(value: unknown, path: string, ancestors: Set<object>): void {
       ancestors.add(value);
       if (Array.isArray(value)) {
         value.forEach((item, index) => {
-          checkJson(item, `${path}[${index}]`, ancestors);
+          checkJson(item, `${path}[${index}]`, ancestors, depth + 1);
         });
       } else if (isPlainObject(value)) {
         for (const [key, item] of Object.entries(value)) {
-          checkJson(item, `${path}[${JSON.stringify(key)}]`, ancestors);
+          checkJson(item, `${path}[${JSON.stringify(key)}]`, ancestors, depth + 1);
         }
       } else {
         throw new SessionValueError(

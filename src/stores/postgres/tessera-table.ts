@@ -130,7 +130,7 @@ export function tesseraTable(
       if (row === undefined) return undefined;
       // Parsed here rather than by the driver: an application's own jsonb type parser (pg's
       // setTypeParser) must not change what the session reads.
-      const data = parseStoredData(row.data);
+      const data = parseStoredData(row.data, { store: "postgres", id });
       if (data === undefined) return undefined;
       return { data, createdAt: Number(row.created_at), expiresAt: Number(row.expires_at) };
     },

@@ -37,15 +37,17 @@ export function hashFormat(connection: RedisConnection, userKey: string | undefi
     keyType: "hash",
     keepsCreatedAt: true,
 
-    read(key) {
+    read(key, id) {
       // Two plain commands in one round trip (the client pipelines them): far cheaper for
       // Redis than a script, and a key deleted between them reads as gone.
-      const fields = connection.command(key, ["HGETALL", key]).catch(noSessionOnWrongType);
+      const fields = connection
+        .command(key, ["HGETALL", key])
+        .catch((error: unknown) => noSessionOnWrongType(error, id));
       const remaining = connection.command(key, ["PTTL", key]);
       // Promise.all handles both rejections: a failed PTTL must not leave HGETALL's failure
       // unhandled (an unhandled rejection ends a Node process by default).
       return Promise.all([fields, remaining]).then(([hash, ttl]) =>
-        recordFromHash(hash, ttl, Date.now()),
+        recordFromHash(hash, ttl, Date.now(), id),
       );
     },
 

@@ -15,8 +15,11 @@ export interface RecordFormat {
   readonly keyType: "hash" | "string";
   /** False when records have no creation time (Flask-Session's): `createdAt` reads as now. */
   readonly keepsCreatedAt: boolean;
-  /** The live session under `key`, or undefined (none, expired, corrupt or foreign). */
-  read(key: string): Promise<StoredSession | undefined>;
+  /**
+   * The live session under `key`, or undefined (none, expired, corrupt or foreign). A corrupt
+   * record is reported (`tessera:store:corrupt`) under the session `id` the key was made from.
+   */
+  read(key: string, id: string): Promise<StoredSession | undefined>;
   /**
    * Encodes the write now, so a value that cannot be stored throws before anything is sent,
    * and returns the call that sends it (resolving as `SessionStore.apply`).

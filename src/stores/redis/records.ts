@@ -2,6 +2,9 @@
  * Session data to and from the fields of a Redis hash: each session key is one field holding
  * its value as JSON, so a patch sets and deletes fields and never rewrites the rest.
  */
+
+import { MAX_NESTING, nestsDeeperThan } from "../../codecs/nesting.ts";
+import { reportCorruptRecord } from "../../diagnostics.ts";
 import type { SessionData, SessionPatch, StoredSession } from "../contract.ts";
 import { serializeSessionValue } from "../json-records.ts";
 import type { Reply } from "./connection.ts";
@@ -28,9 +31,16 @@ export function appendPatchArguments(args: string[], patch: SessionPatch): strin
   return args;
 }
 
-/** HGETALL on a key that holds something else (corrupt or foreign): no session, not an error. */
-export function noSessionOnWrongType(error: unknown): Reply {
-  if (error instanceof Error && error.message.startsWith("WRONGTYPE")) return null;
+/**
+ * HGETALL on a key that holds something else (corrupt or foreign): no session, not an error.
+ * Given the session's `id`, the record is reported as corrupt.
+ */
+export function noSessionOnWrongType(error: unknown, id?: string): Reply {
+  if (error instanceof Error && error.message.startsWith("WRONGTYPE")) {
+    if (id !== undefined)
+      reportCorruptRecord("redis", id, "the key holds another type than a hash");
+    return null;
+  }
   throw error;
 }
 
@@ -43,25 +53,36 @@ export function recordFromHash(
   fields: Reply,
   remaining: Reply,
   now: number,
+  id: string,
 ): StoredSession | undefined {
   if (!Array.isArray(fields) || fields.length === 0 || remaining === -2) return undefined;
+  const corrupt = (problem: string): undefined => {
+    reportCorruptRecord("redis", id, problem);
+    return undefined;
+  };
   let createdAt = Number.NaN;
   const data: SessionData = {};
   for (let index = 0; index + 1 < fields.length; index += 2) {
     const field = fields[index];
     const value = fields[index + 1];
-    if (typeof field !== "string" || typeof value !== "string") return undefined;
+    if (typeof field !== "string" || typeof value !== "string")
+      return corrupt("a field is not text");
     if (field === CREATED_FIELD) {
       createdAt = Number(value);
       continue;
     }
     const key = sessionKeyOf(field);
     if (key === undefined) continue;
+    // A field is one level inside the record: deeper than any writer makes is refused before
+    // parsing, so the next write cannot fail on it.
+    if (nestsDeeperThan(value, MAX_NESTING - 1)) {
+      return corrupt(`a field is nested more than ${MAX_NESTING} levels deep`);
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(value);
     } catch {
-      return undefined;
+      return corrupt("a field is not valid JSON");
     }
     // Assigning "__proto__" would change the object's prototype; defining it keeps it a key.
     if (key === "__proto__") {
@@ -73,7 +94,7 @@ export function recordFromHash(
       });
     } else data[key] = parsed;
   }
-  if (!Number.isFinite(createdAt)) return undefined;
+  if (!Number.isFinite(createdAt)) return corrupt("its creation time is missing or not a number");
   // -1: someone removed the TTL by hand (PERSIST); the record then lives until deleted.
   const expiresAt =
     remaining === -1

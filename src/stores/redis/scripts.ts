@@ -94,6 +94,25 @@ end
 return 0
 `);
 
+/**
+ * KEYS[1] a user's index. ARGV: the session id, 'touch' or 'add', the time to score a new entry
+ * with (ms), and how long from now (ms) the session lives. 'add' (a login: the write naming the
+ * user follows) scores the entry now, for the index's grace period; 'touch' (a write or expiry
+ * refresh of a session already indexed) keeps its score, re-adding it only if it went missing.
+ * The index's TTL then grows to the session's if shorter (PTTL is -1 for a key without one): it
+ * lives as long as its longest-lived session and no longer. Returns the index's size.
+ */
+export const INDEX_SESSION = new Script(`
+local key = KEYS[1]
+if ARGV[2] == 'add' then
+  redis.call('ZADD', key, ARGV[3], ARGV[1])
+else
+  redis.call('ZADD', key, 'NX', ARGV[3], ARGV[1])
+end
+local lives = tonumber(ARGV[4])
+if redis.call('PTTL', key) < lives then redis.call('PEXPIRE', key, lives) end
+return redis.call('ZCARD', key)`);
+
 /** The start of a script call, `EVALSHA sha numkeys key…`; the caller appends the arguments. */
 export function scriptCall(script: Script, keys: readonly string[]): string[] {
   const command = ["EVALSHA", script.sha, String(keys.length)];

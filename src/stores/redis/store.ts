@@ -30,6 +30,7 @@ import { type FlaskSerializer, flaskSessionFormat } from "./flask-session-format
 import { hashFormat } from "./hash-format.ts";
 import { HASH_TAG_LENGTH, KeyLayout } from "./layout.ts";
 import type { RecordFormat } from "./record-format.ts";
+import { INDEX_SESSION, runScript, scriptCall } from "./scripts.ts";
 import { type UserId, userIdOf } from "./user-ids.ts";
 
 /** How sessions are kept in Redis. */
@@ -219,20 +220,49 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
    * user who signs in every day for years without anyone listing their sessions does not grow
    * it without end.
    */
-  async function indexUser(user: string, id: string): Promise<void> {
+  async function indexUser(
+    user: string,
+    id: string,
+    expiresAt: number,
+    how: "add" | "touch" = "add",
+  ): Promise<void> {
     const indexKey = layout.userKey(user);
-    const added = connection.command(indexKey, ["ZADD", indexKey, String(Date.now()), id]);
-    const size = connection.command(indexKey, ["ZCARD", indexKey]);
-    size.then(
-      (count) => {
-        if (typeof count === "number" && count >= INDEX_TIDY_AT && (count & (count - 1)) === 0) {
-          // Housekeeping: a failure here changes nothing anyone relies on.
-          tidyIndex(indexKey, user).catch(() => {});
-        }
-      },
-      () => {},
-    );
-    await added;
+    const now = Date.now();
+    const count = await runScript((args) => connection.command(indexKey, args), INDEX_SESSION, [
+      ...scriptCall(INDEX_SESSION, [indexKey]),
+      id,
+      how,
+      String(now),
+      String(expiresAt - now),
+    ]);
+    if (typeof count === "number" && count >= INDEX_TIDY_AT && (count & (count - 1)) === 0) {
+      // Housekeeping: a failure here changes nothing anyone relies on.
+      tidyIndex(indexKey, user).catch(() => {});
+    }
+  }
+
+  /**
+   * After a write or an expiry refresh that moved a session's expiry, its user's index must live
+   * as long (or `revokeUser` would miss the session once the index expired). The user is read
+   * from the session in the same round trip as the write (`pendingUser`, sent just after it).
+   */
+  async function followIndex(
+    id: string,
+    pendingUser: Promise<unknown> | undefined,
+    expiresAt: number,
+  ): Promise<void> {
+    if (pendingUser === undefined) return;
+    const user = userIdOf(await pendingUser);
+    if (user !== undefined) await indexUser(user, id, expiresAt, "touch");
+  }
+
+  /** Removes an ended session's entry from its user's index (`user` read before it ended). */
+  async function unindex(id: string, pendingUser: Promise<unknown> | undefined): Promise<void> {
+    if (pendingUser === undefined) return;
+    const user = userIdOf(await pendingUser);
+    if (user === undefined) return;
+    const indexKey = layout.userKey(user);
+    await connection.command(indexKey, ["ZREM", indexKey, id]);
   }
 
   /**
@@ -319,16 +349,28 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     },
 
     get(id: string): Promise<StoredSession | undefined> {
-      return guarded("get", () => format.read(layout.sessionKey(id)));
+      return guarded("get", () => format.read(layout.sessionKey(id), id));
     },
 
     apply(id: string, patch: SessionPatch, options: ApplyOptions): Promise<boolean> {
       return guarded("apply", async () => {
         // Values are encoded first: one that cannot be stored rejects with nothing sent.
-        const write = format.prepareApply(layout.sessionKey(id), patch, options);
+        const key = layout.sessionKey(id);
+        const write = format.prepareApply(key, patch, options);
         const user = userNamedBy(patch);
-        if (user !== undefined) await indexUser(user, id);
-        return write();
+        if (user !== undefined) {
+          await indexUser(user, id, options.expiresAt);
+          return write();
+        }
+        // Sent right behind the write, so both share one round trip.
+        const written = write();
+        const pendingUser = userKey === undefined ? undefined : format.storedUser(key);
+        if (!(await written)) {
+          pendingUser?.catch(() => {});
+          return false;
+        }
+        await followIndex(id, pendingUser, options.expiresAt);
+        return true;
       });
     },
 
@@ -336,14 +378,29 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       return guarded("touch", async () => {
         // PEXPIRE leaves a missing key missing, and a non-positive time deletes the key.
         const key = layout.sessionKey(id);
-        await connection.command(key, ["PEXPIRE", key, String(expiresAt - Date.now())]);
+        const touched = connection.command(key, ["PEXPIRE", key, String(expiresAt - Date.now())]);
+        const pendingUser = userKey === undefined ? undefined : format.storedUser(key);
+        if ((await touched) !== 1) {
+          pendingUser?.catch(() => {});
+          return;
+        }
+        await followIndex(id, pendingUser, expiresAt);
       });
     },
 
     destroy(id: string): Promise<void> {
       return guarded("destroy", async () => {
         const key = layout.sessionKey(id);
-        await connection.command(key, ["DEL", key]);
+        // The user is read just before the record goes, in the same round trip, so the logout
+        // also takes the session out of its user's index.
+        const pendingUser = userKey === undefined ? undefined : format.storedUser(key);
+        const deleted = connection.command(key, ["DEL", key]);
+        try {
+          await deleted;
+        } finally {
+          pendingUser?.catch(() => {});
+        }
+        await unindex(id, pendingUser);
       });
     },
 
@@ -356,10 +413,16 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
           options.patch,
           options.expiresAt,
         );
-        // The new id goes into its user's index before the record moves (see indexUser).
+        // The new id goes into its user's index before the record moves (see indexUser), and
+        // the old one leaves it once the record has moved.
         const user = await userAfterRename(fromKey, options.patch);
-        if (user !== undefined) await indexUser(user, toId);
-        return write();
+        if (user !== undefined) await indexUser(user, toId, options.expiresAt);
+        const renamed = await write();
+        if (renamed && user !== undefined && fromId !== toId) {
+          const indexKey = layout.userKey(user);
+          await connection.command(indexKey, ["ZREM", indexKey, fromId]);
+        }
+        return renamed;
       });
     },
 
