@@ -34,6 +34,8 @@ const pool = testPool();
 const sessions = createSessions<Shape>({
   secret: randomBytes(32).toString("base64url"),
   store: postgresStore({ client: pool, table, sweepInterval: false }),
+  // Generous: these tests are about records, not deadlines, and may run on a loaded machine.
+  storeTimeout: "10s",
 });
 const served = await serveFaultApp(sessions);
 const reports = watchCorruptReports();

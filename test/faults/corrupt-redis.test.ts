@@ -64,6 +64,8 @@ const client = await createClient({ url }).connect();
 const sessions = createSessions<Shape>({
   secret: randomBytes(32).toString("base64url"),
   store: redisStore({ client, prefix }),
+  // Generous: these tests are about records, not deadlines, and may run on a loaded machine.
+  storeTimeout: "10s",
 });
 const served = await serveFaultApp(sessions);
 const reports = watchCorruptReports();
