@@ -58,11 +58,7 @@ function read(reader: IdCookieTransport, header: string) {
   return reader.read(new Cookies(header, { requestIsSecure: false }));
 }
 
-function signedIdTarget(
-  name: string,
-  format: SessionFormat,
-  id: fc.Arbitrary<string>,
-): FuzzTarget {
+function signedIdTarget(name: string, format: SessionFormat, id: fc.Arbitrary<string>): FuzzTarget {
   return defineTarget(
     name,
     "an issued cookie reads back its id (rotated when an older secret signed it); random headers read no id; a mutant is read only when the Cookie header still carries the issued value itself",

@@ -24,12 +24,18 @@ import {
   serializeSessionValue,
 } from "../../../src/stores/json-records.ts";
 import { defineTarget, type FuzzTarget, onlyTesseraErrors } from "../target.ts";
+import { clearOfV8KeyBug, isSafeKey } from "../v8-json.ts";
 import { msgpackValue } from "./msgpack.ts";
 
-export const key = fc.oneof(
-  fc.string({ maxLength: 8 }),
-  fc.constantFrom("__proto__", "constructor", "@created", "@@x", "_permanent", "1", ""),
-);
+export const key = fc
+  .oneof(
+    fc.string({ maxLength: 8 }),
+    fc.constantFrom("__proto__", "constructor", "@created", "@@x", "_permanent", "1", ""),
+  )
+  .filter(isSafeKey);
+
+/** JSON values that read back right whatever the process parsed before (see v8-json.ts). */
+export const jsonValue = fc.jsonValue({ maxDepth: 3 }).filter(clearOfV8KeyBug);
 
 /** Values JSON cannot hold, or only by dropping them: what an application might still pass. */
 export const hostileValue = fc.oneof(
@@ -99,13 +105,11 @@ export const jsonRecordsTarget: FuzzTarget = defineTarget(
         storedText.map((stored) => ({ stored, data: undefined, patch: undefined })),
         fc
           .tuple(
-            fc.dictionary(key, fc.jsonValue({ maxDepth: 3 }), {
+            fc.dictionary(key, jsonValue, {
               maxKeys: 5,
               noNullPrototype: true,
             }),
-            patchOf(
-              fc.oneof({ weight: 5, arbitrary: fc.jsonValue({ maxDepth: 3 }) }, hostileValue),
-            ),
+            patchOf(fc.oneof({ weight: 5, arbitrary: jsonValue }, hostileValue)),
           )
           .map(([data, patch]) => ({ stored: undefined, data, patch })),
       ),
@@ -135,7 +139,7 @@ export const jsonRecordsTarget: FuzzTarget = defineTarget(
 const objectText = fc.oneof(
   fc
     .tuple(
-      fc.array(fc.tuple(key, fc.jsonValue({ maxDepth: 2 })), { maxLength: 5 }),
+      fc.array(fc.tuple(key, jsonValue), { maxLength: 5 }),
       fc.constantFrom("", " ", "\n", "\t "),
     )
     .map(
@@ -160,9 +164,9 @@ export const flaskSessionJsonTarget: FuzzTarget = defineTarget(
         objectText.map((text) => ({ text, value: undefined })),
         fc
           .oneof(
-            { weight: 5, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
+            { weight: 5, arbitrary: jsonValue },
             hostileValue,
-            msgpackValue,
+            msgpackValue.filter(clearOfV8KeyBug),
           )
           .map((value) => ({ text: undefined, value })),
       ),
@@ -246,7 +250,12 @@ export const flaskSessionRecordTarget: FuzzTarget = defineTarget(
           .map((bytes) => ({ bytes, patch: undefined, serializer: "json" as const })),
         fc
           .tuple(
-            patchOf(fc.oneof({ weight: 5, arbitrary: msgpackValue }, hostileValue)),
+            patchOf(
+              fc.oneof(
+                { weight: 5, arbitrary: msgpackValue.filter(clearOfV8KeyBug) },
+                hostileValue,
+              ),
+            ),
             fc.constantFrom("msgpack" as const, "json" as const),
           )
           .map(([patch, serializer]) => ({ bytes: undefined, patch, serializer })),

@@ -10,7 +10,7 @@ import type { Reply } from "../../../src/stores/redis/connection.ts";
 import { CREATED_FIELD, fieldOf, sessionKeyOf } from "../../../src/stores/redis/layout.ts";
 import { appendPatchArguments, recordFromHash } from "../../../src/stores/redis/records.ts";
 import { defineTarget, type FuzzTarget, onlyTesseraErrors } from "../target.ts";
-import { expectedAfter, hostileValue, key, patchOf, sortedEntries } from "./records.ts";
+import { expectedAfter, hostileValue, jsonValue, key, patchOf, sortedEntries } from "./records.ts";
 
 /**
  * recordFromHash with the session id it reports a corrupt record under: the id parameter is
@@ -64,13 +64,11 @@ export const redisHashTarget: FuzzTarget = defineTarget(
           .map(([fields, remaining]) => ({ fields, remaining, data: undefined, patch: undefined })),
         fc
           .tuple(
-            fc.dictionary(key, fc.jsonValue({ maxDepth: 3 }), {
+            fc.dictionary(key, jsonValue, {
               maxKeys: 5,
               noNullPrototype: true,
             }),
-            patchOf(
-              fc.oneof({ weight: 5, arbitrary: fc.jsonValue({ maxDepth: 3 }) }, hostileValue),
-            ),
+            patchOf(fc.oneof({ weight: 5, arbitrary: jsonValue }, hostileValue)),
           )
           .map(([data, patch]) => ({ fields: undefined, remaining: undefined, data, patch })),
       ),
