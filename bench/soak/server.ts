@@ -127,6 +127,11 @@ const server = createServer((req, res) => {
   });
 });
 
+// The parent's connections are few and fixed; they may sit idle for seconds while another
+// connection works (a fill, a latency probe), and a server closing an idle connection just as
+// the parent sends on it would read as a reset. No idle timeout: they live as long as the run.
+server.keepAliveTimeout = 0;
+
 let connections = 0;
 server.on("connection", (socket) => {
   connections++;
