@@ -29,6 +29,8 @@ export class StoreSessions implements SessionFlow {
   readonly #ids: IdCookieTransport;
   /** The store's choice of id for a regenerated session, bound once rather than per request. */
   readonly #renameTarget: ((fromId: string, freshId: string) => string) | undefined;
+  /** Per session id, the latest write this process sent that has not settled (see #write). */
+  readonly #pending = new Map<string, Promise<void>>();
 
   constructor(options: ResolvedOptions, store: SessionStore, ids: IdCookieTransport) {
     this.#options = options;
@@ -108,14 +110,14 @@ export class StoreSessions implements SessionFlow {
       // left by an older version: a record holding nothing and a cookie leading to it would only
       // cost a read on every request. As Flask and Flask-Session, the session ends: no record,
       // no cookie.
-      return this.#call("destroy", (store) => store.destroy(loadedId)).then(() => {
+      return this.#write("destroy", loadedId, (store) => store.destroy(loadedId)).then(() => {
         publishDestroy(this.#options.format, loadedId, "emptied");
         this.#end(writer, state, secure);
       });
     }
     switch (state.fate) {
       case "destroy":
-        return this.#call("destroy", (store) => store.destroy(loadedId)).then(() => {
+        return this.#write("destroy", loadedId, (store) => store.destroy(loadedId)).then(() => {
           publishDestroy(this.#options.format, loadedId, "destroy");
           if (holdsNewData(state)) return this.#create(writer, state, state.changes, now, secure);
           this.#end(writer, state, secure);
@@ -123,8 +125,12 @@ export class StoreSessions implements SessionFlow {
       case "rename":
         // One atomic store call moves the record and applies this request's changes, so a
         // failure cannot leave the user between two ids.
-        return this.#call("rename", (store) =>
-          store.rename(loadedId, state.id, { patch: storable(state.changes), expiresAt }),
+        return this.#write(
+          "rename",
+          loadedId,
+          (store) =>
+            store.rename(loadedId, state.id, { patch: storable(state.changes), expiresAt }),
+          state.id,
         ).then((renamed) => {
           // The record is gone (destroyed by a logout meanwhile, or expired): the session is
           // over, and regenerating must not bring it back under a new id.
@@ -139,7 +145,7 @@ export class StoreSessions implements SessionFlow {
       case "keep":
         if (!state.unchanged) {
           const changes = state.changes;
-          return this.#call("apply", (store) =>
+          return this.#write("apply", loadedId, (store) =>
             store.apply(loadedId, storable(changes), {
               expiresAt,
               createdAt: now,
@@ -163,12 +169,14 @@ export class StoreSessions implements SessionFlow {
           state.touchRequested ||
           (this.#options.rolling && expiresAt - loadedExpiresAt >= this.#options.touchAfterMs)
         ) {
-          return this.#call("touch", (store) => store.touch(loadedId, expiresAt)).then(() => {
-            publishTouch(this.#options.format, loadedId, expiresAt);
-            if (state.permanent || state.cookieRotated)
-              this.#sendId(writer, state, expiresAt, now, secure);
-            state.saved(loadedId, loadedCreatedAt, expiresAt);
-          });
+          return this.#write("touch", loadedId, (store) => store.touch(loadedId, expiresAt)).then(
+            () => {
+              publishTouch(this.#options.format, loadedId, expiresAt);
+              if (state.permanent || state.cookieRotated)
+                this.#sendId(writer, state, expiresAt, now, secure);
+              state.saved(loadedId, loadedCreatedAt, expiresAt);
+            },
+          );
         }
         if (state.cookieRotated) {
           this.#sendId(writer, state, loadedExpiresAt, now, secure);
@@ -203,7 +211,7 @@ export class StoreSessions implements SessionFlow {
       state.data.set(PERMANENT_KEY, permanent);
       patch.recordSet(PERMANENT_KEY, permanent);
     }
-    return this.#call("apply", (store) =>
+    return this.#write("apply", id, (store) =>
       store.apply(id, storable(patch), { expiresAt, createdAt: now, mustExist: false }),
     ).then(() => {
       publishCommit(this.#options.format, "create", id);
@@ -221,6 +229,47 @@ export class StoreSessions implements SessionFlow {
   ): void {
     const maxAge = state.permanent ? Math.max(0, Math.floor((expiresAt - now) / 1_000)) : undefined;
     this.#ids.write(writer, state.id, maxAge, secure);
+  }
+
+  /**
+   * A write to session `id` (and `alsoId`, for a rename), sent only once every earlier write to
+   * it from this process has settled. A write whose deadline passed is abandoned, not undone:
+   * its request got a 503, but the store may still apply it later (a pool's other connection
+   * is faster than a stalled one). Without this order, such a write could land after a later
+   * write that was acknowledged, and undo it. Waiting counts against the new write's deadline,
+   * so a stuck write makes the next ones 503 rather than wait forever.
+   */
+  #write<R>(
+    operation: string,
+    id: string,
+    call: (store: SessionStore) => Promise<R>,
+    alsoId?: string,
+  ): Promise<R> {
+    const earlier =
+      this.#pending.get(id) ?? (alsoId === undefined ? undefined : this.#pending.get(alsoId));
+    let sent: Promise<R> | undefined;
+    const result = this.#call(operation, (store) => {
+      sent = earlier === undefined ? call(store) : earlier.then(() => call(store));
+      return sent;
+    });
+    if (sent !== undefined) this.#track(sent, id, alsoId);
+    return result;
+  }
+
+  /** Remembers `sent` as the latest write to `id` (and `alsoId`) until it settles. */
+  #track(sent: Promise<unknown>, id: string, alsoId: string | undefined): void {
+    const settled = sent.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#pending.set(id, settled);
+    if (alsoId !== undefined) this.#pending.set(alsoId, settled);
+    settled.then(() => {
+      if (this.#pending.get(id) === settled) this.#pending.delete(id);
+      if (alsoId !== undefined && this.#pending.get(alsoId) === settled) {
+        this.#pending.delete(alsoId);
+      }
+    });
   }
 
   #call<R>(operation: string, call: (store: SessionStore) => Promise<R>): Promise<R> {

@@ -3,7 +3,7 @@ import { isWellFormedSessionId } from "../crypto/session-id.ts";
 import { reportRejectedCookie } from "../diagnostics.ts";
 import type { ResolvedOptions, SessionFormat } from "../engine/options.ts";
 import { flaskSessionIdSigner, type IdSigner, tesseraIdSigner } from "./id-signers.ts";
-import { SessionCookie } from "./session-cookie.ts";
+import { MAX_SESSION_COOKIE_CANDIDATES, SessionCookie } from "./session-cookie.ts";
 import { VerifiedCache } from "./verified-cache.ts";
 
 /**
@@ -72,6 +72,7 @@ export class IdCookieTransport {
         reportRejectedCookie(this.#format, this.#cookie.name, verified);
       } else if (!found.some((other) => other.id === verified.id)) {
         found.push(verified);
+        if (found.length === MAX_SESSION_COOKIE_CANDIDATES) break;
       }
     }
     return found;

@@ -5,10 +5,18 @@ import { assertSetCookieSize, MAX_SET_COOKIE_BYTES } from "../cookies/size.ts";
 import type { ResolvedOptions } from "../engine/options.ts";
 
 /**
- * How many cookies of the session cookie's name one request may have tried. A browser sends
- * one per matching Path and Domain, so two or three are legitimate; without a cap, a request
- * with hundreds of validly signed dead ids costs a store round trip for each. Past the cap,
- * later values (in header order: most specific path first) are ignored.
+ * How many values of the session cookie's name one request may have looked at. A browser sends
+ * one per matching Path and Domain, so two or three are legitimate; past the cap, later values
+ * (in header order: most specific path first) are ignored, so a hostile header costs at most
+ * this many signature checks or decryptions. Junk planted ahead of the real cookie by a sibling
+ * subdomain ("cookie tossing") can still push it past the cap: the `__Host-` prefix prevents
+ * the planting itself.
+ */
+export const MAX_SESSION_COOKIE_VALUES = 16;
+
+/**
+ * Of those, how many validly signed ids one request may look up in the store: a request with
+ * hundreds of signed dead ids would otherwise cost a store round trip for each.
  */
 export const MAX_SESSION_COOKIE_CANDIDATES = 4;
 
@@ -44,14 +52,14 @@ export class SessionCookie {
 
   /**
    * The values the request sent under the session cookie's name, in header order, at most
-   * MAX_SESSION_COOKIE_CANDIDATES of them. Browsers send one cookie per matching path and
+   * MAX_SESSION_COOKIE_VALUES of them. Browsers send one cookie per matching path and
    * domain, and a sibling subdomain may plant one of the same name ("cookie tossing"), so
    * callers try each rather than trusting the first.
    */
   values(cookies: Cookies): string[] {
     const values = cookies.getAll(this.#cookie.name);
-    return values.length > MAX_SESSION_COOKIE_CANDIDATES
-      ? values.slice(0, MAX_SESSION_COOKIE_CANDIDATES)
+    return values.length > MAX_SESSION_COOKIE_VALUES
+      ? values.slice(0, MAX_SESSION_COOKIE_VALUES)
       : values;
   }
 
