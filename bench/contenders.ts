@@ -354,6 +354,16 @@ export const CONTENDERS: readonly Contender[] = [
     prepare: readSessionStarted,
   },
   {
+    name: "session-read-memory-observed",
+    kind: "read",
+    description:
+      "session-read-memory with a listener on every tessera diagnostics channel: what subscribing costs",
+    server: "session-read.ts",
+    env: { BENCH_STORE: "memory", BENCH_OBSERVE: "1" },
+    compareWith: ["floor-bare", "session-read-memory"],
+    prepare: readSessionStarted,
+  },
+  {
     name: "session-read-redis",
     kind: "read",
     description:

@@ -114,6 +114,11 @@ export const channels = {
   storeCorrupt: channel("tessera:store:corrupt"),
 } as const;
 
+/** Every channel's name, for a logger that subscribes to them all. */
+export const channelNames: readonly string[] = Object.values(channels).map((each) =>
+  String(each.name),
+);
+
 /** A loggable stand-in for a session id: the first 16 hex digits of its SHA-256. */
 export function sessionRefOf(id: string): string {
   return createHash("sha256").update(id).digest("hex").slice(0, 16);

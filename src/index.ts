@@ -11,8 +11,24 @@ export { FlaskFloat, FlaskTuple, FlaskUUID, Markup } from "./codecs/flask/tagged
 export { Cookies } from "./cookies/jar.ts";
 export type { CookieOptions, DeletionOptions } from "./cookies/options.ts";
 export { generateSecret, type Secret } from "./crypto/secret.ts";
+export {
+  channelNames,
+  channels,
+  type RejectReason,
+  type SessionCommitMessage,
+  type SessionDestroyMessage,
+  type SessionLoadMessage,
+  type SessionRegenerateMessage,
+  type SessionRejectMessage,
+  type SessionTouchMessage,
+  type StoreCallMessage,
+  type StoreCorruptMessage,
+  type StoreErrorMessage,
+  sessionRefOf,
+} from "./diagnostics.ts";
 export { createSessions, SessionManager } from "./engine/manager.ts";
 export type {
+  ClearSiteDataDirective,
   CookieSessionOptions,
   FlaskCookieSessionOptions,
   FlaskSessionOptions,

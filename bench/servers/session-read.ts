@@ -6,10 +6,12 @@
 import { randomBytes } from "node:crypto";
 import { withSessions } from "../../src/adapters/node.ts";
 import { createSessions } from "../../src/engine/manager.ts";
+import { observeAll } from "./observe.ts";
 import { sendJson, serve } from "./serve.ts";
 import { storeFromEnv } from "./store-from-env.ts";
 
 const { store, release } = await storeFromEnv();
+observeAll();
 const sessions = createSessions<{ username: string }>({
   secret: randomBytes(32).toString("base64url"),
   store,

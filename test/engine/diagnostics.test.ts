@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { SealKeys, sealSession } from "../../src/codecs/sealed/index.ts";
-import { sessionRefOf } from "../../src/diagnostics.ts";
+import { channelNames, sessionRefOf } from "../../src/diagnostics.ts";
 import { createSessions, type SessionManager } from "../../src/engine/manager.ts";
 import { StoreUnavailableError } from "../../src/errors.ts";
 import type { Session } from "../../src/session/session.ts";
@@ -17,6 +17,7 @@ import { memoryStore } from "../../src/stores/memory.ts";
 import { sqliteStore } from "../../src/stores/sqlite.ts";
 
 const secret = "diagnostics-test-secret-0123456789abcdef";
+/** The channels, as a subscriber names them (checked against the module's own list). */
 const CHANNELS = [
   "tessera:session:load",
   "tessera:session:reject",
@@ -27,7 +28,7 @@ const CHANNELS = [
   "tessera:store:call",
   "tessera:store:error",
   "tessera:store:corrupt",
-] as const;
+];
 
 const tempDir = mkdtempSync(join(tmpdir(), "tessera-diagnostics-"));
 after(() => rmSync(tempDir, { recursive: true, force: true }));
@@ -62,6 +63,10 @@ async function request<T>(
 
 const withoutLatency = (events: [string, unknown][]) =>
   events.filter(([name]) => name !== "tessera:store:call");
+
+test("the documented channel names are the ones published", () => {
+  assert.deepEqual([...channelNames].sort(), [...CHANNELS].sort());
+});
 
 describe("session events", () => {
   test("login, read, touch, regenerate and logout, each once, with a reference instead of the id", async () => {
