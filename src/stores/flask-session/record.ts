@@ -13,8 +13,10 @@
  *   through `clear` as Flask-Session's `ServerSideSession.clear()` does.
  */
 import { decodeMsgpack, encodeMsgpack } from "../../codecs/msgpack/index.ts";
+import { reportCorruptRecord } from "../../diagnostics.ts";
 import { SessionValueError } from "../../errors.ts";
 import type { SessionData, SessionPatch } from "../contract.ts";
+import type { RecordSource } from "../json-records.ts";
 import { decodeFlaskJson, encodeFlaskJson } from "./json.ts";
 
 /** Flask-Session's `SESSION_SERIALIZATION_FORMAT`. */
@@ -45,8 +47,23 @@ export function jsonText(bytes: Uint8Array): string | undefined {
   }
 }
 
-/** The session dict a stored value holds, or undefined when it is not one tessera can read. */
-export function decodeRecord(value: unknown): SessionData | undefined {
+/**
+ * The session dict a stored value holds, or undefined when it is not one tessera can read.
+ * Given where it was read, an unreadable record is reported (`tessera:store:corrupt`).
+ */
+export function decodeRecord(value: unknown, source?: RecordSource): SessionData | undefined {
+  const data = readRecord(value);
+  if (data === undefined && source !== undefined && value !== null && value !== undefined) {
+    reportCorruptRecord(
+      source.store,
+      source.id,
+      "not a Flask-Session record tessera reads (pickle, corrupt bytes, nested too deep, or not a dict)",
+    );
+  }
+  return data;
+}
+
+function readRecord(value: unknown): SessionData | undefined {
   if (!(value instanceof Uint8Array) || value.length === 0) return undefined;
   let decoded: unknown;
   try {

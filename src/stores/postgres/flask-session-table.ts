@@ -264,7 +264,7 @@ export function flaskSessionTable(
     async get(id, now): Promise<StoredSession | undefined> {
       const row = (await connection.query(select, [keyOf(id), now])).rows[0];
       if (row === undefined || typeof row.data !== "string") return undefined;
-      const data = decodeRecord(Buffer.from(row.data, "hex"));
+      const data = decodeRecord(Buffer.from(row.data, "hex"), { store: "postgres", id });
       if (data === undefined) return undefined;
       return { data, createdAt: now, expiresAt: Number(row.expires_at) };
     },

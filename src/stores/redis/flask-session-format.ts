@@ -70,12 +70,16 @@ export function flaskSessionFormat(
     };
   }
 
-  async function load(key: string): Promise<{ data: SessionData; remaining: unknown } | undefined> {
+  /** The record under `key`; given the session's `id`, an unreadable one is reported. */
+  async function load(
+    key: string,
+    id?: string,
+  ): Promise<{ data: SessionData; remaining: unknown } | undefined> {
     // Two plain commands in one round trip, as the hash layout's read.
     const stored = connection.binaryCommand(key, ["GET", key]).catch(noValueOnWrongType);
     const remaining = connection.command(key, ["PTTL", key]);
     const [value, ttl] = await Promise.all([stored, remaining]);
-    const data = decodeRecord(value);
+    const data = decodeRecord(value, id === undefined ? undefined : { store: "redis", id });
     return data === undefined ? undefined : { data, remaining: ttl };
   }
 
@@ -83,8 +87,8 @@ export function flaskSessionFormat(
     keyType: "string",
     keepsCreatedAt: false,
 
-    async read(key): Promise<StoredSession | undefined> {
-      const loaded = await load(key);
+    async read(key, id): Promise<StoredSession | undefined> {
+      const loaded = await load(key, id);
       if (loaded === undefined) return undefined;
       const now = Date.now();
       const expiresAt = expiryOf(loaded.remaining, now);
