@@ -383,3 +383,19 @@ describe("a write abandoned at its deadline cannot undo a later acknowledged one
     assert.equal(stored, acknowledged.at(-1), `acknowledged ${acknowledged.join(", ")}`);
   });
 });
+
+test("format flask-session: a cookie signed with an older secret is accepted and re-issued with the newest", async () => {
+  const store = memoryStore();
+  const old = `${secret}-old`;
+  const before = createSessions({ secret: old, format: "flask-session", store });
+  const login = await request(before, undefined, (session) => session.set("user", "ada"));
+  const rotated = createSessions({ secret: [secret, old], format: "flask-session", store });
+  const read = await request(rotated, login.cookie, (session) => session.get("user"));
+  assert.equal(read.session.get("user"), "ada");
+  assert.ok(read.cookie !== undefined && read.cookie !== login.cookie, "re-issued");
+  const newestOnly = createSessions({ secret, format: "flask-session", store });
+  const after = await request(newestOnly, read.cookie, (session) => session.get("user"));
+  assert.equal(after.session.get("user"), "ada", "the new cookie verifies with the newest alone");
+  const again = await request(rotated, read.cookie, (session) => session.get("user"));
+  assert.deepEqual(again.headers.setCookie, [], "re-issued once");
+});
