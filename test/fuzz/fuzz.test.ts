@@ -9,7 +9,7 @@ import { failureReport } from "./target.ts";
 import { targets } from "./targets.ts";
 
 /** Enough to catch a regression in seconds, few enough to stay quick beside a busy CPU. */
-const SHORT_RUNS = 1_000;
+const SHORT_RUNS = 500;
 
 describe("fuzz targets (short form)", () => {
   for (const target of targets) {

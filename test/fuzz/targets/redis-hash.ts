@@ -5,23 +5,12 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { SessionPatch, StoredSession } from "../../../src/stores/contract.ts";
+import type { SessionPatch } from "../../../src/stores/contract.ts";
 import type { Reply } from "../../../src/stores/redis/connection.ts";
 import { CREATED_FIELD, fieldOf, sessionKeyOf } from "../../../src/stores/redis/layout.ts";
 import { appendPatchArguments, recordFromHash } from "../../../src/stores/redis/records.ts";
 import { defineTarget, type FuzzTarget, onlyTesseraErrors } from "../target.ts";
 import { expectedAfter, hostileValue, jsonValue, key, patchOf, sortedEntries } from "./records.ts";
-
-/**
- * recordFromHash with the session id it reports a corrupt record under: the id parameter is
- * being added alongside this target, and passing it works with the function before and after.
- */
-const readHash = recordFromHash as (
-  fields: Reply,
-  remaining: Reply,
-  now: number,
-  id: string,
-) => StoredSession | undefined;
 
 /** Applies script arguments as patchLua does: clear flag, delete count, fields, then pairs. */
 function applyArguments(hash: Map<string, string>, args: readonly string[]): void {
@@ -75,7 +64,7 @@ export const redisHashTarget: FuzzTarget = defineTarget(
       (input) => {
         const now = Date.now();
         if (input.data === undefined) {
-          const record = readHash(input.fields, input.remaining, now, "fuzz");
+          const record = recordFromHash(input.fields, input.remaining, now, "fuzz");
           if (record !== undefined) {
             assert.ok(Number.isFinite(record.createdAt));
             // PTTL answers -2 (gone), -1 (no TTL) or the milliseconds left.
@@ -96,7 +85,7 @@ export const redisHashTarget: FuzzTarget = defineTarget(
         const args = onlyTesseraErrors(() => appendPatchArguments([], patch));
         if (args === undefined) return;
         applyArguments(hash, args);
-        const record = readHash([...hash].flat(), 60_000, now, "fuzz");
+        const record = recordFromHash([...hash].flat(), 60_000, now, "fuzz");
         assert.ok(record !== undefined, "the patched hash reads back");
         assert.equal(record.createdAt, now);
         assert.equal(record.expiresAt, now + 60_000);
