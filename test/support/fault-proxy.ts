@@ -13,6 +13,10 @@
  * - `cutAfter(match)`: one shot. The next client→server chunk that `match` accepts is
  *   forwarded to the server, and then the client's side of that connection is destroyed before
  *   any reply can come back: a connection dropped mid-write, after the server got the command.
+ * - `stallNext(match, holdMs)`: one shot. The next client→server chunk that `match` accepts is
+ *   held back for `holdMs` (or until the test releases it), then forwarded; the chunks after it
+ *   on the same connection wait behind it (order is kept), other connections flow freely: a
+ *   command stuck on one connection of a pool while the others keep serving.
  *
  * New connections are always accepted; a client library that reconnects gets a fresh,
  * well-behaved connection unless the test arms another fault.
@@ -31,9 +35,41 @@ export interface Latency {
   readonly down: number;
 }
 
+/** What `stallNext` answers: its chunk's progress, and a way to end the hold early. */
+export interface Stall {
+  /** Resolves when the chunk is met, and held. */
+  readonly held: Promise<void>;
+  /** Resolves when the hold is over and the chunk was forwarded to the server. */
+  readonly forwarded: Promise<void>;
+  /**
+   * Resolves when the server sends something on that connection after the chunk was
+   * forwarded: for a client that waits for each reply before its next command (a pg
+   * connection), the reply to it, so the server has run it.
+   */
+  readonly answered: Promise<void>;
+  /** Forwards the held chunk now rather than when `holdMs` is over; before it is met, disarms. */
+  release(): void;
+}
+
+/** A stall as the proxy keeps it until a connection meets its chunk. */
+interface ArmedStall {
+  readonly match: (chunk: Buffer) => boolean;
+  readonly holdMs: number;
+  /** The chunk was met: `release` ends its hold early. */
+  readonly met: (release: () => void) => void;
+  readonly forwarded: () => void;
+  readonly answered: () => void;
+}
+
+/** A chunk a stall holds back: it goes once `until` has passed (and not before its turn). */
+interface Hold {
+  until: number;
+  readonly forwarded: () => void;
+}
+
 /** One direction of one connection: a FIFO of chunks, each forwarded once it is due. */
 class Pipe {
-  readonly #queue: { due: number; chunk: Buffer }[] = [];
+  readonly #queue: { due: number; chunk: Buffer; hold: Hold | undefined }[] = [];
   #timer: NodeJS.Timeout | undefined;
   readonly #proxy: FaultProxy;
   readonly #forward: (chunk: Buffer) => void;
@@ -43,11 +79,12 @@ class Pipe {
     this.#forward = forward;
   }
 
-  push(chunk: Buffer, delayMs: number): void {
+  /** Queues `chunk` to go in `delayMs`, or once `hold` lets it (the chunks after it wait). */
+  push(chunk: Buffer, delayMs: number, hold?: Hold): void {
     const last = this.#queue.at(-1);
     // Never earlier than the chunk before it: lowering the latency keeps the order.
     const due = Math.max(performance.now() + delayMs, last?.due ?? 0);
-    this.#queue.push({ due, chunk });
+    this.#queue.push({ due, chunk, hold });
     this.drain();
   }
 
@@ -59,13 +96,14 @@ class Pipe {
     while (!this.#proxy.paused) {
       const head = this.#queue[0];
       if (head === undefined) return;
-      const wait = head.due - performance.now();
+      const wait = Math.max(head.due, head.hold?.until ?? 0) - performance.now();
       if (wait > 0) {
         this.#timer = setTimeout(() => this.drain(), wait);
         return;
       }
       this.#queue.shift();
       this.#forward(head.chunk);
+      head.hold?.forwarded();
     }
   }
 
@@ -83,6 +121,8 @@ class ProxiedConnection {
   readonly down: Pipe;
   /** Set by a cut after a write: the server's side is left to finish on its own. */
   #severed = false;
+  /** Set once a stalled chunk went to the server: called on the server's next chunk. */
+  #awaitingAnswer: (() => void) | undefined;
   #closed = false;
 
   constructor(proxy: FaultProxy, client: Socket, target: ProxyTarget, onClose: () => void) {
@@ -99,9 +139,31 @@ class ProxiedConnection {
       if (!this.#severed && !client.destroyed) client.write(chunk);
     });
     client.on("data", (chunk: Buffer) => {
-      if (!this.#severed) this.up.push(chunk, proxy.latency.up);
+      if (this.#severed) return;
+      const stall = proxy.takeStall(chunk);
+      if (stall === undefined) {
+        this.up.push(chunk, proxy.latency.up);
+        return;
+      }
+      const hold: Hold = {
+        until: performance.now() + proxy.latency.up + stall.holdMs,
+        forwarded: () => {
+          this.#awaitingAnswer = stall.answered;
+          stall.forwarded();
+        },
+      };
+      this.up.push(chunk, proxy.latency.up, hold);
+      stall.met(() => {
+        hold.until = 0;
+        this.up.drain();
+      });
     });
-    this.server.on("data", (chunk: Buffer) => this.down.push(chunk, proxy.latency.down));
+    this.server.on("data", (chunk: Buffer) => {
+      const answered = this.#awaitingAnswer;
+      this.#awaitingAnswer = undefined;
+      answered?.();
+      this.down.push(chunk, proxy.latency.down);
+    });
     const close = (): void => {
       if (this.#closed) return;
       this.#closed = true;
@@ -150,6 +212,7 @@ export class FaultProxy {
   #latency: Latency = { up: 0, down: 0 };
   #paused = false;
   #cut: { match: (chunk: Buffer) => boolean; fired: () => void } | undefined;
+  #stall: ArmedStall | undefined;
   /** Connections accepted so far (a client that reconnects adds one). */
   accepted = 0;
 
@@ -233,6 +296,53 @@ export class FaultProxy {
     this.#cut = undefined;
     cut.fired();
     return true;
+  }
+
+  /**
+   * Arms a one-shot stall: the next client→server chunk that `match` accepts is held for
+   * `holdMs` (on top of any latency) or until `release()`, then forwarded; the later chunks of
+   * its connection queue behind it. Arming again replaces a stall that has not met its chunk.
+   */
+  stallNext(match: (chunk: Buffer) => boolean, holdMs: number): Stall {
+    const settle = (): { promise: Promise<void>; resolve: () => void } => {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => {
+        resolve = done;
+      });
+      return { promise, resolve };
+    };
+    const held = settle();
+    const forwarded = settle();
+    const answered = settle();
+    let releaseHeld: (() => void) | undefined;
+    const armed: ArmedStall = {
+      match,
+      holdMs,
+      met: (release) => {
+        releaseHeld = release;
+        held.resolve();
+      },
+      forwarded: forwarded.resolve,
+      answered: answered.resolve,
+    };
+    this.#stall = armed;
+    return {
+      held: held.promise,
+      forwarded: forwarded.promise,
+      answered: answered.promise,
+      release: () => {
+        if (releaseHeld !== undefined) releaseHeld();
+        else if (this.#stall === armed) this.#stall = undefined;
+      },
+    };
+  }
+
+  /** The armed stall, if it takes this chunk (and disarms it if so). */
+  takeStall(chunk: Buffer): ArmedStall | undefined {
+    const stall = this.#stall;
+    if (stall === undefined || !stall.match(chunk)) return undefined;
+    this.#stall = undefined;
+    return stall;
   }
 
   /** Stops listening and drops every connection. */
