@@ -6,6 +6,7 @@ import type { ChangeSet } from "../session/changes.ts";
 import { PERMANENT_KEY, SessionState } from "../session/session.ts";
 import type { SessionStore, StoredSession } from "../stores/contract.ts";
 import type { IdCookieTransport } from "../transport/id-cookie.ts";
+import { WriteOrder } from "../util/write-order.ts";
 import {
   publishCommit,
   publishDestroy,
@@ -29,8 +30,8 @@ export class StoreSessions implements SessionFlow {
   readonly #ids: IdCookieTransport;
   /** The store's choice of id for a regenerated session, bound once rather than per request. */
   readonly #renameTarget: ((fromId: string, freshId: string) => string) | undefined;
-  /** Per session id, the latest write this process sent that has not settled (see #write). */
-  readonly #pending = new Map<string, Promise<void>>();
+  /** Writes to one session go out behind any that a deadline abandoned (see #write). */
+  readonly #order = new WriteOrder();
 
   constructor(options: ResolvedOptions, store: SessionStore, ids: IdCookieTransport) {
     this.#options = options;
@@ -232,12 +233,9 @@ export class StoreSessions implements SessionFlow {
   }
 
   /**
-   * A write to session `id` (and `alsoId`, for a rename), sent only once every earlier write to
-   * it from this process has settled. A write whose deadline passed is abandoned, not undone:
-   * its request got a 503, but the store may still apply it later (a pool's other connection
-   * is faster than a stalled one). Without this order, such a write could land after a later
-   * write that was acknowledged, and undo it. Waiting counts against the new write's deadline,
-   * so a stuck write makes the next ones 503 rather than wait forever.
+   * A write to session `id` (and `alsoId`, for a rename), behind any write to it that an
+   * earlier request abandoned at its deadline (see WriteOrder): such a write must not land
+   * after, and undo, this one once it is acknowledged.
    */
   #write<R>(
     operation: string,
@@ -245,31 +243,12 @@ export class StoreSessions implements SessionFlow {
     call: (store: SessionStore) => Promise<R>,
     alsoId?: string,
   ): Promise<R> {
-    const earlier =
-      this.#pending.get(id) ?? (alsoId === undefined ? undefined : this.#pending.get(alsoId));
-    let sent: Promise<R> | undefined;
-    const result = this.#call(operation, (store) => {
-      sent = earlier === undefined ? call(store) : earlier.then(() => call(store));
-      return sent;
-    });
-    if (sent !== undefined) this.#track(sent, id, alsoId);
-    return result;
-  }
-
-  /** Remembers `sent` as the latest write to `id` (and `alsoId`) until it settles. */
-  #track(sent: Promise<unknown>, id: string, alsoId: string | undefined): void {
-    const settled = sent.then(
-      () => undefined,
-      () => undefined,
+    const store = this.#store;
+    return this.#order.run(
+      alsoId === undefined ? [id] : [id, alsoId],
+      () => call(store),
+      (send) => this.#call(operation, send),
     );
-    this.#pending.set(id, settled);
-    if (alsoId !== undefined) this.#pending.set(alsoId, settled);
-    settled.then(() => {
-      if (this.#pending.get(id) === settled) this.#pending.delete(id);
-      if (alsoId !== undefined && this.#pending.get(alsoId) === settled) {
-        this.#pending.delete(alsoId);
-      }
-    });
   }
 
   #call<R>(operation: string, call: (store: SessionStore) => Promise<R>): Promise<R> {

@@ -153,6 +153,27 @@ describe("the demo on many machines: two processes, one Redis", () => {
     // Nothing of the user's is left: no session and no index entry.
     const index = await redisCommand(address, "ZCARD", `${PREFIX}user:${name}`);
     assert.equal(index, 0);
+    // The flash shown, the laptop's session was empty: it ended, leaving no cookie and no
+    // record holding only its creation time.
+    assert.equal(laptop.jar.get("session"), undefined, "the emptied session's cookie is cleared");
+    let cursor = "0";
+    do {
+      const [next, keys] = (await redisCommand(
+        address,
+        "SCAN",
+        cursor,
+        "MATCH",
+        `${PREFIX}*`,
+        "COUNT",
+        "1000",
+        "TYPE",
+        "hash",
+      )) as [string, string[]];
+      for (const key of keys) {
+        assert.notEqual(await redisCommand(address, "HLEN", key), 1, `${key} holds only @created`);
+      }
+      cursor = next;
+    } while (cursor !== "0");
   });
 
   test("log out everywhere without a login goes to the login page", async () => {

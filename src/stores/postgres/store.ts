@@ -13,6 +13,7 @@ import {
 } from "../../errors.ts";
 import { Deadlines } from "../../util/deadlines.ts";
 import { type Duration, toMilliseconds } from "../../util/duration.ts";
+import { WriteOrder } from "../../util/write-order.ts";
 import type {
   ApplyOptions,
   ListOptions,
@@ -144,6 +145,11 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const connection = connect(options.client, { prepare });
   const layout = chosen.make(connection, table);
   const deadlines = new Deadlines(timeoutMs);
+  /**
+   * A write abandoned at the store's own deadline is still in the driver's hands (a pool runs
+   * the next one on another connection): the next write to that session waits for it.
+   */
+  const order = new WriteOrder();
   let closed = false;
   /** Settles once the table exists; undefined until the first call, or after a failed attempt. */
   let tableReady: Promise<void> | undefined = createTable ? undefined : Promise.resolve();
@@ -282,22 +288,34 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     apply(id: string, patch: SessionPatch, options: ApplyOptions): Promise<boolean> {
-      return guarded("apply", () => layout.apply(id, patch, options, Date.now()), patch);
+      return order.run(
+        [id],
+        () => layout.apply(id, patch, options, Date.now()),
+        (send) => guarded("apply", send, patch),
+      );
     },
 
     async touch(id: string, expiresAt: number): Promise<void> {
-      await guarded("touch", () => layout.touch(id, expiresAt, Date.now()));
+      await order.run(
+        [id],
+        () => layout.touch(id, expiresAt, Date.now()),
+        (send) => guarded("touch", send),
+      );
     },
 
     async destroy(id: string): Promise<void> {
-      await guarded("destroy", () => layout.destroy(id));
+      await order.run(
+        [id],
+        () => layout.destroy(id),
+        (send) => guarded("destroy", send),
+      );
     },
 
     rename(fromId: string, toId: string, options: RenameOptions): Promise<boolean> {
-      return guarded(
-        "rename",
+      return order.run(
+        [fromId, toId],
         () => layout.rename(fromId, toId, options, Date.now()),
-        options.patch,
+        (send) => guarded("rename", send, options.patch),
       );
     },
 
