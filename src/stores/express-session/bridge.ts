@@ -24,6 +24,7 @@
 import { ConfigError } from "../../errors.ts";
 import { Deadlines } from "../../util/deadlines.ts";
 import { type Duration, toMilliseconds } from "../../util/duration.ts";
+import { WriteOrder } from "../../util/write-order.ts";
 import type {
   ApplyOptions,
   ListOptions,
@@ -81,6 +82,19 @@ export function fromExpressSessionStore(
     return deadlines.run(run, failures.timedOut, failures.failed);
   }
 
+  /**
+   * A write to `ids`, behind any the deadline abandoned while the store still had it: such a
+   * write must not land after a later one (see WriteOrder).
+   */
+  const order = new WriteOrder();
+  function ordered<R>(
+    operation: string,
+    ids: readonly string[],
+    run: () => Promise<R>,
+  ): Promise<R> {
+    return order.run(ids, run, (send) => guarded(operation, send));
+  }
+
   /** The live session under `id`, read with the store's `get`. */
   async function read(id: string, now: number): Promise<StoredSession | undefined> {
     let record: unknown;
@@ -113,7 +127,7 @@ export function fromExpressSessionStore(
     },
 
     apply(id: string, patch: SessionPatch, options: ApplyOptions): Promise<boolean> {
-      return guarded("apply", async () => {
+      return ordered("apply", [id], async () => {
         const changes = copyPatch(patch);
         const now = Date.now();
         const stored = await read(id, now);
@@ -129,7 +143,7 @@ export function fromExpressSessionStore(
     },
 
     touch(id: string, expiresAt: number): Promise<void> {
-      return guarded("touch", async () => {
+      return ordered("touch", [id], async () => {
         const now = Date.now();
         if (expiresAt <= now) {
           // Ending the record needs no read: a missing one stays missing.
@@ -144,13 +158,13 @@ export function fromExpressSessionStore(
     },
 
     destroy(id: string): Promise<void> {
-      return guarded("destroy", async () => {
+      return ordered("destroy", [id], async () => {
         await callStore(store, "destroy", [id]);
       });
     },
 
     rename(fromId: string, toId: string, options: RenameOptions): Promise<boolean> {
-      return guarded("rename", async () => {
+      return ordered("rename", [fromId, toId], async () => {
         const changes = copyPatch(options.patch);
         const now = Date.now();
         const source = await read(fromId, now);
