@@ -579,13 +579,16 @@ describe("Flask 2.2 ⇄ tessera format 'flask', over HTTP", () => {
     });
   });
 
-  test("near zlib's 2-byte threshold the two zlibs may decide differently; each side reads the other's cookie", async () => {
-    // Node's zlib (Chromium's) deflates this 63-byte JSON to 62 bytes, Debian's zlib to 58: Flask
-    // compresses it and tessera does not. The cookies differ; both are valid for both sides.
+  test("near zlib's 2-byte threshold tessera compresses exactly as Flask does", async () => {
+    // Node's own zlib (Chromium's) deflates this 63-byte JSON to 62 bytes, Python's to 58, so
+    // with node:zlib Flask would compress it and tessera not. tessera deflates as Python's
+    // zlib does: the same decision (byte-identical cookies: test/codecs/flask-interop.test.ts).
     const expr = String.raw`{"t": (1, "a"), "b": b"\x01", "m": Markup("<i>"), "f": 0.5}`;
     const data = { t: new FlaskTuple([1, "a"]), b: Buffer.from([1]), m: new Markup("<i>"), f: 0.5 };
     const flask = await flaskSet("new", undefined, { expr });
     const ours = await tesseraSet("new", undefined, setAll(data));
+    assert.ok(flask.cookie.startsWith("."), "Flask compresses it");
+    assert.ok(ours.value.startsWith("."), "and so does tessera");
     assert.deepStrictEqual((await flaskShow("new", ours.value)).data, flask.data);
     const { result } = await tessera("new", flask.cookie, readAll);
     assert.deepStrictEqual(result.data, data);

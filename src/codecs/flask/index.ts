@@ -1,10 +1,10 @@
 /**
  * Flask's cookie session format (`SecureCookieSessionInterface`), as a pure codec: the cookie a
- * Flask 2.x app sets is read here, and the cookie written here is read by Flask. An uncompressed
- * cookie is byte-identical to the one Flask would write for the same data at the same second; a
- * compressed one holds the same JSON, deflated by tessera (small-deflate.ts) or Node's zlib
- * rather than Python's zlib, and near the 2-byte threshold the sizes can differ enough that one
- * side compresses and the other does not (each reads the other's cookie either way).
+ * Flask 2.x app sets is read here, and the cookie written here is read by Flask. The cookie is
+ * byte-identical to the one Flask would write for the same data at the same second, compressed
+ * or not: deflate.ts compresses as Python's `zlib.compress` does (zlib 1.2.13, level 6), so the
+ * two sides also agree on when compression pays, and a session that fits Flask's cookie fits
+ * tessera's.
  *
  * Flask's settings: itsdangerous `URLSafeTimedSerializer`, salt `cookie-session`, key derivation
  * `hmac`, digest SHA-1, Flask's tagged JSON. `session.permanent` is the `_permanent` key inside

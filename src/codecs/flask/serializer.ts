@@ -1,8 +1,8 @@
-import { deflateSync, inflateSync } from "node:zlib";
+import { inflateSync } from "node:zlib";
 import { nestsDeeperThan } from "../nesting.ts";
 import { base64Decode, base64Encode } from "./base64.ts";
+import { zlibDeflate } from "./deflate.ts";
 import { TimestampSigner, type TimestampSignerOptions } from "./signer.ts";
-import { SMALL_DEFLATE_LIMIT, smallDeflate } from "./small-deflate.ts";
 import { dumpTaggedJson, type FlaskValue, isPlainJson, parseTaggedJson } from "./tagged-json.ts";
 
 /** The most a compressed payload may inflate to: far above any cookie, far below a zip bomb. */
@@ -85,7 +85,8 @@ export class URLSafeTimedSerializer {
 /** `URLSafeSerializerMixin.dump_payload`. */
 export function dumpPayload(value: FlaskValue): string {
   const json = Buffer.from(dumpTaggedJson(value), "utf8");
-  const compressed = json.length <= SMALL_DEFLATE_LIMIT ? smallDeflate(json) : deflateSync(json);
+  // Python's zlib.compress, byte for byte: the same cookie as Flask's, compressed or not.
+  const compressed = zlibDeflate(json);
   return compressed.length < json.length - 1 ? `.${base64Encode(compressed)}` : base64Encode(json);
 }
 
