@@ -167,6 +167,18 @@ describe("redis: the layout users inspect with redis-cli", () => {
   });
 
   eachClient(
+    "a creation time that is not digits (empty, blank, negative) is a corrupt record, not the epoch",
+    async (store, prefix) => {
+      for (const created of ["", " ", "-5", "1e3"]) {
+        const id = newId();
+        await redisCommand(address, "HSET", `${prefix}${id}`, "@created", created, "user", '"ada"');
+        await redisCommand(address, "PEXPIRE", `${prefix}${id}`, MINUTE);
+        assert.equal(await store.get(id), undefined, JSON.stringify(created));
+      }
+    },
+  );
+
+  eachClient(
     "a value JSON cannot hold (undefined, a function) deletes its key, as JSON.stringify drops it",
     async (store) => {
       const id = newId();

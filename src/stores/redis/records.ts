@@ -68,7 +68,8 @@ export function recordFromHash(
     if (typeof field !== "string" || typeof value !== "string")
       return corrupt("a field is not text");
     if (field === CREATED_FIELD) {
-      createdAt = Number(value);
+      // Digits only: Number("") and Number(" ") are 0, which would read as the epoch.
+      createdAt = /^\d+$/.test(value) ? Number(value) : Number.NaN;
       continue;
     }
     const key = sessionKeyOf(field);
