@@ -10,11 +10,11 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { SealKeys, sealSession } from "../../src/codecs/sealed/index.ts";
 import { channelNames, sessionRefOf } from "../../src/diagnostics.ts";
-import { createSessions, type SessionManager } from "../../src/engine/manager.ts";
+import { createSessions } from "../../src/engine/manager.ts";
 import { StoreUnavailableError } from "../../src/errors.ts";
-import type { Session } from "../../src/session/session.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import { sqliteStore } from "../../src/stores/sqlite.ts";
+import { engineRequest } from "../support/engine-request.ts";
 
 const secret = "diagnostics-test-secret-0123456789abcdef";
 /** The channels, as a subscriber names them (checked against the module's own list). */
@@ -49,18 +49,6 @@ async function eventsDuring(action: () => Promise<void>): Promise<[string, unkno
   return seen;
 }
 
-async function request<T>(
-  sessions: SessionManager<T>,
-  cookieHeader: string | undefined,
-  handle: (session: Session<T>) => void,
-) {
-  const scope = sessions.begin({ cookieHeader, encrypted: false });
-  const session = await scope.session();
-  handle(session);
-  const headers = await scope.commit(200);
-  return { session, cookie: headers.setCookie[0]?.split(";")[0] };
-}
-
 const withoutLatency = (events: [string, unknown][]) =>
   events.filter(([name]) => name !== "tessera:store:call");
 
@@ -75,15 +63,17 @@ describe("session events", () => {
     let firstId = "";
     let secondId = "";
     const events = await eventsDuring(async () => {
-      const login = await request(sessions, undefined, (session) => session.set("user", "ada"));
+      const login = await engineRequest(sessions, undefined, (session) =>
+        session.set("user", "ada"),
+      );
       cookie = login.cookie;
       firstId = login.session.id;
-      await request(sessions, cookie, (session) => session.get("user"));
-      await request(sessions, cookie, (session) => session.touch());
-      const moved = await request(sessions, cookie, (session) => session.regenerate());
+      await engineRequest(sessions, cookie, (session) => session.get("user"));
+      await engineRequest(sessions, cookie, (session) => session.touch());
+      const moved = await engineRequest(sessions, cookie, (session) => session.regenerate());
       cookie = moved.cookie;
       secondId = moved.session.id;
-      await request(sessions, cookie, (session) => session.destroy());
+      await engineRequest(sessions, cookie, (session) => session.destroy());
     });
     const first = sessionRefOf(firstId);
     const second = sessionRefOf(secondId);
@@ -131,13 +121,13 @@ describe("session events", () => {
   test("rejected cookies give their reason: malformed, bad-signature, unknown-id", async () => {
     const sessions = createSessions({ secret, store: memoryStore() });
     const other = createSessions({ secret: `${secret}-other`, store: memoryStore() });
-    const forged = await request(other, undefined, (session) => session.set("user", "eve"));
-    const gone = await request(sessions, undefined, (session) => session.set("user", "ada"));
+    const forged = await engineRequest(other, undefined, (session) => session.set("user", "eve"));
+    const gone = await engineRequest(sessions, undefined, (session) => session.set("user", "ada"));
     await sessions.store.destroy(gone.session.id);
     const events = await eventsDuring(async () => {
-      await request(sessions, "session=not-a-token", (session) => session.get("user"));
-      await request(sessions, forged.cookie, (session) => session.get("user"));
-      await request(sessions, gone.cookie, (session) => session.get("user"));
+      await engineRequest(sessions, "session=not-a-token", (session) => session.get("user"));
+      await engineRequest(sessions, forged.cookie, (session) => session.get("user"));
+      await engineRequest(sessions, gone.cookie, (session) => session.get("user"));
     });
     const rejects = events.filter(([name]) => name === "tessera:session:reject").map(([, m]) => m);
     assert.deepEqual(rejects, [
@@ -154,9 +144,11 @@ describe("session events", () => {
     const keys = new SealKeys(secret);
     const expired = sealSession({ user: "ada" }, { keys, expiresAt: Date.now() - 5_000 });
     const events = await eventsDuring(async () => {
-      await request(sessions, `session=${expired}`, (session) => session.get("user"));
-      const login = await request(sessions, undefined, (session) => session.set("user", "ada"));
-      await request(sessions, login.cookie, (session) => session.delete("user"));
+      await engineRequest(sessions, `session=${expired}`, (session) => session.get("user"));
+      const login = await engineRequest(sessions, undefined, (session) =>
+        session.set("user", "ada"),
+      );
+      await engineRequest(sessions, login.cookie, (session) => session.delete("user"));
     });
     assert.deepEqual(withoutLatency(events), [
       ["tessera:session:reject", { format: "sealed", reason: "expired", cookieName: "session" }],
@@ -173,11 +165,11 @@ describe("store events", () => {
   test("a failing store publishes the error the request sees, with its operation and duration", async () => {
     const store = sqliteStore({ path: join(tempDir, "closed.db"), sweepInterval: false });
     const sessions = createSessions({ secret, store });
-    const login = await request(sessions, undefined, (session) => session.set("user", "ada"));
+    const login = await engineRequest(sessions, undefined, (session) => session.set("user", "ada"));
     await store.close();
     const events = await eventsDuring(async () => {
       await assert.rejects(
-        request(sessions, login.cookie, (session) => session.get("user")),
+        engineRequest(sessions, login.cookie, (session) => session.get("user")),
         StoreUnavailableError,
       );
     });
@@ -202,8 +194,8 @@ describe("store events", () => {
   test("with no subscriber nothing is published and requests behave the same", async () => {
     for (const name of CHANNELS) assert.equal(diagnostics.hasSubscribers(name), false, name);
     const sessions = createSessions({ secret, store: memoryStore() });
-    const login = await request(sessions, undefined, (session) => session.set("user", "ada"));
-    const read = await request(sessions, login.cookie, (session) => session.get("user"));
+    const login = await engineRequest(sessions, undefined, (session) => session.set("user", "ada"));
+    const read = await engineRequest(sessions, login.cookie, (session) => session.get("user"));
     assert.equal(read.session.get("user"), "ada");
   });
 });

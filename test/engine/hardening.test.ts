@@ -15,7 +15,7 @@ import { MAX_NESTING } from "../../src/codecs/nesting.ts";
 import { SealKeys, sealSession } from "../../src/codecs/sealed/index.ts";
 import { formatToken, IV_BYTES, TAG_BYTES, tokenHeader } from "../../src/codecs/sealed/token.ts";
 import { parseCookieHeader } from "../../src/cookies/parse.ts";
-import { createSessions, type SessionManager } from "../../src/engine/manager.ts";
+import { createSessions } from "../../src/engine/manager.ts";
 import type { SessionOptions } from "../../src/engine/options.ts";
 import {
   ConfigError,
@@ -23,11 +23,11 @@ import {
   StoreUnavailableError,
   TesseraError,
 } from "../../src/errors.ts";
-import type { Session } from "../../src/session/session.ts";
 import type { SessionStore } from "../../src/stores/contract.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import { MAX_SESSION_COOKIE_CANDIDATES } from "../../src/transport/session-cookie.ts";
 import { CountingStore } from "../support/counting-store.ts";
+import { engineRequest } from "../support/engine-request.ts";
 
 const secret = "hardening-test-secret-0123456789abcdef";
 
@@ -38,31 +38,17 @@ function nested(depth: number): unknown {
   return value;
 }
 
-/** One request through the engine, as an adapter makes it. */
-async function request<T>(
-  sessions: SessionManager<T>,
-  cookieHeader: string | undefined,
-  handle: (session: Session<T>) => void,
-) {
-  const scope = sessions.begin({ cookieHeader, encrypted: false });
-  const session = await scope.session();
-  handle(session);
-  const headers = await scope.commit(200);
-  const cookie = headers.setCookie[0]?.split(";")[0];
-  return { session, headers, cookie };
-}
-
 describe("a session that ends up empty writes nothing and clears its cookie", () => {
   test("the last flash read: the record goes, the cookie is cleared", async () => {
     const store = new CountingStore(memoryStore());
     const sessions = createSessions({ secret, store });
-    const login = await request(sessions, undefined, (session) => {
+    const login = await engineRequest(sessions, undefined, (session) => {
       session.flash("You are logged out everywhere.");
     });
     const id = login.session.id;
     assert.notEqual(await store.inner.get(id), undefined);
     store.reset();
-    const next = await request(sessions, login.cookie, (session) => {
+    const next = await engineRequest(sessions, login.cookie, (session) => {
       assert.equal(session.consumeFlashes().length, 1);
     });
     assert.equal(await store.inner.get(id), undefined, "no record holding nothing");
@@ -70,7 +56,7 @@ describe("a session that ends up empty writes nothing and clears its cookie", ()
     assert.equal(store.calls.apply, 0, "nothing written");
     // The browser's next request costs nothing at all.
     store.reset();
-    const after = await request(sessions, undefined, (session) => session.get("user"));
+    const after = await engineRequest(sessions, undefined, (session) => session.get("user"));
     assert.deepEqual(after.headers.setCookie, []);
     assert.equal(store.calls.get + store.writes, 0);
   });
@@ -78,19 +64,19 @@ describe("a session that ends up empty writes nothing and clears its cookie", ()
   test("every key deleted, and a record left empty by an older version, end the same way", async () => {
     const store = memoryStore();
     const sessions = createSessions({ secret, store });
-    const login = await request(sessions, undefined, (session) => session.set("user", "ada"));
-    const logout = await request(sessions, login.cookie, (session) => session.delete("user"));
+    const login = await engineRequest(sessions, undefined, (session) => session.set("user", "ada"));
+    const logout = await engineRequest(sessions, login.cookie, (session) => session.delete("user"));
     assert.equal(await store.get(login.session.id), undefined);
     assert.match(logout.headers.setCookie[0] ?? "", /^session=; Max-Age=0/);
 
     // An empty record (as "log out everywhere" used to leave): read once, then gone.
-    const again = await request(sessions, undefined, (session) => session.set("user", "bob"));
+    const again = await engineRequest(sessions, undefined, (session) => session.set("user", "bob"));
     await store.apply(
       again.session.id,
       { clear: true, set: new Map(), delete: new Set() },
       { createdAt: Date.now(), expiresAt: Date.now() + 60_000, mustExist: true },
     );
-    const read = await request(sessions, again.cookie, (session) => session.get("user"));
+    const read = await engineRequest(sessions, again.cookie, (session) => session.get("user"));
     assert.equal(await store.get(again.session.id), undefined);
     assert.match(read.headers.setCookie[0] ?? "", /^session=; Max-Age=0/);
   });
@@ -112,7 +98,7 @@ describe("nesting: what decodes can always be written back", () => {
     const sessions = createSessions({ secret, format: "flask" });
     const deep = `{"v":${"[".repeat(100_000)}${"]".repeat(100_000)}}`;
     const cookie = `session=${signedFlaskCookie(deep)}`;
-    const read = await request(sessions, cookie, (session) => {
+    const read = await engineRequest(sessions, cookie, (session) => {
       assert.deepEqual(session.toJSON(), {}, "an empty session");
       session.set("user", "ada");
     });
@@ -122,7 +108,7 @@ describe("nesting: what decodes can always be written back", () => {
   test("a Flask cookie exactly at the limit decodes and re-signs", async () => {
     const sessions = createSessions({ secret, format: "flask" });
     const json = `{"v":${"[".repeat(MAX_NESTING - 1)}${"]".repeat(MAX_NESTING - 1)}}`;
-    const read = await request(sessions, `session=${signedFlaskCookie(json)}`, (session) => {
+    const read = await engineRequest(sessions, `session=${signedFlaskCookie(json)}`, (session) => {
       assert.ok(session.has("v"));
       session.set("more", 1);
     });
@@ -163,7 +149,7 @@ describe("nesting: what decodes can always be written back", () => {
     const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
     const token = formatToken(id, iv, ciphertext, cipher.getAuthTag());
     const sessions = createSessions({ secret, format: "sealed" });
-    const read = await request(sessions, `session=${token}`, (session) => {
+    const read = await engineRequest(sessions, `session=${token}`, (session) => {
       assert.deepEqual(session.toJSON(), {});
       session.set("user", "ada");
     });
@@ -173,13 +159,13 @@ describe("nesting: what decodes can always be written back", () => {
   test("stored sessions: a value nested past the limit is refused at commit, the record untouched", async () => {
     const store = memoryStore();
     const sessions = createSessions({ secret, store });
-    const login = await request(sessions, undefined, (session) => session.set("user", "ada"));
+    const login = await engineRequest(sessions, undefined, (session) => session.set("user", "ada"));
     const scope = sessions.begin({ cookieHeader: login.cookie, encrypted: false });
     (await scope.session()).set("deep", nested(MAX_NESTING) as never);
     await assert.rejects(async () => scope.commit(200), SessionValueError);
     assert.deepEqual((await store.get(login.session.id))?.data, { user: "ada" });
     // At the limit (the record's own object is the first level) it is kept.
-    await request(sessions, login.cookie, (session) => {
+    await engineRequest(sessions, login.cookie, (session) => {
       session.set("deep", nested(MAX_NESTING - 1) as never);
     });
     assert.ok((await store.get(login.session.id))?.data.deep);
@@ -192,12 +178,12 @@ describe("same-name cookies are capped", () => {
     const sessions = createSessions({ secret, store });
     const dead: string[] = [];
     for (let index = 0; index < 163; index++) {
-      const login = await request(sessions, undefined, (session) => session.set("n", index));
+      const login = await engineRequest(sessions, undefined, (session) => session.set("n", index));
       dead.push(login.cookie ?? "");
       await store.inner.destroy(login.session.id);
     }
     store.reset();
-    const read = await request(sessions, dead.join("; "), (session) => session.get("n"));
+    const read = await engineRequest(sessions, dead.join("; "), (session) => session.get("n"));
     assert.equal(read.session.isNew, true);
     assert.equal(store.calls.get, MAX_SESSION_COOKIE_CANDIDATES);
   });
@@ -205,9 +191,9 @@ describe("same-name cookies are capped", () => {
   test("junk values do not count against the store's cap: a live session after 12 is found", async () => {
     const store = memoryStore();
     const sessions = createSessions({ secret, store });
-    const live = await request(sessions, undefined, (session) => session.set("user", "ada"));
+    const live = await engineRequest(sessions, undefined, (session) => session.set("user", "ada"));
     const junk = Array.from({ length: 12 }, (_, index) => `session=junk${index}.x`);
-    const read = await request(sessions, [...junk, live.cookie].join("; "), (session) =>
+    const read = await engineRequest(sessions, [...junk, live.cookie].join("; "), (session) =>
       session.get("user"),
     );
     assert.equal(read.session.get("user"), "ada");
@@ -216,11 +202,13 @@ describe("same-name cookies are capped", () => {
   test("a live session within the cap is still found behind planted dead ones", async () => {
     const store = memoryStore();
     const sessions = createSessions({ secret, store });
-    const dead = await request(sessions, undefined, (session) => session.set("user", "mallory"));
+    const dead = await engineRequest(sessions, undefined, (session) =>
+      session.set("user", "mallory"),
+    );
     await store.destroy(dead.session.id);
-    const live = await request(sessions, undefined, (session) => session.set("user", "ada"));
+    const live = await engineRequest(sessions, undefined, (session) => session.set("user", "ada"));
     const header = [dead.cookie, dead.cookie, live.cookie].join("; ");
-    const read = await request(sessions, header, (session) => session.get("user"));
+    const read = await engineRequest(sessions, header, (session) => session.get("user"));
     assert.equal(read.session.get("user"), "ada");
   });
 });
@@ -228,9 +216,11 @@ describe("same-name cookies are capped", () => {
 describe("quoted cookie values are read as werkzeug reads them", () => {
   test("a quoted session cookie is the same session", async () => {
     const sessions = createSessions({ secret, store: memoryStore() });
-    const login = await request(sessions, undefined, (session) => session.set("user", "ada"));
+    const login = await engineRequest(sessions, undefined, (session) => session.set("user", "ada"));
     const [name, value] = (login.cookie ?? "").split("=") as [string, string];
-    const read = await request(sessions, `${name}="${value}"`, (session) => session.get("user"));
+    const read = await engineRequest(sessions, `${name}="${value}"`, (session) =>
+      session.get("user"),
+    );
     assert.equal(read.session.get("user"), "ada");
     assert.deepEqual(read.headers.setCookie, [], "no cookie to replace: it was valid");
   });
@@ -307,10 +297,10 @@ describe("configuration mistakes are ConfigErrors at startup that name the value
 describe("the clearSiteData option", () => {
   async function logout(options: Partial<SessionOptions>, andBegin = false) {
     const sessions = createSessions({ secret, store: memoryStore(), ...options } as SessionOptions);
-    const login = await request(sessions, undefined, (session) => session.set("user", "ada"));
-    const read = await request(sessions, login.cookie, (session) => session.get("user"));
+    const login = await engineRequest(sessions, undefined, (session) => session.set("user", "ada"));
+    const read = await engineRequest(sessions, login.cookie, (session) => session.get("user"));
     assert.equal(read.headers.clearSiteData, undefined, "only at a logout");
-    return request(sessions, login.cookie, (session) => {
+    return engineRequest(sessions, login.cookie, (session) => {
       session.destroy();
       if (andBegin) session.set("guest", true);
     });
@@ -358,7 +348,7 @@ describe("a write abandoned at its deadline cannot undo a later acknowledged one
       },
     });
     const sessions = createSessions({ secret, store, storeTimeout: "100ms" });
-    const login = await request(sessions, undefined, (session) => session.set("count", 1));
+    const login = await engineRequest(sessions, undefined, (session) => session.set("count", 1));
     let released!: () => void;
     stall = new Promise<void>((resolve) => {
       released = resolve;
@@ -388,14 +378,14 @@ test("format flask-session: a cookie signed with an older secret is accepted and
   const store = memoryStore();
   const old = `${secret}-old`;
   const before = createSessions({ secret: old, format: "flask-session", store });
-  const login = await request(before, undefined, (session) => session.set("user", "ada"));
+  const login = await engineRequest(before, undefined, (session) => session.set("user", "ada"));
   const rotated = createSessions({ secret: [secret, old], format: "flask-session", store });
-  const read = await request(rotated, login.cookie, (session) => session.get("user"));
+  const read = await engineRequest(rotated, login.cookie, (session) => session.get("user"));
   assert.equal(read.session.get("user"), "ada");
   assert.ok(read.cookie !== undefined && read.cookie !== login.cookie, "re-issued");
   const newestOnly = createSessions({ secret, format: "flask-session", store });
-  const after = await request(newestOnly, read.cookie, (session) => session.get("user"));
+  const after = await engineRequest(newestOnly, read.cookie, (session) => session.get("user"));
   assert.equal(after.session.get("user"), "ada", "the new cookie verifies with the newest alone");
-  const again = await request(rotated, read.cookie, (session) => session.get("user"));
+  const again = await engineRequest(rotated, read.cookie, (session) => session.get("user"));
   assert.deepEqual(again.headers.setCookie, [], "re-issued once");
 });

@@ -17,21 +17,10 @@
  * by itself, and every command behind the held write waits with it. No timing is asserted.
  */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import pg from "pg";
-import { createSessions } from "../../src/engine/manager.ts";
-import { postgresStore } from "../../src/stores/postgres/index.ts";
-import { FaultProxy } from "../support/fault-proxy.ts";
-import { databaseUrl, uniqueTable } from "../support/postgres.ts";
-import { type Shape, serveFaultApp } from "./support/app.ts";
-import {
-  type ProxiedSessions,
-  proxiedSessions,
-  STORE_TIMEOUT,
-  type StoreName,
-} from "./support/proxied-stores.ts";
+import { serveFaultApp } from "./support/app.ts";
+import { proxiedSessions, type StoreName } from "./support/proxied-stores.ts";
 import { Ledger, type Outcome, untilOk, Visitor, watchEscapes } from "./support/visitor.ts";
 
 /**
@@ -82,53 +71,11 @@ async function within<T>(promise: Promise<T>, what: string): Promise<T> {
   }
 }
 
-/**
- * As support/proxied-stores.ts's PostgreSQL (a pg Pool of 10 through a FaultProxy, the
- * engine's deadline STORE_TIMEOUT), with postgresStore's own call limit past the hold.
- */
-async function proxiedPostgres(): Promise<ProxiedSessions> {
-  const url = new URL(databaseUrl());
-  const proxy = await FaultProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
-  const proxied = new URL(url);
-  proxied.hostname = "127.0.0.1";
-  proxied.port = String(proxy.port);
-  const pool = new pg.Pool({ connectionString: proxied.href, max: 10 });
-  const table = uniqueTable("faults");
-  const sessions = createSessions<Shape>({
-    secret: randomBytes(32).toString("base64url"),
-    store: postgresStore({
-      client: pool,
-      table,
-      sweepInterval: false,
-      timeout: POSTGRES_CALL_TIMEOUT,
-    }),
-    storeTimeout: STORE_TIMEOUT,
-  });
-  return {
-    name: "postgres",
-    proxy,
-    sessions,
-    async close() {
-      await sessions.close();
-      await pool.end();
-      await proxy.close();
-      const direct = new pg.Client({ connectionString: url.href });
-      await direct.connect();
-      try {
-        await direct.query(`DROP TABLE IF EXISTS ${table}`);
-      } finally {
-        await direct.end();
-      }
-    },
-  };
-}
-
 for (const name of ["postgres", "redis"] as const satisfies readonly StoreName[]) {
   test(`${name}: a write stalled past its deadline never undoes a later acknowledged one`, {
     timeout: 180_000,
   }, async (t) => {
-    const store: ProxiedSessions =
-      name === "postgres" ? await proxiedPostgres() : await proxiedSessions(name);
+    const store = await proxiedSessions(name, { postgresCallTimeout: POSTGRES_CALL_TIMEOUT });
     closing.push(() => store.close());
     const served = await serveFaultApp(store.sessions);
     closing.push(() => served.close());

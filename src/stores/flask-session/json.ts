@@ -14,9 +14,11 @@ import {
   Markup,
   pythonFloat,
 } from "../../codecs/flask/tagged-json.ts";
+import { MAX_NESTING } from "../../codecs/nesting.ts";
 import { SessionValueError } from "../../errors.ts";
 
-const MAX_DEPTH = 512;
+/** The nesting every tessera format shares (see codecs/nesting.ts). */
+const MAX_DEPTH = MAX_NESTING;
 const UINT64_MAX = 2n ** 64n - 1n;
 const INT64_MIN = -(2n ** 63n);
 const MIN_DATE_MS = -62135596800000;

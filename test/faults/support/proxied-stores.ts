@@ -4,12 +4,14 @@
  * while the app runs unchanged. Keys and tables are private to each call, and removed by
  * `close()`.
  */
+
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { createClient } from "redis";
 import { createSessions, type SessionManager } from "../../../src/engine/manager.ts";
 import { postgresStore } from "../../../src/stores/postgres/index.ts";
 import { redisStore } from "../../../src/stores/redis/index.ts";
+import type { Duration } from "../../../src/util/duration.ts";
 import { FaultProxy } from "../../support/fault-proxy.ts";
 import { databaseUrl, uniqueTable } from "../../support/postgres.ts";
 import { deleteKeysUnder, ensureRedis } from "../../support/redis-server.ts";
@@ -31,8 +33,17 @@ export type StoreName = "redis" | "postgres";
  */
 export const STORE_TIMEOUT = "300ms";
 
-export function proxiedSessions(name: StoreName): Promise<ProxiedSessions> {
-  return name === "redis" ? proxiedRedis() : proxiedPostgres();
+/** Options of the store behind the proxy. */
+export interface ProxiedStoreOptions {
+  /** postgresStore's own limit on a call (its `timeout`); the store's default otherwise. */
+  readonly postgresCallTimeout?: Duration;
+}
+
+export function proxiedSessions(
+  name: StoreName,
+  options: ProxiedStoreOptions = {},
+): Promise<ProxiedSessions> {
+  return name === "redis" ? proxiedRedis() : proxiedPostgres(options);
 }
 
 async function proxiedRedis(): Promise<ProxiedSessions> {
@@ -59,7 +70,7 @@ async function proxiedRedis(): Promise<ProxiedSessions> {
   };
 }
 
-async function proxiedPostgres(): Promise<ProxiedSessions> {
+async function proxiedPostgres(options: ProxiedStoreOptions): Promise<ProxiedSessions> {
   const url = new URL(databaseUrl());
   const proxy = await FaultProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
   const proxied = new URL(url);
@@ -69,7 +80,14 @@ async function proxiedPostgres(): Promise<ProxiedSessions> {
   const table = uniqueTable("faults");
   const sessions = createSessions<Shape>({
     secret: randomBytes(32).toString("base64url"),
-    store: postgresStore({ client: pool, table, sweepInterval: false }),
+    store: postgresStore({
+      client: pool,
+      table,
+      sweepInterval: false,
+      ...(options.postgresCallTimeout === undefined
+        ? {}
+        : { timeout: options.postgresCallTimeout }),
+    }),
     storeTimeout: STORE_TIMEOUT,
   });
   return {
