@@ -75,6 +75,9 @@ describe("session events", () => {
       secondId = moved.session.id;
       await engineRequest(sessions, cookie, (session) => session.destroy());
     });
+    const touch = events.find(([name]) => name === "tessera:session:touch")?.[1];
+    const touchedUntil = (touch as { expiresAt?: unknown } | undefined)?.expiresAt;
+    assert.equal(typeof touchedUntil, "number", "the touch event carries the new expiry");
     const first = sessionRefOf(firstId);
     const second = sessionRefOf(secondId);
     assert.deepEqual(withoutLatency(events), [
@@ -88,9 +91,7 @@ describe("session events", () => {
         {
           format: "id",
           sessionRef: first,
-          expiresAt: (
-            events.find(([name]) => name === "tessera:session:touch")?.[1] as { expiresAt: number }
-          ).expiresAt,
+          expiresAt: touchedUntil,
         },
       ],
       ["tessera:session:load", { format: "id", found: true, sessionRef: first }],
