@@ -256,6 +256,19 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     if (user !== undefined) await indexUser(user, id, expiresAt, "touch");
   }
 
+  /**
+   * The user id stored in the session under `key`, read alongside a write (undefined without a
+   * user index). The read may fail with the write (a dropped connection): it is marked handled
+   * at once, since the caller awaits it only once the write succeeded, and an unhandled
+   * rejection would end the process.
+   */
+  function userOf(key: string): Promise<unknown> | undefined {
+    if (userKey === undefined) return undefined;
+    const pending = format.storedUser(key);
+    pending.catch(() => {});
+    return pending;
+  }
+
   /** Removes an ended session's entry from its user's index (`user` read before it ended). */
   async function unindex(id: string, pendingUser: Promise<unknown> | undefined): Promise<void> {
     if (pendingUser === undefined) return;
@@ -364,11 +377,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
         }
         // Sent right behind the write, so both share one round trip.
         const written = write();
-        const pendingUser = userKey === undefined ? undefined : format.storedUser(key);
-        if (!(await written)) {
-          pendingUser?.catch(() => {});
-          return false;
-        }
+        const pendingUser = userOf(key);
+        if (!(await written)) return false;
         await followIndex(id, pendingUser, options.expiresAt);
         return true;
       });
@@ -379,11 +389,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
         // PEXPIRE leaves a missing key missing, and a non-positive time deletes the key.
         const key = layout.sessionKey(id);
         const touched = connection.command(key, ["PEXPIRE", key, String(expiresAt - Date.now())]);
-        const pendingUser = userKey === undefined ? undefined : format.storedUser(key);
-        if ((await touched) !== 1) {
-          pendingUser?.catch(() => {});
-          return;
-        }
+        const pendingUser = userOf(key);
+        if ((await touched) !== 1) return;
         await followIndex(id, pendingUser, expiresAt);
       });
     },
@@ -393,13 +400,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
         const key = layout.sessionKey(id);
         // The user is read just before the record goes, in the same round trip, so the logout
         // also takes the session out of its user's index.
-        const pendingUser = userKey === undefined ? undefined : format.storedUser(key);
-        const deleted = connection.command(key, ["DEL", key]);
-        try {
-          await deleted;
-        } finally {
-          pendingUser?.catch(() => {});
-        }
+        const pendingUser = userOf(key);
+        await connection.command(key, ["DEL", key]);
         await unindex(id, pendingUser);
       });
     },
