@@ -3,7 +3,7 @@
  * garbage, JIT state or SQLite cache never slows another. Every child started here is tracked
  * and killed when the run ends, however it ends.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -86,6 +86,18 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * Pins a running server, every thread it has (the JS thread, GC helpers, libuv's pool) and any
+ * it starts later, to one core: how Node runs in production (one process per core), and what
+ * keeps a contender from spilling its garbage collection onto the load generator's core, which
+ * would flatter whichever allocates most. Servers start unpinned, so that booting them is quick.
+ */
+export function pinToCore(pid: number, cpu: number): void {
+  execFileSync("taskset", ["--all-tasks", "--cpu-list", "--pid", String(cpu), String(pid)], {
+    stdio: "ignore",
+  });
 }
 
 /** Stops every child still running, politely first. */

@@ -1,7 +1,7 @@
 /** One-off requests around the load: logging in before it, checking the answers are right. */
 import { EXPECTED_BODY, EXPECTED_STATUS } from "./expected.ts";
 
-/** The request autocannon repeats for a contender. */
+/** The request the load generator repeats for a contender. */
 export interface LoadTarget {
   readonly method: "GET" | "POST";
   readonly path: string;

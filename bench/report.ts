@@ -3,7 +3,7 @@
  * as JSON. Absolute requests/s drift on a shared machine; the ratios between windows run side
  * by side are the result.
  */
-import { cpus, loadavg, release, type } from "node:os";
+import { cpus, loadavg, release, totalmem, type } from "node:os";
 import type { Contender } from "./contenders.ts";
 import type { Window } from "./load.ts";
 import type { RunPostgres } from "./postgres.ts";
@@ -48,7 +48,12 @@ export interface ContenderResult {
   readonly ratios: readonly Ratio[];
   readonly targets: readonly TargetResult[];
   readonly medianServerBusy: number | undefined;
+  /** The least busy window's share of the server's core. */
+  readonly lowestServerBusy: number | undefined;
   readonly medianServerCpuMicrosPerRequest: number | undefined;
+  /** Medians over the rounds of each window's median and 99th percentile latency, ms. */
+  readonly medianP50Ms: number;
+  readonly medianP99Ms: number;
   readonly non2xx: number;
   readonly errors: number;
   readonly timeouts: number;
@@ -60,9 +65,12 @@ export interface Machine {
   readonly cpuModel: string;
   readonly cpuCount: number;
   readonly os: string;
+  readonly memoryGiB: number;
   readonly loadAverageAtStart: readonly number[];
   readonly node: string;
-  readonly autocannon: string;
+  readonly wrk: string;
+  /** Where the servers and wrk ran (`taskset`). */
+  readonly pinning: { readonly serverCpu: number; readonly loadCpu: number };
   /** The Redis the Redis contenders shared, when any ran. */
   readonly redis?: RunRedis;
   /** The PostgreSQL the PostgreSQL contenders shared, when any ran. */
@@ -70,7 +78,8 @@ export interface Machine {
 }
 
 export function describeMachine(
-  autocannonVersion: string,
+  wrkVersion: string,
+  settings: Settings,
   redis?: RunRedis,
   postgres?: RunPostgres,
 ): Machine {
@@ -79,10 +88,12 @@ export function describeMachine(
     cpuModel: cores[0]?.model.trim() ?? "unknown",
     cpuCount: cores.length,
     os: `${type()} ${release()}`,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     // Other tenants' load is the main noise source here; it is worth having next to the figures.
     loadAverageAtStart: loadavg().map((load) => Math.round(load * 100) / 100),
     node: process.version,
-    autocannon: autocannonVersion,
+    wrk: wrkVersion,
+    pinning: { serverCpu: settings.serverCpu, loadCpu: settings.loadCpu },
     ...(redis === undefined ? {} : { redis }),
     // The URL without its password: the report and results.json are for sharing.
     ...(postgres === undefined
@@ -91,7 +102,7 @@ export function describeMachine(
   };
 }
 
-export function summarize(runs: readonly ContenderRun[]): ContenderResult[] {
+export function summarize(runs: readonly ContenderRun[], settings: Settings): ContenderResult[] {
   const byName = new Map(runs.map((run) => [run.contender.name, run]));
   return runs.map(({ contender, windows }) => {
     const perRound = windows.map((window) => window.requestsPerSecond);
@@ -134,21 +145,51 @@ export function summarize(runs: readonly ContenderRun[]): ContenderResult[] {
       ratios,
       targets,
       medianServerBusy: medianDefined(windows.map((window) => window.serverBusy)),
+      lowestServerBusy: lowestDefined(windows.map((window) => window.serverBusy)),
       medianServerCpuMicrosPerRequest: medianDefined(
         windows.map((window) => window.serverCpuMicrosPerRequest),
       ),
+      medianP50Ms: median(windows.map((window) => window.p50Ms)),
+      medianP99Ms: median(windows.map((window) => window.p99Ms)),
       non2xx,
       errors,
       timeouts: sum((window) => window.timeouts),
-      flagged: non2xx > 0 || errors > 0,
+      flagged: non2xx > 0 || errors > 0 || windows.length < settings.rounds,
     };
   });
+}
+
+/**
+ * Why the run is invalid, one reason per floor whose server did not saturate its core in some
+ * window: such a window measured the load generator (or another tenant), not the server, and
+ * every ratio to that floor would be squeezed toward 1.
+ */
+export function unsaturatedFloors(
+  results: readonly ContenderResult[],
+  settings: Settings,
+): string[] {
+  return results
+    .filter(
+      (result) =>
+        result.kind === "floor" &&
+        result.lowestServerBusy !== undefined &&
+        result.lowestServerBusy < settings.saturatedAbove,
+    )
+    .map(
+      (result) =>
+        `${result.name} kept its core only ${percent(result.lowestServerBusy as number)} busy in one window (needs ${percent(settings.saturatedAbove)})`,
+    );
+}
+
+function percent(share: number): string {
+  return `${Math.round(share * 100)}%`;
 }
 
 export function toMarkdown(
   results: readonly ContenderResult[],
   machine: Machine,
   settings: Settings,
+  invalid: readonly string[] = [],
 ): string {
   const baselines = (role: Ratio["role"]): string[] => [
     ...new Set(
@@ -169,6 +210,7 @@ export function toMarkdown(
     "kind",
     "median req/s",
     ...columns.map((column) => (column.peer ? `vs ${column.name}` : `÷ ${column.name}`)),
+    "p50 / p99 ms",
     "server CPU µs/req",
     "server busy",
     "non-2xx / errors",
@@ -180,6 +222,7 @@ export function toMarkdown(
     ...columns.map((column) =>
       formatRatio(result.ratios.find((ratio) => ratio.baseline === column.name)),
     ),
+    `${result.medianP50Ms.toFixed(2)} / ${result.medianP99Ms.toFixed(2)}`,
     result.medianServerCpuMicrosPerRequest === undefined
       ? "n/a"
       : Math.round(result.medianServerCpuMicrosPerRequest).toString(),
@@ -201,8 +244,14 @@ export function toMarkdown(
   return [
     "## tessera benchmark",
     "",
-    `- Machine: ${machine.cpuModel} × ${machine.cpuCount}, ${machine.os}; load average at start ${machine.loadAverageAtStart.join(" / ")}`,
-    `- Node ${machine.node}, autocannon ${machine.autocannon} (load generator in the parent process, each server in its own child)`,
+    ...(invalid.length === 0
+      ? []
+      : [
+          `**INVALID RUN**: ${invalid.join("; ")}. A floor that does not saturate its core measured the load generator or another tenant, not the server.`,
+          "",
+        ]),
+    `- Machine: ${machine.cpuModel} × ${machine.cpuCount}, ${machine.memoryGiB} GiB, ${machine.os}; load average at start ${machine.loadAverageAtStart.join(" / ")}`,
+    `- Node ${machine.node}; ${machine.wrk}, one thread, pinned to core ${machine.pinning.loadCpu}; each server in its own process, all its threads pinned to core ${machine.pinning.serverCpu}`,
     ...(machine.redis === undefined
       ? []
       : [
@@ -213,7 +262,7 @@ export function toMarkdown(
       : [
           `- PostgreSQL ${machine.postgres.version} at ${machine.postgres.url}, shared by the PostgreSQL contenders (each with its own table, every one on the same pg Pool settings), on the same machine`,
         ]),
-    `- Settings: ${settings.rounds} rounds × ${settings.durationSeconds} s measured per contender (after ${settings.warmupSeconds} s of warm-up, discarded), ${settings.connections} connections, pipelining ${settings.pipelining}, contender order rotated each round`,
+    `- Settings: ${settings.quick ? "--quick, " : ""}${settings.rounds} rounds × ${settings.durationSeconds} s measured per contender (after ${settings.warmupSeconds} s of warm-up, discarded, before the first), ${settings.connections} keep-alive connections, no pipelining, contender order rotated each round; a floor must keep its core ${percent(settings.saturatedAbove)} busy in every window`,
     "",
     table,
     "",
@@ -223,7 +272,7 @@ export function toMarkdown(
           "vs peer: the same ratio against a peer to beat, as a multiple of its throughput (2.50× = two and a half times the peer's requests/s).",
         ]
       : []),
-    "Server CPU µs/req and busy come from /proc: CPU time of the server process (all its threads, kernel time included) per 2xx response, and over the window's wall time. Busy near or above 100% means the server was the bottleneck; well below means the load generator or other tenants set the pace, which squeezes ratios toward 1.",
+    "p50 / p99: medians over the rounds of wrk's latency percentiles. Server CPU µs/req and busy come from /proc: CPU time of the server process (all its threads, kernel time included) per good response, and over the window's wall time. Busy near 100% means the server was the bottleneck; well below means the load generator, the store or other tenants set the pace.",
     ...(targets.length > 0 ? ["", "Targets (ratio of medians):", "", ...targets] : []),
     ...(flagged.length > 0
       ? [
@@ -247,6 +296,11 @@ export function median(values: readonly number[]): number {
   const middle = Math.floor(sorted.length / 2);
   const upper = sorted[middle] as number;
   return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] as number) + upper) / 2;
+}
+
+function lowestDefined(values: readonly (number | undefined)[]): number | undefined {
+  const defined = values.filter((value): value is number => value !== undefined);
+  return defined.length === 0 ? undefined : Math.min(...defined);
 }
 
 function medianDefined(values: readonly (number | undefined)[]): number | undefined {

@@ -1,43 +1,54 @@
 /**
- * `npm run bench`: requests/s of each contender next to the floors (the same answer without the
- * session work) and peers, as ratios measured side by side in one run. Each server runs in its
- * own child process; autocannon loads them from this process one at a time, in rounds with the
- * order rotated, so slow drifts of a shared machine spread over every contender instead of
- * landing on one.
+ * `npm run bench [-- --quick]`: requests/s of each contender next to the floors (the same answer
+ * without the session work) and peers, as ratios measured side by side in one run. Each server
+ * runs in its own child process pinned to one core (all its threads); wrk, pinned to another,
+ * loads them one at a time, in rounds with the order rotated, so slow drifts of a shared
+ * machine spread over every contender instead of landing on one. A floor whose server did not
+ * saturate its core in some window makes the run invalid: it then measured the load generator.
  *
- * Settings by env: BENCH_DURATION (s per measured window), BENCH_WARMUP (s), BENCH_ROUNDS,
- * BENCH_CONNECTIONS, BENCH_ONLY (comma-separated names), BENCH_CPU_PROF (a directory: servers
- * run with --cpu-prof and write <contender>.cpuprofile there; see top-self-time.ts).
+ * Settings by env (settings.ts): BENCH_DURATION (s per measured window), BENCH_WARMUP (s),
+ * BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_SERVER_CPU, BENCH_LOAD_CPU, BENCH_ONLY
+ * (comma-separated names), BENCH_CPU_PROF (a directory: servers run with --cpu-prof and write
+ * <contender>.cpuprofile there; see top-self-time.ts).
  * Contenders on Redis share one Redis, found before any server starts (redis.ts): REDIS_URL,
  * 127.0.0.1:6379, or one the tests' helper starts. Contenders on PostgreSQL share one database
  * (postgres.ts): BENCH_DATABASE_URL, DATABASE_URL or 127.0.0.1:5432, each server in a table of
  * its own, none left when the run ends.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { killAllServersNow, type ServerChild, startServer, stopAllServers } from "./children.ts";
+import { chartSvg } from "./chart.ts";
+import {
+  killAllServersNow,
+  pinToCore,
+  type ServerChild,
+  startServer,
+  stopAllServers,
+} from "./children.ts";
 import { type Contender, selectContenders } from "./contenders.ts";
 import { type LoadTarget, verifyTarget } from "./http.ts";
-import { runWindow, stopLoad, type Window } from "./load.ts";
+import { runWindow, stopLoad, type Window, writeWrkScript } from "./load.ts";
 import { dropRunTables, postgresForRun, type RunPostgres, tableForContender } from "./postgres.ts";
 import { type RunRedis, redisForRun } from "./redis.ts";
-import { describeMachine, summarize, toMarkdown } from "./report.ts";
+import { describeMachine, summarize, toMarkdown, unsaturatedFloors } from "./report.ts";
 import { readSettings, type Settings } from "./settings.ts";
+import { ensureWrk } from "./wrk.ts";
 
-const RESULTS_FILE = resolve(import.meta.dirname, "..", ".bench", "results.json");
+const RESULTS_DIR = resolve(import.meta.dirname, "results");
 
 interface Ready {
   readonly contender: Contender;
   readonly server: ServerChild;
   readonly target: LoadTarget;
+  readonly script: string;
   readonly windows: Window[];
 }
 
 async function main(): Promise<void> {
   const settings = readSettings();
-  const contenders = selectContenders(settings.only);
+  const contenders = selectContenders(settings.only, settings.quick);
+  const wrkVersion = ensureWrk(log);
   const scratch = mkdtempSync(join(tmpdir(), "tessera-bench-"));
   process.once("exit", () => {
     // Synchronous last resort for every way out, errors included.
@@ -58,19 +69,30 @@ async function main(): Promise<void> {
   }
 
   // Described now: the load average it reports is the one the run started with.
-  const machine = describeMachine(autocannonVersion(), redis, postgres);
+  const machine = describeMachine(wrkVersion, settings, redis, postgres);
 
   // A few at a time: forty servers booting at once on two cores outlast the start timeout.
   const ready = await mapLimited(contenders, availableParallelism(), (contender) =>
     launch(contender, scratch, settings, redis, postgres),
   );
+  // Pinned once all are up: booting forty servers on one core would outlast the start timeout.
+  for (const { server } of ready) pinToCore(server.pid, settings.serverCpu);
   for (const round of Array.from({ length: settings.rounds }, (_, index) => index)) {
     for (const entry of rotate(ready, round)) {
       log(`round ${round + 1}/${settings.rounds}: ${entry.contender.name}`);
       const { origin, pid } = entry.server;
-      await runWindow(origin, pid, entry.target, settings, settings.warmupSeconds);
+      if (round === 0) {
+        await runWindow(origin, pid, entry.target, entry.script, settings, settings.warmupSeconds);
+      }
       entry.windows.push(
-        await runWindow(origin, pid, entry.target, settings, settings.durationSeconds),
+        await runWindow(
+          origin,
+          pid,
+          entry.target,
+          entry.script,
+          settings,
+          settings.durationSeconds,
+        ),
       );
     }
   }
@@ -78,14 +100,25 @@ async function main(): Promise<void> {
   await stopAllServers();
   await dropLeftoverTables();
 
-  const results = summarize(ready.map(({ contender, windows }) => ({ contender, windows })));
-  process.stdout.write(toMarkdown(results, machine, settings));
-  mkdirSync(resolve(RESULTS_FILE, ".."), { recursive: true });
-  writeFileSync(
-    RESULTS_FILE,
-    `${JSON.stringify({ finishedAt: new Date().toISOString(), machine, settings, results }, null, 2)}\n`,
+  const results = summarize(
+    ready.map(({ contender, windows }) => ({ contender, windows })),
+    settings,
   );
-  log(`results written to ${RESULTS_FILE}`);
+  const invalid = unsaturatedFloors(results, settings);
+  process.stdout.write(toMarkdown(results, machine, settings, invalid));
+  const finishedAt = new Date().toISOString();
+  const base = join(RESULTS_DIR, `${finishedAt.slice(0, 10)}${settings.quick ? "-quick" : ""}`);
+  const file = { finishedAt, valid: invalid.length === 0, invalid, machine, settings, results };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(`${base}.json`, `${JSON.stringify(file, null, 2)}\n`);
+  writeFileSync(`${base}.svg`, chartSvg(file));
+  log(`results written to ${base}.json, chart to ${base}.svg`);
+  if (invalid.length > 0) {
+    log(
+      `INVALID RUN: ${invalid.join("; ")}. A floor that does not saturate its core measured the load generator or another tenant, not the server; rerun on a quieter machine.`,
+    );
+    process.exitCode = 1;
+  }
 }
 
 /** Starts a contender's server, brings it to the state under test and checks its answers. */
@@ -124,7 +157,8 @@ async function launch(
   try {
     const target = await contender.prepare(server.origin, settings.connections);
     await verifyTarget(server.origin, target);
-    return { contender, server, target, windows: [] };
+    const script = writeWrkScript(scratch, contender.name, target);
+    return { contender, server, target, script, windows: [] };
   } catch (error) {
     throw new Error(`contender ${contender.name} is not ready to measure: ${describe(error)}`, {
       cause: error,
@@ -154,11 +188,6 @@ async function mapLimited<T, R>(
 function rotate<T>(items: readonly T[], round: number): T[] {
   const start = items.length === 0 ? 0 : round % items.length;
   return [...items.slice(start), ...items.slice(0, start)];
-}
-
-function autocannonVersion(): string {
-  const path = createRequire(import.meta.url).resolve("autocannon/package.json");
-  return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
 }
 
 /** Progress goes to stderr, so stdout carries only the table. */

@@ -5,7 +5,8 @@
  * run the very same handlers. BENCH_WORKLOAD picks them:
  *
  * - read: POST /login stores the username in a regenerated session (`req.session.regenerate`,
- *   a new id on login, as the demo does); GET /api/me answers it.
+ *   a new id on login, as the demo does); GET /api/me answers it. GET / is a page anyone may
+ *   see, which reads the session to greet whoever is logged in (the no-cookie contenders').
  * - write: GET /start creates the session; GET /write sets one key on every request; GET /count
  *   answers that key, so the parent can check a write was stored (contenders.ts).
  */
@@ -22,6 +23,10 @@ export function addSessionRoutes(app: Express, workload: "read" | "write"): void
         req.session.username = username;
         res.redirect(303, "/");
       });
+    });
+    app.get("/", (req, res) => {
+      // The floor's answer names alice, so the default does too.
+      sendJson(res, 200, { username: req.session.username ?? "alice" });
     });
     app.get("/api/me", (req, res) => {
       const username = req.session.username;

@@ -8,7 +8,7 @@
  * write is GET /start once and then GET /write, which sets one key.
  *
  * Express is set up as for every Express contender (express-common.ts: ETag and X-Powered-By
- * off), so this and express-tessera-redis.ts differ only in the session middleware.
+ * off), so this and express-tessera.ts differ only in the session middleware.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createExpressApp } from "./express-common.ts";

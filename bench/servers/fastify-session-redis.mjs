@@ -4,7 +4,7 @@
  * stores) on the same node-redis client and Redis as tessera's contenders, set up as its README
  * recommends: a secret, `saveUninitialized: false`, and `cookie.secure: false` on plain HTTP;
  * the cookie httpOnly, SameSite=Lax, lasting tessera's default lifetime. Same routes as
- * fastify-tessera-redis.ts; BENCH_WORKLOAD picks them:
+ * fastify-tessera.ts; BENCH_WORKLOAD picks them:
  *
  * - read: POST /login stores the username in a regenerated session; GET /api/me answers it.
  * - write: GET /start creates the session; GET /write sets one key on every request; GET /count

@@ -1,11 +1,12 @@
 /**
  * tessera in Fastify: Fastify 5 set up as for every Fastify contender (fastify-common.ts),
- * `app.register(fastifySessions(createSessions({ secret, store: redisStore({ client, prefix })
- * })))`, the routes written against @fastify/session's `request.session` API (get, set,
- * regenerate). Same routes, Redis and node-redis client as the @fastify/session peer
- * (fastify-session-redis.mjs); BENCH_WORKLOAD picks them:
+ * `app.register(fastifySessions(createSessions({ secret, store })))` on the store BENCH_STORE
+ * names (store-from-env.ts: redisStore on a node-redis client, as the @fastify/session peer's,
+ * or memoryStore for the adapter's own cost), the routes written against @fastify/session's
+ * `request.session` API (get, set, regenerate), as the peer's; BENCH_WORKLOAD picks them:
  *
- * - read: POST /login stores the username in a regenerated session; GET /api/me answers it.
+ * - read: POST /login stores the username in a regenerated session; GET /api/me answers it;
+ *   GET / is a page anyone may see, which reads the session to greet whoever is logged in.
  * - write: GET /start creates the session; GET /write sets one key on every request; GET /count
  *   answers that key, so the parent can check a write was stored (contenders.ts).
  *
@@ -15,17 +16,13 @@
 import { randomBytes } from "node:crypto";
 import { fastifySessions } from "../../src/adapters/fastify/index.ts";
 import { createSessions } from "../../src/engine/manager.ts";
-import { redisStore } from "../../src/stores/redis/index.ts";
 import { createFastifyApp, sendFastifyJson as sendJson, serveFastify } from "./fastify-common.ts";
-import { cleanUpAndClose, connectRedis, KEY_PREFIX } from "./redis-client.ts";
 import { benchWorkload } from "./serve.ts";
+import { storeFromEnv } from "./store-from-env.ts";
 
 const workload = benchWorkload();
-const client = await connectRedis();
-const sessions = createSessions({
-  secret: randomBytes(32).toString("base64url"),
-  store: redisStore({ client, prefix: KEY_PREFIX }),
-});
+const { store, release } = await storeFromEnv();
+const sessions = createSessions({ secret: randomBytes(32).toString("base64url"), store });
 const app = createFastifyApp();
 await app.register(fastifySessions(sessions));
 
@@ -44,6 +41,12 @@ if (workload === "read") {
       return sendJson(reply, 401, { error: "Not logged in: POST /login with a username first." });
     }
     return sendJson(reply, 200, { username });
+  });
+  app.get("/", async (request, reply) => {
+    // The no-cookie contender's page: everyone sees it, a logged-in user by name (the floor's
+    // answer names alice, so the default does too).
+    const username = request.session.get("username");
+    return sendJson(reply, 200, { username: typeof username === "string" ? username : "alice" });
   });
 } else {
   let counter = 0;
@@ -70,5 +73,5 @@ if (workload === "read") {
 
 await serveFastify(app, async () => {
   await sessions.close();
-  await cleanUpAndClose(client);
+  await release();
 });
