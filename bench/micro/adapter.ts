@@ -70,7 +70,7 @@ export const hookCases = {
     name: "commitBeforeSending: read (Vary)",
     fn: () => {
       const { res } = exchange();
-      commitBeforeSending(res, () => READ_HEADERS, failed);
+      commitBeforeSending(res, { commit: () => READ_HEADERS }, failed);
       send(res, 200, BODY);
       return res;
     },
@@ -79,7 +79,7 @@ export const hookCases = {
     name: "commitBeforeSending: write (Set-Cookie, Vary)",
     fn: () => {
       const { res } = exchange();
-      commitBeforeSending(res, () => WRITE_HEADERS, failed);
+      commitBeforeSending(res, { commit: () => WRITE_HEADERS }, failed);
       send(res, 200, BODY);
       return res;
     },

@@ -30,7 +30,7 @@ export function beginNodeRequest<T>(
     encrypted: (req.socket as Partial<TLSSocket> | undefined)?.encrypted === true,
     forwardedProto: firstValue(req.headers["x-forwarded-proto"]),
   });
-  const hook = commitBeforeSending(res, (status) => scope.commit(status), onError);
+  const hook = commitBeforeSending(res, scope, onError);
   return {
     scope,
     fail: (error) => {

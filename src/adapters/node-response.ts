@@ -30,124 +30,230 @@ export interface CommitHook {
  */
 export function commitBeforeSending(
   res: ServerResponse,
-  commit: (status: number) => ResponseHeaders | Promise<ResponseHeaders>,
+  committer: Committer,
   onFailure: (error: unknown) => void,
 ): CommitHook {
+  const hooked = res as unknown as Partial<Hooked>;
+  // A second session middleware on the same response hooks the first one's stand-ins; its own
+  // commit runs first, and hands the response back to the first's.
+  const hook = new ResponseCommit(res, committer, onFailure, hooked[COMMIT]);
+  hooked[COMMIT] = hook;
   const methods = res as unknown as Record<Deferrable, Method>;
-  const originals: Record<Deferrable, Method> = {
-    writeHead: methods.writeHead,
-    write: methods.write,
-    end: methods.end,
-    flushHeaders: methods.flushHeaders,
-  };
-  let state: "waiting" | "committing" | "open" | "failed" = "waiting";
-  let queued: Array<[Deferrable, unknown[]]> = [];
-  let endQueued = false;
-  let owesDrain = false;
-  const settledCallbacks: Array<() => void> = [];
+  methods.writeHead = startWriteHead;
+  methods.write = startWrite;
+  methods.end = startEnd;
+  methods.flushHeaders = startFlushHeaders;
+  return hook;
+}
 
-  const restore = (): void => {
-    for (const name of DEFERRABLE) methods[name] = originals[name];
-  };
-  const settle = (next: "open" | "failed"): void => {
-    state = next;
-    for (const callback of settledCallbacks.splice(0)) callback();
-  };
-  const fail = (error: unknown): void => {
-    queued = [];
-    restore();
+/** What commits the session: the request's scope (`RequestScope.commit`). */
+export interface Committer {
+  commit(status: number): ResponseHeaders | Promise<ResponseHeaders>;
+}
+
+/** The hook of a response, kept on it under a symbol so the stand-in methods can be shared. */
+const COMMIT = Symbol("tessera.commit");
+type Hooked = { [COMMIT]: ResponseCommit };
+
+/*
+ * The stand-ins for the four methods, one set for every response (no functions made per
+ * request): each finds its response's hook through `this`, as node:http calls them.
+ */
+function startWriteHead(this: Hooked, ...args: unknown[]): unknown {
+  return this[COMMIT].start("writeHead", args);
+}
+function startWrite(this: Hooked, ...args: unknown[]): unknown {
+  return this[COMMIT].start("write", args);
+}
+function startEnd(this: Hooked, ...args: unknown[]): unknown {
+  return this[COMMIT].start("end", args);
+}
+function startFlushHeaders(this: Hooked, ...args: unknown[]): unknown {
+  return this[COMMIT].start("flushHeaders", args);
+}
+function holdWriteHead(this: Hooked, ...args: unknown[]): unknown {
+  return this[COMMIT].hold("writeHead", args);
+}
+function holdWrite(this: Hooked, ...args: unknown[]): unknown {
+  return this[COMMIT].hold("write", args);
+}
+function holdEnd(this: Hooked, ...args: unknown[]): unknown {
+  return this[COMMIT].hold("end", args);
+}
+function holdFlushHeaders(this: Hooked, ...args: unknown[]): unknown {
+  return this[COMMIT].hold("flushHeaders", args);
+}
+
+class ResponseCommit implements CommitHook {
+  readonly #res: ServerResponse;
+  readonly #committer: Committer;
+  readonly #onFailure: (error: unknown) => void;
+  /** The hook that was on the response before this one, if any. */
+  readonly #outer: ResponseCommit | undefined;
+  // The methods as they were: node:http's own, or another middleware's wrappers.
+  readonly #writeHead: Method;
+  readonly #write: Method;
+  readonly #end: Method;
+  readonly #flushHeaders: Method;
+  #state: "waiting" | "committing" | "open" | "failed" = "waiting";
+  /** Calls held back while the commit runs; made only then. */
+  #queued: Array<[Deferrable, unknown[]]> | undefined;
+  #endQueued = false;
+  #owesDrain = false;
+  #settledCallbacks: Array<() => void> | undefined;
+
+  constructor(
+    res: ServerResponse,
+    committer: Committer,
+    onFailure: (error: unknown) => void,
+    outer: ResponseCommit | undefined,
+  ) {
+    this.#res = res;
+    this.#committer = committer;
+    this.#onFailure = onFailure;
+    this.#outer = outer;
+    const methods = res as unknown as Record<Deferrable, Method>;
+    this.#writeHead = methods.writeHead;
+    this.#write = methods.write;
+    this.#end = methods.end;
+    this.#flushHeaders = methods.flushHeaders;
+  }
+
+  // A method, not a getter: an accessor made every request several microseconds slower and
+  // tripled the heap (measured), as V8 builds such objects slowly.
+  started(): boolean {
+    return this.#state !== "waiting";
+  }
+
+  abandon(): void {
+    if (this.#state === "waiting") {
+      this.#restore();
+      this.#state = "open";
+    }
+  }
+
+  whenSettled(callback: () => void): void {
+    if (this.#state !== "committing") {
+      callback();
+      return;
+    }
+    this.#settledCallbacks ??= [];
+    this.#settledCallbacks.push(callback);
+  }
+
+  start(name: Deferrable, args: unknown[]): unknown {
+    const res = this.#res;
+    let result: ResponseHeaders | Promise<ResponseHeaders>;
     try {
-      onFailure(error);
+      // writeHead names the status itself; the other calls send the one set on the response.
+      result = this.#committer.commit(name === "writeHead" ? Number(args[0]) : res.statusCode);
+    } catch (error) {
+      this.#fail(error);
+      return name === "write" ? false : res;
+    }
+    if (!(result instanceof Promise)) {
+      this.#restore();
+      this.#state = "open";
+      return this.#original(name).apply(res, argumentsWithSessionHeaders(res, name, args, result));
+    }
+    this.#state = "committing";
+    const methods = res as unknown as Record<Deferrable, Method>;
+    methods.writeHead = holdWriteHead;
+    methods.write = holdWrite;
+    methods.end = holdEnd;
+    methods.flushHeaders = holdFlushHeaders;
+    const returned = this.hold(name, args);
+    result.then(
+      (headers) => {
+        if (this.#state === "committing") this.#release(headers);
+      },
+      (error: unknown) => {
+        if (this.#state === "committing") this.#fail(error);
+      },
+    );
+    return returned;
+  }
+
+  hold(name: Deferrable, args: unknown[]): unknown {
+    if (this.#endQueued) return name === "write" ? false : this.#res;
+    this.#queued ??= [];
+    this.#queued.push([name, args]);
+    if (name === "end") this.#endQueued = true;
+    if (name === "write") {
+      this.#owesDrain = true;
+      return false;
+    }
+    return this.#res;
+  }
+
+  #original(name: Deferrable): Method {
+    switch (name) {
+      case "writeHead":
+        return this.#writeHead;
+      case "write":
+        return this.#write;
+      case "end":
+        return this.#end;
+      case "flushHeaders":
+        return this.#flushHeaders;
+    }
+  }
+
+  #restore(): void {
+    if (this.#outer !== undefined) (this.#res as unknown as Hooked)[COMMIT] = this.#outer;
+    const methods = this.#res as unknown as Record<Deferrable, Method>;
+    methods.writeHead = this.#writeHead;
+    methods.write = this.#write;
+    methods.end = this.#end;
+    methods.flushHeaders = this.#flushHeaders;
+  }
+
+  #settle(next: "open" | "failed"): void {
+    this.#state = next;
+    const callbacks = this.#settledCallbacks;
+    this.#settledCallbacks = undefined;
+    if (callbacks !== undefined) for (const callback of callbacks) callback();
+  }
+
+  #fail(error: unknown): void {
+    const res = this.#res;
+    this.#queued = undefined;
+    this.#restore();
+    try {
+      this.#onFailure(error);
     } catch {
       res.destroy();
     }
     // Anything the handler writes after a failed commit is dropped, so a late write cannot
     // append to the error response or raise "write after end".
+    const methods = res as unknown as Record<Deferrable, Method>;
     for (const name of DEFERRABLE) methods[name] = swallow(res, name);
-    settle("failed");
-  };
+    this.#settle("failed");
+  }
 
-  const hold = (name: Deferrable, args: unknown[]): unknown => {
-    if (endQueued) return name === "write" ? false : res;
-    queued.push([name, args]);
-    if (name === "end") endQueued = true;
-    if (name === "write") {
-      owesDrain = true;
-      return false;
-    }
-    return res;
-  };
-
-  const release = (headers: ResponseHeaders): void => {
-    restore();
-    const calls = queued;
-    queued = [];
+  #release(headers: ResponseHeaders): void {
+    const res = this.#res;
+    this.#restore();
+    const calls = this.#queued ?? [];
+    this.#queued = undefined;
     try {
       // The first call is the one that sends the headers, as it would have been.
       const first = calls[0];
       if (first) first[1] = argumentsWithSessionHeaders(res, first[0], first[1], headers);
-      for (const [name, args] of calls) originals[name].apply(res, args);
+      for (const [name, args] of calls) this.#original(name).apply(res, args);
     } catch (error) {
       // A call the handler made (a header with a newline, say) fails now rather than when it
       // was made; it must not become an unhandled rejection that ends the process.
-      if (!res.headersSent) fail(error);
+      if (!res.headersSent) this.#fail(error);
       else {
         res.destroy(error instanceof Error ? error : undefined);
-        settle("failed");
+        this.#settle("failed");
       }
       return;
     }
-    if (owesDrain && !res.writableNeedDrain) res.emit("drain");
-    settle("open");
-  };
-
-  const start =
-    (name: Deferrable) =>
-    (...args: unknown[]): unknown => {
-      let result: ResponseHeaders | Promise<ResponseHeaders>;
-      try {
-        // writeHead names the status itself; the other calls send the one set on the response.
-        result = commit(name === "writeHead" ? Number(args[0]) : res.statusCode);
-      } catch (error) {
-        fail(error);
-        return name === "write" ? false : res;
-      }
-      if (!(result instanceof Promise)) {
-        restore();
-        state = "open";
-        return originals[name].apply(res, argumentsWithSessionHeaders(res, name, args, result));
-      }
-      state = "committing";
-      for (const other of DEFERRABLE) methods[other] = (...later: unknown[]) => hold(other, later);
-      const returned = hold(name, args);
-      result.then(
-        (headers) => {
-          if (state === "committing") release(headers);
-        },
-        (error: unknown) => {
-          if (state !== "committing") return;
-          fail(error);
-        },
-      );
-      return returned;
-    };
-
-  for (const name of DEFERRABLE) methods[name] = start(name);
-  return {
-    // A method, not a getter: an accessor in an object literal made every request several
-    // microseconds slower and tripled the heap (measured), as V8 builds such objects slowly.
-    started: () => state !== "waiting",
-    abandon: () => {
-      if (state === "waiting") {
-        restore();
-        state = "open";
-      }
-    },
-    whenSettled: (callback) => {
-      if (state === "committing") settledCallbacks.push(callback);
-      else callback();
-    },
-  };
+    if (this.#owesDrain && !res.writableNeedDrain) res.emit("drain");
+    this.#settle("open");
+  }
 }
 
 /**

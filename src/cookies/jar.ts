@@ -15,6 +15,9 @@ export let engineWriterOf: (jar: Cookies) => CookieWriter;
 /** Shared by every response that sets no cookie, so the common case allocates nothing. */
 const NOTHING_OUTGOING: readonly string[] = Object.freeze([]);
 
+/** Shared by every request without a Cookie header. */
+const NO_COOKIES: Readonly<Record<string, string>> = Object.freeze(Object.create(null));
+
 /** Writes Set-Cookie headers into a jar; what the engine keeps after the jar is sealed. */
 export interface CookieWriter {
   set(name: string, value: string, options?: CookieOptions): void;
@@ -179,7 +182,10 @@ export class Cookies {
 
   #cookies(): Readonly<Record<string, string>> {
     if (this.#incoming === undefined) {
-      this.#incoming = Object.freeze(parseCookieHeader(this.#header));
+      this.#incoming =
+        this.#header === undefined || this.#header === ""
+          ? NO_COOKIES
+          : Object.freeze(parseCookieHeader(this.#header));
     }
     return this.#incoming;
   }

@@ -27,17 +27,13 @@ export class CookieSessions implements SessionFlow {
     this.#cookie = new SessionCookie(options.cookie);
   }
 
-  load(request: FlowRequest): Promise<SessionState> {
-    return Promise.resolve(this.loadNow(request));
-  }
-
   /** The session as the request's cookie carries it (the request's changes dropped). */
-  reload(_state: SessionState, request: FlowRequest): Promise<SessionState> {
+  async reload(_state: SessionState, request: FlowRequest): Promise<SessionState> {
     return this.load(request);
   }
 
   /** The session in the request's cookie, synchronously (there is nothing to wait for). */
-  loadNow(request: FlowRequest): SessionState {
+  load(request: FlowRequest): SessionState {
     const found = this.#find(request);
     publishLoad(this.#codec.format, found !== undefined, undefined);
     const defaultPermanent =

@@ -49,6 +49,7 @@ export class RequestScope<T> implements FlowRequest {
   readonly #clearSiteData: string | undefined;
   #loading: Promise<Session<T>> | undefined;
   #state: SessionState | undefined;
+  #session: Session<T> | undefined;
   #finished = false;
   /** `session()` was called while a load was in flight: the landed session counts as used. */
   #used = false;
@@ -84,28 +85,36 @@ export class RequestScope<T> implements FlowRequest {
   /** The session, loaded if need be, without counting as a use of it (see the class notes). */
   load(): Promise<Session<T>> {
     if (this.#loading === undefined) {
+      let loaded: SessionState | Promise<SessionState>;
+      try {
+        loaded = this.#flow.load(this);
+      } catch (error) {
+        loaded = Promise.reject(error);
+      }
+      // Loaded at once (no I/O was needed): no promise callbacks, and no function made per call.
       this.#loading =
-        this.#flow.loadNow === undefined
-          ? this.#flow.load(this).then((state) => this.#adopt(state))
-          : this.#loadNow();
+        loaded instanceof Promise
+          ? loaded.then((state) => this.#adopt(state))
+          : Promise.resolve(this.#adopt(loaded));
     }
     return this.#loading;
   }
 
-  /** For a flow that loads without I/O: no promise callbacks, and no function made per call. */
-  #loadNow(): Promise<Session<T>> {
-    try {
-      return Promise.resolve(this.#adopt((this.#flow as Required<SessionFlow>).loadNow(this)));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  /**
+   * The session when it has already loaded (it needed no I/O, or its load has settled), else
+   * undefined: lets an adapter that must load up front (Express) go on in the same tick.
+   */
+  loadedSession(): Session<T> | undefined {
+    return this.#session;
   }
 
   #adopt(state: SessionState): Session<T> {
     this.#state = state;
     if (this.#used) state.accessed = true;
     if (this.#finished) state.sealed = true;
-    return new Session<T>(state);
+    const session = new Session<T>(state);
+    this.#session = session;
+    return session;
   }
 
   /**

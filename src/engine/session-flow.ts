@@ -14,13 +14,12 @@ export interface FlowRequest {
  * in the scope.
  */
 export interface SessionFlow {
-  /** The session the request's cookies lead to, or a new empty one. */
-  load(request: FlowRequest): Promise<SessionState>;
   /**
-   * The same, at once, for a flow that needs no I/O to load (cookie sessions): the scope then
-   * skips a round of promise callbacks on every request.
+   * The session the request's cookies lead to, or a new empty one: at once when that needs no
+   * I/O (cookie sessions, or no session cookie at all), so the scope skips a round of promise
+   * callbacks.
    */
-  loadNow?(request: FlowRequest): SessionState;
+  load(request: FlowRequest): SessionState | Promise<SessionState>;
   /**
    * The session as it is kept now, for `state`'s baseline (its stored record, or the request's
    * cookie), with the request's changes dropped; a new empty session when it is gone.

@@ -5,7 +5,8 @@ import { SessionValueError } from "../errors.ts";
 import type { ChangeSet } from "../session/changes.ts";
 import { PERMANENT_KEY, SessionState } from "../session/session.ts";
 import type { SessionStore, StoredSession } from "../stores/contract.ts";
-import type { IdCookieTransport } from "../transport/id-cookie.ts";
+import { isInProcess } from "../stores/in-process.ts";
+import type { CookieId, IdCookieTransport } from "../transport/id-cookie.ts";
 import { WriteOrder } from "../util/write-order.ts";
 import {
   publishCommit,
@@ -17,7 +18,7 @@ import {
 import { expiryFrom, isAlive } from "./lifetime.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { type FlowRequest, holdsNewData, type SessionFlow } from "./session-flow.ts";
-import { timed, withDeadline } from "./timed-store.ts";
+import { timed, withDeadline, withoutDeadline } from "./timed-store.ts";
 
 /**
  * Server-side sessions: the cookie carries a signed id, the data lives in the store. Each
@@ -32,52 +33,74 @@ export class StoreSessions implements SessionFlow {
   readonly #renameTarget: ((fromId: string, freshId: string) => string) | undefined;
   /** Writes to one session go out behind any that a deadline abandoned (see #write). */
   readonly #order = new WriteOrder();
+  /** Calls with a deadline, or none for a store that finishes each call before returning it. */
+  readonly #bounded: typeof withDeadline;
 
   constructor(options: ResolvedOptions, store: SessionStore, ids: IdCookieTransport) {
     this.#options = options;
     this.#store = store;
     this.#ids = ids;
     this.#renameTarget = store.renameTarget?.bind(store);
+    this.#bounded = isInProcess(store) ? withoutDeadline : withDeadline;
   }
 
-  async load(request: FlowRequest): Promise<SessionState> {
-    let loaded: (StoredSession & { id: string }) | undefined;
-    let rotated = false;
-    // Usually one candidate. Several appear when a sibling subdomain planted a cookie of the
-    // same name; the first that leads to a live record wins, so a planted dead one cannot
-    // push the user out of their session.
-    for (const candidate of this.#ids.read(request.cookies)) {
-      const record = await this.#call("get", (store) => store.get(candidate.id));
+  load(request: FlowRequest): SessionState | Promise<SessionState> {
+    const candidates = this.#ids.read(request.cookies);
+    // No signed id: a new session, at once, with no store call.
+    if (candidates.length === 0) return this.#loaded(undefined, undefined, false);
+    return this.#loadFrom(candidates, 0);
+  }
+
+  /**
+   * Tries `candidates` from `index` on. Usually one. Several appear when a sibling subdomain
+   * planted a cookie of the same name; the first that leads to a live record wins, so a planted
+   * dead one cannot push the user out of their session.
+   */
+  #loadFrom(candidates: readonly CookieId[], index: number): Promise<SessionState> {
+    const { id, rotated } = candidates[index] as CookieId;
+    return this.#call("get", (store) => store.get(id)).then((record) => {
       if (record !== undefined && isAlive(record, Date.now(), this.#options)) {
-        rotated = candidate.rotated;
-        loaded = { id: candidate.id, ...record };
-        break;
+        return this.#loaded(record, id, rotated);
       }
       reportRejectedCookie(
         this.#options.format,
         this.#options.cookie.name,
         record === undefined ? "unknown-id" : "expired",
       );
-    }
-    publishLoad(this.#options.format, loaded !== undefined, loaded?.id);
-    return this.#stateOf(loaded, rotated);
+      return index + 1 < candidates.length
+        ? this.#loadFrom(candidates, index + 1)
+        : this.#loaded(undefined, undefined, false);
+    });
+  }
+
+  #loaded(
+    record: StoredSession | undefined,
+    id: string | undefined,
+    rotated: boolean,
+  ): SessionState {
+    publishLoad(this.#options.format, record !== undefined, id);
+    return this.#stateOf(record, id, rotated);
   }
 
   /** The session under the baseline's id as the store holds it now (the request's changes dropped). */
   async reload(state: SessionState): Promise<SessionState> {
     const id = state.loadedId;
-    if (id === undefined) return this.#stateOf(undefined, false);
+    if (id === undefined) return this.#stateOf(undefined, undefined, false);
     const record = await this.#call("get", (store) => store.get(id));
     const alive = record !== undefined && isAlive(record, Date.now(), this.#options);
-    return this.#stateOf(alive ? { id, ...record } : undefined, false);
+    return alive ? this.#stateOf(record, id, false) : this.#stateOf(undefined, undefined, false);
   }
 
-  #stateOf(loaded: (StoredSession & { id: string }) | undefined, rotated: boolean): SessionState {
-    return new SessionState(loaded, {
+  #stateOf(
+    record: StoredSession | undefined,
+    id: string | undefined,
+    rotated: boolean,
+  ): SessionState {
+    return new SessionState(record === undefined ? undefined : { ...record, id: id as string }, {
       // Flask-Session keeps `_permanent` in the record, and a record without it (or with
       // False) is not permanent: Flask's reading, so both apps send the same kind of cookie.
       defaultPermanent:
-        loaded !== undefined && this.#options.format === "flask-session"
+        record !== undefined && this.#options.format === "flask-session"
           ? false
           : this.#options.permanent,
       newSessionPermanent: this.#options.permanent,
@@ -253,7 +276,7 @@ export class StoreSessions implements SessionFlow {
 
   #call<R>(operation: string, call: (store: SessionStore) => Promise<R>): Promise<R> {
     const store = this.#store;
-    const result = withDeadline(operation, store.kind, this.#options.storeDeadlines, () =>
+    const result = this.#bounded(operation, store.kind, this.#options.storeDeadlines, () =>
       call(store),
     );
     return channels.storeCall.hasSubscribers || channels.storeError.hasSubscribers

@@ -10,6 +10,8 @@ import type { Deadlines } from "../util/deadlines.ts";
 interface Outcomes {
   readonly timedOut: () => Error;
   readonly failed: (error: unknown) => unknown;
+  /** `failed`, thrown: for a call that runs without a deadline. */
+  readonly rethrow: (error: unknown) => never;
 }
 
 /**
@@ -32,6 +34,25 @@ export function withDeadline<T>(
   return deadlines.run(call, outcomes.timedOut, outcomes.failed);
 }
 
+/**
+ * Runs one call of a store that works in this process (`capabilities.inProcess`): it has
+ * finished by the time it returns, so no deadline is set, and its failures become the same
+ * errors as under `withDeadline`.
+ */
+export function withoutDeadline<T>(
+  operation: string,
+  storeKind: string,
+  deadlines: Deadlines,
+  call: () => Promise<T>,
+): Promise<T> {
+  const { rethrow } = outcomesOf(operation, storeKind, deadlines);
+  try {
+    return call().then(undefined, rethrow);
+  } catch (error) {
+    return Promise.reject(error).then(undefined, rethrow);
+  }
+}
+
 function outcomesOf(operation: string, storeKind: string, deadlines: Deadlines): Outcomes {
   let byOperation = outcomesByDeadlines.get(deadlines);
   if (byOperation === undefined) {
@@ -40,27 +61,31 @@ function outcomesOf(operation: string, storeKind: string, deadlines: Deadlines):
   }
   let outcomes = byOperation.get(operation);
   if (outcomes === undefined) {
+    const failed = (error: unknown): unknown => {
+      // A value the store cannot encode is the application's bug, not an outage: a 500 with
+      // the message naming the key, never a 503. tessera's own errors say which they are.
+      if (error instanceof TesseraError) return error;
+      if (isCallerError(error)) {
+        return new SessionValueError(
+          `The ${storeKind} session store could not store a value during ${operation}: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      return new StoreUnavailableError(
+        operation,
+        `The ${storeKind} session store failed during ${operation}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    };
     outcomes = {
       timedOut: () =>
         new StoreUnavailableError(
           operation,
           `The ${storeKind} session store did not answer ${operation} within ${deadlines.limitMs} ms; check that it is running and reachable (the storeTimeout option sets this limit).`,
         ),
-      failed: (error) => {
-        // A value the store cannot encode is the application's bug, not an outage: a 500 with
-        // the message naming the key, never a 503. tessera's own errors say which they are.
-        if (error instanceof TesseraError) return error;
-        if (isCallerError(error)) {
-          return new SessionValueError(
-            `The ${storeKind} session store could not store a value during ${operation}: ${(error as Error).message}`,
-            { cause: error },
-          );
-        }
-        return new StoreUnavailableError(
-          operation,
-          `The ${storeKind} session store failed during ${operation}: ${error instanceof Error ? error.message : String(error)}`,
-          { cause: error },
-        );
+      failed,
+      rethrow: (error) => {
+        throw failed(error);
       },
     };
     byOperation.set(operation, outcomes);

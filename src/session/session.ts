@@ -84,7 +84,8 @@ export class SessionState {
   fate: OriginalFate = "keep";
   /** Set when the commit starts: later changes could not reach the store or the client. */
   sealed = false;
-  #data = new Map<string, unknown>();
+  // Set by #begin, which the constructor calls.
+  #data!: Map<string, unknown>;
   /** Made on the first change: most requests only read. */
   #changes: ChangeSet | undefined;
   #id: string | undefined;

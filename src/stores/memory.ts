@@ -12,11 +12,13 @@ import type {
   ApplyOptions,
   ListOptions,
   RenameOptions,
+  SessionData,
   SessionPatch,
   SessionStore,
   SessionSummary,
   StoredSession,
 } from "./contract.ts";
+import { markInProcess } from "./in-process.ts";
 import { listLimit, parseStoredData, serializePatchedData } from "./json-records.ts";
 
 export interface MemoryStoreOptions {
@@ -59,15 +61,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     }
   }
 
-  return {
+  return markInProcess({
     kind: "memory",
 
     async get(id: string): Promise<StoredSession | undefined> {
       const entry = live(id, Date.now());
       if (entry === undefined) return undefined;
       put(id, entry);
-      const data = parseStoredData(entry.json, { store: "memory", id });
-      if (data === undefined) return undefined;
+      // Only serializePatchedData writes entries: always a JSON object, never too deep.
+      const data = JSON.parse(entry.json) as SessionData;
       return { data, createdAt: entry.createdAt, expiresAt: entry.expiresAt };
     },
 
@@ -135,7 +137,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     async close(): Promise<void> {
       entries.clear();
     },
-  };
+  });
 }
 
 function validateMaxEntries(maxEntries: number): number {

@@ -25,6 +25,7 @@ import type {
   StoredSession,
   UserId,
 } from "./contract.ts";
+import { markInProcess } from "./in-process.ts";
 import { listLimit, parseStoredData, serializePatchedData } from "./json-records.ts";
 import { PatchStatements } from "./sqlite-patch.ts";
 import { prepareUserStatements, type UserStatements, validateUserKey } from "./sqlite-users.ts";
@@ -174,7 +175,7 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
 
   const sweeper = startSweeper("sqliteStore", sweepMs, purge);
 
-  return {
+  return markInProcess({
     kind: "sqlite",
     capabilities: { userIndex: users !== undefined },
 
@@ -295,7 +296,7 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
       await sweeper.stop();
       db.close();
     },
-  };
+  });
 }
 
 /**
