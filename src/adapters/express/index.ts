@@ -75,7 +75,7 @@ export function expressSessions<T>(
     const { scope, fail } = beginNodeRequest(manager, req, res, (error) =>
       onError(error, req, res),
     );
-    scope.load().then((session) => {
+    const attach = (session: Session<T>): void => {
       const slot: SessionSlot = {
         current: undefined,
         destroyed: false,
@@ -85,6 +85,11 @@ export function expressSessions<T>(
       };
       attachToRequest(req, new ExpressRequestSessions(slot, scope.cookies));
       next();
-    }, fail);
+    };
+    const loading = scope.load();
+    // Loaded at once (no cookie, or a cookie session): on to the route in the same tick.
+    const loaded = scope.loadedSession();
+    if (loaded !== undefined) attach(loaded);
+    else loading.then(attach, fail);
   };
 }

@@ -116,21 +116,23 @@ export function fastifySessions<T>(manager: SessionManager<T>): FastifyPluginCal
         encrypted: (request.raw.socket as Partial<TLSSocket> | undefined)?.encrypted === true,
         forwardedProto: firstValue(request.headers["x-forwarded-proto"]),
       }) as RequestScope<unknown>;
-      scope.load().then(
-        (session) => {
-          request.tessera = new FastifyRequestSessions(scope, {
-            current: undefined,
-            host: { session: session as Session<Record<string, unknown>>, scope },
-            cookie,
-            lifetimeMs,
-          });
-          next();
-        },
-        (error: unknown) => {
-          scope.discard();
-          sendError(request, reply, error);
-        },
-      );
+      const attach = (session: Session<unknown>): void => {
+        request.tessera = new FastifyRequestSessions(scope, {
+          current: undefined,
+          host: { session: session as Session<Record<string, unknown>>, scope },
+          cookie,
+          lifetimeMs,
+        });
+        next();
+      };
+      const loading = scope.load();
+      // Loaded at once (no cookie, or a cookie session): on to the route in the same tick.
+      const loaded = scope.loadedSession();
+      if (loaded !== undefined) return attach(loaded);
+      loading.then(attach, (error: unknown) => {
+        scope.discard();
+        sendError(request, reply, error);
+      });
     });
 
     // A handler that failed saves nothing, whatever status its error reply has.

@@ -33,14 +33,17 @@ export interface SessionEnv<T = Record<string, unknown>> {
 export function honoSessions<T>(manager: SessionManager<T>): MiddlewareHandler<SessionEnv<T>> {
   return async (c, next) => {
     const scope = manager.begin(webRequestInfo(c.req.raw));
-    let session: Session<T>;
-    try {
-      // Loaded now, counted as used only when the handler touches it: a route that never looks
-      // at its session sends no cookie and no Vary.
-      session = await scope.load();
-    } catch (error) {
-      scope.discard();
-      return webErrorResponse(error);
+    // Loaded now, counted as used only when the handler touches it: a route that never looks
+    // at its session sends no cookie and no Vary. No await when it loaded at once.
+    const loading = scope.load();
+    let session = scope.loadedSession();
+    if (session === undefined) {
+      try {
+        session = await loading;
+      } catch (error) {
+        scope.discard();
+        return webErrorResponse(error);
+      }
     }
     c.set("session", session);
     c.set("cookies", scope.cookies);
@@ -50,7 +53,9 @@ export function honoSessions<T>(manager: SessionManager<T>): MiddlewareHandler<S
       return;
     }
     try {
-      const response = withSessionHeaders(c.res, await scope.commit(c.res.status));
+      const committing = scope.commit(c.res.status);
+      const headers = committing instanceof Promise ? await committing : committing;
+      const response = withSessionHeaders(c.res, headers);
       if (response !== c.res) {
         // A copy (the handler's headers could not be changed). Hono's setter would merge the
         // old response's Set-Cookie over the copy's: clear it first.
