@@ -2,7 +2,7 @@ import { MAX_NESTING, tooDeepMessage, valueNestsDeeperThan } from "../codecs/nes
 import type { CookieWriter } from "../cookies/jar.ts";
 import { channels, reportRejectedCookie } from "../diagnostics.ts";
 import { SessionValueError } from "../errors.ts";
-import type { ChangeSet } from "../session/changes.ts";
+import { ChangeSet } from "../session/changes.ts";
 import { PERMANENT_KEY, SessionState } from "../session/session.ts";
 import type { SessionStore, StoredSession } from "../stores/contract.ts";
 import { isInProcess } from "../stores/in-process.ts";
@@ -160,7 +160,11 @@ export class StoreSessions implements SessionFlow {
           // over, and regenerating must not bring it back under a new id.
           if (!renamed) {
             publishDestroy(this.#options.format, loadedId, "gone");
-            return this.#end(writer, state, secure);
+            // Its old data stays gone, but what this request set (a login's user) begins a
+            // session of its own: a 2xx login must not leave the browser logged out.
+            const ownChanges = changesSetIn(state);
+            if (ownChanges === undefined) return this.#end(writer, state, secure);
+            return this.#create(writer, state, ownChanges, now, secure);
           }
           publishRegenerate(this.#options.format, loadedId, state.id);
           this.#sendId(writer, state, expiresAt, now, secure);
@@ -283,6 +287,14 @@ export class StoreSessions implements SessionFlow {
       ? timed(result, store.kind, operation)
       : result;
   }
+}
+
+/** The keys this request set, as a patch of their own; undefined when it set none. */
+function changesSetIn(state: SessionState): ChangeSet | undefined {
+  if (state.unchanged || state.changes.set.size === 0) return undefined;
+  const patch = new ChangeSet();
+  for (const [key, value] of state.changes.set) patch.recordSet(key, value);
+  return patch;
 }
 
 /**

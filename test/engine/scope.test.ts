@@ -46,6 +46,19 @@ describe("request scope", () => {
     assert.equal(await store.get(attackerSession.id), undefined, "nothing under the new id either");
   });
 
+  test("a login on a session that ended meanwhile keeps only what the login set, under a new id", async () => {
+    const { store, sessions, header, id } = await loggedIn();
+    const login = sessions.begin({ cookieHeader: header, encrypted: false });
+    const session = await login.session();
+    await store.destroy(id); // a logout elsewhere, or a store that lost it
+    session.regenerate();
+    session.set("login", "bob");
+    const headers = await login.commit();
+    assert.match(headers.setCookie[0] ?? "", /^session=[^;]+; Max-Age=/, "a cookie to log in with");
+    assert.equal(await store.get(id), undefined, "the old id stays gone");
+    assert.deepEqual((await store.get(session.id))?.data, { login: "bob" }, "without the old data");
+  });
+
   test("a failed handler's scope is discarded: nothing saved, later changes refused", async () => {
     const { store, sessions, header, id } = await loggedIn();
     const scope = sessions.begin({ cookieHeader: header, encrypted: false });
