@@ -105,14 +105,16 @@ async function main(): Promise<void> {
     settings,
   );
   const invalid = unsaturatedFloors(results, settings);
-  process.stdout.write(toMarkdown(results, machine, settings, invalid));
+  const markdown = toMarkdown(results, machine, settings, invalid);
+  process.stdout.write(markdown);
   const finishedAt = new Date().toISOString();
   const base = join(RESULTS_DIR, `${finishedAt.slice(0, 10)}${settings.quick ? "-quick" : ""}`);
   const file = { finishedAt, valid: invalid.length === 0, invalid, machine, settings, results };
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(`${base}.json`, `${JSON.stringify(file, null, 2)}\n`);
+  writeFileSync(`${base}.md`, markdown);
   writeFileSync(`${base}.svg`, chartSvg(file));
-  log(`results written to ${base}.json, chart to ${base}.svg`);
+  log(`results written to ${base}.json (table: ${base}.md), chart to ${base}.svg`);
   if (invalid.length > 0) {
     log(
       `INVALID RUN: ${invalid.join("; ")}. A floor that does not saturate its core measured the load generator or another tenant, not the server; rerun on a quieter machine.`,
