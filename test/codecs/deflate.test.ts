@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { inflateSync } from "node:zlib";
 import fc from "fast-check";
-import { zlibDeflate } from "../../src/codecs/flask/deflate.ts";
+import { zlibDeflate, zlibDeflateIfShorter } from "../../src/codecs/flask/deflate.ts";
 import {
   dumpTaggedJson,
   FlaskTuple,
@@ -233,4 +233,46 @@ test("zlibDeflate keeps no state from one call to the next", async () => {
   const view = new Uint8Array(whole.buffer, whole.byteOffset + b.length, a.length);
   assert.ok(zlibDeflate(view).equals(first));
   await assertSameAsPython([a, view], "a view");
+});
+
+test("zlibDeflateIfShorter is Python's zlib.compress when at most maxLength bytes, else nothing", async () => {
+  const seed = Date.now() ^ (Math.random() * 0x1_0000_0000);
+  const inputs: Uint8Array[] = fc.sample(payload, { numRuns: 2_000, seed });
+  // Sessions the size of a cookie, where compression only just pays or only just does not.
+  for (let index = 0; index < 300; index++) {
+    const token = randomBytes(12 + (index % 40), index + 1).toString(
+      index % 2 ? "hex" : "base64url",
+    );
+    inputs.push(
+      Buffer.from(
+        `{"_permanent":true,"cart":[1,2,3],"csrf":"${token}","n":${index * 7919},"username":"alice"}`,
+      ),
+    );
+  }
+  // Several blocks: the stream is given up as soon as it is too long.
+  inputs.push(randomBytes(40_000, 9), recordsJson(70_000, 4), Buffer.alloc(0));
+  const expected = await pythonCompress(inputs);
+  const label = `fc.sample(payload, { numRuns: 2000, seed: ${seed} }) and sessions`;
+  inputs.forEach((input, index) => {
+    const python = expected[index] as Buffer;
+    // What Flask keeps, and the limits on either side of Python's own length.
+    for (const maxLength of [
+      input.length - 2,
+      python.length - 1,
+      python.length,
+      python.length + 1,
+      0,
+    ]) {
+      const ours = zlibDeflateIfShorter(input, maxLength);
+      if (python.length <= maxLength) {
+        assert.ok(ours?.equals(python), `${label} #${index}: max ${maxLength}, not Python's bytes`);
+      } else {
+        assert.equal(ours, undefined, `${label} #${index}: max ${maxLength}, longer returned`);
+      }
+    }
+  });
+  // Giving up leaves nothing behind for the next call.
+  const a = recordsJson(3_000, 1);
+  zlibDeflateIfShorter(recordsJson(70_000, 4), 100);
+  assert.ok(zlibDeflate(a).equals((await pythonCompress([a]))[0] as Buffer));
 });

@@ -152,6 +152,8 @@ class Tree {
   /** The first symbol `extraBits` describes. */
   readonly extraBase: number;
   readonly maxLength: number;
+  /** How many codes have each length, from assignLengths, for assignCodes. */
+  readonly lengthCounts = new Uint16Array(MAX_BITS + 1);
 
   constructor(
     elems: number,
@@ -179,9 +181,12 @@ const BLTREE = new Tree(BL_CODES, undefined, EXTRA_BL_BITS, 0, MAX_BL_BITS);
 
 /** zlib's heap: 1-based, the least frequent at 1; sorted nodes collect from the top down. */
 const HEAP = new Int32Array(HEAP_SIZE);
-/** Each node's subtree depth, zlib's tie-break between equal frequencies. */
-const DEPTH = new Uint8Array(HEAP_SIZE);
-const BL_COUNT = new Uint16Array(MAX_BITS + 1);
+/**
+ * The heap's order key of the node at each heap position, kept beside HEAP: frequency × 256 +
+ * subtree depth (an unsigned byte, as zlib's), so one comparison orders by frequency and then
+ * by depth, as zlib's `smaller` does.
+ */
+const HEAP_KEY = new Int32Array(HEAP_SIZE);
 let heapMax = 0;
 /** The current block's size in bits as a dynamic block, and as a fixed-code block. */
 let optLen = 0;
@@ -237,24 +242,31 @@ function resetBlock(): void {
   symbolCount = 0;
 }
 
-/** zlib's order on nodes: by frequency, then the shallower subtree first, to keep codes short. */
-function smaller(freq: Int32Array, n: number, m: number): boolean {
-  const fn = freq[n] as number;
-  const fm = freq[m] as number;
-  return fn < fm || (fn === fm && (DEPTH[n] as number) <= (DEPTH[m] as number));
-}
-
-function siftDown(freq: Int32Array, k: number, heapLen: number): void {
+/**
+ * zlib's pqdownheap. Its order (`smaller`): by frequency, then the shallower subtree first, to
+ * keep codes short; equal keys are not swapped, so ties fall as they do in zlib.
+ */
+function siftDown(k: number, heapLen: number): void {
   const v = HEAP[k] as number;
+  const vKey = HEAP_KEY[k] as number;
   let j = k << 1;
   while (j <= heapLen) {
-    if (j < heapLen && smaller(freq, HEAP[j + 1] as number, HEAP[j] as number)) j++;
-    if (smaller(freq, v, HEAP[j] as number)) break;
+    let jKey = HEAP_KEY[j] as number;
+    if (j < heapLen) {
+      const rightKey = HEAP_KEY[j + 1] as number;
+      if (rightKey <= jKey) {
+        j++;
+        jKey = rightKey;
+      }
+    }
+    if (vKey <= jKey) break;
     HEAP[k] = HEAP[j] as number;
+    HEAP_KEY[k] = jKey;
     k = j;
     j <<= 1;
   }
   HEAP[k] = v;
+  HEAP_KEY[k] = vKey;
 }
 
 /**
@@ -267,9 +279,10 @@ function buildTree(tree: Tree): void {
   let heapLen = 0;
   heapMax = HEAP_SIZE;
   for (let n = 0; n < elems; n++) {
-    if (freq[n] !== 0) {
+    const f = freq[n] as number;
+    if (f !== 0) {
       HEAP[++heapLen] = maxCode = n;
-      DEPTH[n] = 0;
+      HEAP_KEY[heapLen] = f << 8; // depth 0
     } else {
       len[n] = 0;
     }
@@ -279,45 +292,52 @@ function buildTree(tree: Tree): void {
   while (heapLen < 2) {
     const node = maxCode < 2 ? ++maxCode : 0;
     HEAP[++heapLen] = node;
+    HEAP_KEY[heapLen] = 1 << 8;
     freq[node] = 1;
-    DEPTH[node] = 0;
     optLen--;
     if (tree.staticLen !== undefined) staticLen -= tree.staticLen[node] as number;
   }
   tree.maxCode = maxCode;
 
-  for (let n = heapLen >> 1; n >= 1; n--) siftDown(freq, n, heapLen);
+  for (let n = heapLen >> 1; n >= 1; n--) siftDown(n, heapLen);
 
   // Join the two least frequent nodes until one is left. The sorted list built at the top of
   // HEAP (root first) gives every node after its parent, for gen_bitlen.
   let node = elems;
   do {
     const n = HEAP[1] as number;
-    HEAP[1] = HEAP[heapLen--] as number;
-    siftDown(freq, 1, heapLen);
+    const nKey = HEAP_KEY[1] as number;
+    HEAP[1] = HEAP[heapLen] as number;
+    HEAP_KEY[1] = HEAP_KEY[heapLen] as number;
+    siftDown(1, --heapLen);
     const m = HEAP[1] as number;
+    const mKey = HEAP_KEY[1] as number;
     HEAP[--heapMax] = n;
     HEAP[--heapMax] = m;
-    freq[node] = (freq[n] as number) + (freq[m] as number);
-    const dn = DEPTH[n] as number;
-    const dm = DEPTH[m] as number;
-    DEPTH[node] = Math.max(dn, dm) + 1;
+    // The new node's frequency is the sum, its depth one more than the deeper (a byte, as zlib).
+    const depth = (Math.max(nKey & 0xff, mKey & 0xff) + 1) & 0xff;
     dad[n] = node;
     dad[m] = node;
     HEAP[1] = node++;
-    siftDown(freq, 1, heapLen);
+    HEAP_KEY[1] = (((nKey >>> 8) + (mKey >>> 8)) << 8) | depth;
+    siftDown(1, heapLen);
   } while (heapLen >= 2);
   HEAP[--heapMax] = HEAP[1] as number;
 
   assignLengths(tree);
-  assignCodes(len, tree.code, maxCode, BL_COUNT);
+}
+
+/** The codes for the lengths buildTree gave `tree`, needed only when the block is sent with them. */
+function assignTreeCodes(tree: Tree): void {
+  assignCodes(tree.len, tree.code, tree.maxCode, tree.lengthCounts);
 }
 
 /** zlib's gen_bitlen: depths as lengths, then lengths over the limit pushed back within it. */
 function assignLengths(tree: Tree): void {
   const { freq, len, dad, maxCode, extraBits, extraBase, maxLength } = tree;
   const stree = tree.staticLen;
-  BL_COUNT.fill(0);
+  const counts = tree.lengthCounts;
+  counts.fill(0);
   let overflow = 0;
   len[HEAP[heapMax] as number] = 0; // the root
   let h = heapMax + 1;
@@ -330,7 +350,7 @@ function assignLengths(tree: Tree): void {
     }
     len[n] = bits;
     if (n > maxCode) continue; // an internal node
-    BL_COUNT[bits] = (BL_COUNT[bits] as number) + 1;
+    counts[bits] = (counts[bits] as number) + 1;
     const xbits = n >= extraBase ? (extraBits[n - extraBase] as number) : 0;
     const f = freq[n] as number;
     optLen += f * (bits + xbits);
@@ -343,14 +363,14 @@ function assignLengths(tree: Tree): void {
   // at the limit; then lengths are dealt out again, the longest to the least frequent.
   do {
     let bits = maxLength - 1;
-    while (BL_COUNT[bits] === 0) bits--;
-    BL_COUNT[bits] = (BL_COUNT[bits] as number) - 1;
-    BL_COUNT[bits + 1] = (BL_COUNT[bits + 1] as number) + 2;
-    BL_COUNT[maxLength] = (BL_COUNT[maxLength] as number) - 1;
+    while (counts[bits] === 0) bits--;
+    counts[bits] = (counts[bits] as number) - 1;
+    counts[bits + 1] = (counts[bits + 1] as number) + 2;
+    counts[maxLength] = (counts[maxLength] as number) - 1;
     overflow -= 2;
   } while (overflow > 0);
   for (let bits = maxLength; bits !== 0; bits--) {
-    let n = BL_COUNT[bits] as number;
+    let n = counts[bits] as number;
     while (n !== 0) {
       const m = HEAP[--h] as number;
       if (m > maxCode) continue;
@@ -570,7 +590,8 @@ function compressBlock(
 /**
  * zlib's _tr_flush_block: prices the block as dynamic and as fixed codes, stores it instead
  * when that is no longer (`storable`: zlib still has its bytes in the window), prefers fixed
- * codes on a tie in whole bytes, and emits it.
+ * codes on a tie in whole bytes, and emits it. The last block is not emitted, and false is
+ * returned, when the output would then be longer than `maxLength` with the 4-byte checksum.
  */
 function flushBlock(
   input: Uint8Array,
@@ -578,7 +599,8 @@ function flushBlock(
   storedLength: number,
   storable: boolean,
   last: boolean,
-): void {
+  maxLength: number,
+): boolean {
   buildTree(LTREE);
   buildTree(DTREE);
   const maxBlIndex = buildBlTree();
@@ -586,8 +608,22 @@ function flushBlock(
   let optBytes = (optLen + 3 + 7) >>> 3;
   const staticBytes = (staticLen + 3 + 7) >>> 3;
   if (staticBytes <= optBytes) optBytes = staticBytes;
+  const stored = storable && storedLength + 4 <= optBytes;
+  if (last) {
+    // The stream's length once this block is sent: the bits so far and the block's 3 header
+    // bits, then a stored block's byte alignment, LEN, NLEN and bytes, or the coded block's
+    // bits (optLen and staticLen are exactly what is sent); padded to a byte; the checksum.
+    const bitsBefore = outLength * 8 + bitCount + 3;
+    const total = stored
+      ? ((bitsBefore + 7) >>> 3) + 4 + storedLength
+      : (bitsBefore + (staticBytes === optBytes ? staticLen : optLen) + 7) >>> 3;
+    if (total + 4 > maxLength) {
+      resetBlock();
+      return false;
+    }
+  }
   const lastBit = last ? 1 : 0;
-  if (storable && storedLength + 4 <= optBytes) {
+  if (stored) {
     // +4: the stored block's LEN and NLEN.
     sendBits(lastBit, 3);
     alignToByte();
@@ -601,6 +637,9 @@ function flushBlock(
     sendBits(2 + lastBit, 3);
     compressBlock(STATIC_LTREE_CODE, STATIC_LTREE_LEN, STATIC_DTREE_CODE, STATIC_DTREE_LEN);
   } else {
+    assignTreeCodes(LTREE);
+    assignTreeCodes(DTREE);
+    assignTreeCodes(BLTREE);
     sendBits(4 + lastBit, 3);
     const lcodes = LTREE.maxCode + 1;
     const dcodes = DTREE.maxCode + 1;
@@ -616,6 +655,7 @@ function flushBlock(
   }
   resetBlock();
   if (last) alignToByte();
+  return true;
 }
 
 let matchStart = 0;
@@ -699,6 +739,21 @@ function adler32(input: Uint8Array): number {
  * `zlib.compress` with zlib 1.2.13, for an input of any length.
  */
 export function zlibDeflate(input: Uint8Array): Buffer {
+  return deflate(input, Number.POSITIVE_INFINITY) as Buffer;
+}
+
+/**
+ * `zlibDeflate(input)` if it is at most `maxLength` bytes long, else undefined: what a caller
+ * that keeps the compressed form only when it is short enough (itsdangerous) needs. The same
+ * bytes as zlibDeflate whenever they are returned. The last block's exact size is known once
+ * its trees are built (zlib prices it to choose how to send it), so a stream that would be too
+ * long is given up before anything of that block is coded or sent, or the checksum computed.
+ */
+export function zlibDeflateIfShorter(input: Uint8Array, maxLength: number): Buffer | undefined {
+  return deflate(input, maxLength);
+}
+
+function deflate(input: Uint8Array, maxLength: number): Buffer | undefined {
   const n = input.length;
   // Room for every block stored (at most 9 bits a byte otherwise, which stored beats), plus
   // headers; blocks hold at least SYMBOL_LIMIT bytes each but the last.
@@ -792,8 +847,10 @@ export function zlibDeflate(input: Uint8Array): Buffer {
       matchLength = MIN_MATCH - 1;
       at++;
       if (symbolCount === SYMBOL_LIMIT) {
-        flushBlock(input, blockStart, at - blockStart, blockStart >= floor, false);
+        flushBlock(input, blockStart, at - blockStart, blockStart >= floor, false, maxLength);
         blockStart = at;
+        // Already too long (a block only adds bytes): the rest need not be compressed.
+        if (outLength + 4 > maxLength) return finish(undefined);
       }
     } else if (matchAvailable) {
       // No match at the previous position: it goes out as a literal; this one waits.
@@ -801,8 +858,10 @@ export function zlibDeflate(input: Uint8Array): Buffer {
       SYMBOLS[symbolCount++] = byte;
       LTREE.freq[byte] = (LTREE.freq[byte] as number) + 1;
       if (symbolCount === SYMBOL_LIMIT) {
-        flushBlock(input, blockStart, at - blockStart, blockStart >= floor, false);
+        flushBlock(input, blockStart, at - blockStart, blockStart >= floor, false, maxLength);
         blockStart = at;
+        // Already too long (a block only adds bytes): the rest need not be compressed.
+        if (outLength + 4 > maxLength) return finish(undefined);
       }
       at++;
     } else {
@@ -815,7 +874,9 @@ export function zlibDeflate(input: Uint8Array): Buffer {
     SYMBOLS[symbolCount++] = byte;
     LTREE.freq[byte] = (LTREE.freq[byte] as number) + 1;
   }
-  flushBlock(input, blockStart, at - blockStart, blockStart >= floor, true);
+  if (!flushBlock(input, blockStart, at - blockStart, blockStart >= floor, true, maxLength)) {
+    return finish(undefined);
+  }
 
   const checksum = adler32(input);
   out[outLength++] = checksum >>> 24;
@@ -824,6 +885,10 @@ export function zlibDeflate(input: Uint8Array): Buffer {
   out[outLength++] = checksum & 0xff;
   const result = Buffer.allocUnsafe(outLength);
   result.set(out.subarray(0, outLength));
+  return finish(result);
+}
+
+function finish(result: Buffer | undefined): Buffer | undefined {
   // Keep a cookie-sized output buffer between calls, not one grown for a large input.
   if (out.length > RETAINED_OUTPUT) out = new Uint8Array(RETAINED_OUTPUT);
   return result;

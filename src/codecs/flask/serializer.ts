@@ -1,7 +1,7 @@
 import { inflateSync } from "node:zlib";
 import { nestsDeeperThan } from "../nesting.ts";
 import { base64Decode, base64Encode } from "./base64.ts";
-import { zlibDeflate } from "./deflate.ts";
+import { zlibDeflateIfShorter } from "./deflate.ts";
 import { TimestampSigner, type TimestampSignerOptions } from "./signer.ts";
 import { dumpTaggedJson, type FlaskValue, isPlainJson, parseTaggedJson } from "./tagged-json.ts";
 
@@ -86,8 +86,9 @@ export class URLSafeTimedSerializer {
 export function dumpPayload(value: FlaskValue): string {
   const json = Buffer.from(dumpTaggedJson(value), "utf8");
   // Python's zlib.compress, byte for byte: the same cookie as Flask's, compressed or not.
-  const compressed = zlibDeflate(json);
-  return compressed.length < json.length - 1 ? `.${base64Encode(compressed)}` : base64Encode(json);
+  // itsdangerous keeps it when `len(compressed) < len(json) - 1`: at most 2 bytes shorter.
+  const compressed = zlibDeflateIfShorter(json, json.length - 2);
+  return compressed !== undefined ? `.${base64Encode(compressed)}` : base64Encode(json);
 }
 
 /** `URLSafeSerializerMixin.load_payload`, undefined instead of `BadPayload`. */
