@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { base64Decode, bytesToInt, intToBytes } from "../../src/codecs/flask/base64.ts";
@@ -8,7 +9,7 @@ import {
   FlaskTuple,
   type FlaskValue,
 } from "../../src/codecs/flask/index.ts";
-import { Signer } from "../../src/codecs/flask/signer.ts";
+import { Signer, TimestampSigner } from "../../src/codecs/flask/signer.ts";
 import { compareCodePoints, parseTaggedJson } from "../../src/codecs/flask/tagged-json.ts";
 import { SessionValueError } from "../../src/errors.ts";
 import { flaskData, readBack } from "./flask-arbitraries.ts";
@@ -54,6 +55,65 @@ describe("Flask codec", () => {
     assert.deepEqual(signer.unsign(old), { value: "value", rotated: true });
     assert.deepEqual(signer.unsign(signer.sign("value")), { value: "value", rotated: false });
     assert.equal(new Signer({ secrets: "new" }).unsign(old), undefined);
+  });
+
+  test("the Signer accepts only the canonical spelling of a signature, against every key", () => {
+    const signer = new Signer({ secrets: ["new", "old"], salt: "s", keyDerivation: "hmac" });
+    const older = new Signer({ secrets: "old", salt: "s", keyDerivation: "hmac" });
+    /** What itsdangerous accepts, spelt the long way: decode, then compare the bytes. */
+    const reference = (signed: string): string | undefined => {
+      const dot = signed.lastIndexOf(".");
+      const given = base64Decode(signed.slice(dot + 1));
+      if (dot < 0 || given === undefined) return undefined;
+      const value = signed.slice(0, dot);
+      for (const secret of ["new", "old"]) {
+        const key = createHmac("sha1", secret).update("s").digest();
+        if (createHmac("sha1", key).update(value).digest().equals(given)) return value;
+      }
+      return undefined;
+    };
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    // Characters whose low byte is in the alphabet: as latin1 bytes they would pass for it.
+    const impostors = ["\u0141", "\u0161", "\uff30", "\u0130", "=", "+", "/", ".", "é"];
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 40 }),
+        fc.boolean(),
+        fc.nat(),
+        fc.constantFrom(...alphabet, ...impostors, "", "=="),
+        (value, useOld, at, replacement) => {
+          const signed = (useOld ? older : signer).sign(value);
+          const index = signed.length - 1 - (at % 28);
+          const changed = signed.slice(0, index) + replacement + signed.slice(index + 1);
+          for (const candidate of [signed, changed, `${signed}=`, `${signed.slice(0, -1)}`]) {
+            const unsigned = signer.unsign(candidate);
+            assert.equal(unsigned?.value, reference(candidate), JSON.stringify(candidate));
+          }
+          assert.equal(signer.unsign(signed)?.rotated, useOld);
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+    // The last character of 27 carries 2 bits that must be zero: its other spellings differ.
+    const signed = signer.sign("value");
+    const last = signed.at(-1) as string;
+    const stray = alphabet[(alphabet.indexOf(last) & ~3) + 1] as string;
+    assert.equal(signer.unsign(signed.slice(0, -1) + stray), undefined);
+  });
+
+  test("a timestamp signs and reads back the same whichever was signed last", () => {
+    let now = 0;
+    const signer = new TimestampSigner({ secrets: "secret", now: () => now });
+    const atZero = signer.sign("a", 0);
+    assert.equal(atZero, `a..${atZero.split(".")[2]}`, "int_to_bytes(0) is empty");
+    const later = signer.sign("b", T);
+    assert.deepEqual(signer.unsign(atZero), { value: "a", timestamp: 0, rotated: false });
+    assert.deepEqual(signer.unsign(later), { value: "b", timestamp: T, rotated: false });
+    now = (T + 10) * 1000;
+    assert.equal(signer.unsign(later, 9), undefined);
+    assert.deepEqual(signer.unsign(later, 10)?.timestamp, T);
+    assert.throws(() => signer.sign("c", -1), /non-negative/);
+    assert.equal(signer.sign("b", T), later);
   });
 
   test("Python's key order is by code point", () => {

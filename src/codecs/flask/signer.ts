@@ -39,12 +39,16 @@ export interface Unsigned {
   readonly rotated: boolean;
 }
 
+/** The base64url alphabet, for a signature compared as text. */
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
 export class Signer {
   /** Derived HMAC keys, newest first. */
   /** As KeyObjects: node:crypto would otherwise import a Buffer key on every HMAC. */
   readonly #keys: readonly (KeyObject | Buffer)[];
   readonly #digest: string;
-  readonly #size: number;
+  /** The length of a signature: the digest's size in unpadded base64url. */
+  readonly #signatureLength: number;
 
   constructor(options: SignerOptions) {
     const list: readonly Secret[] = Array.isArray(options.secrets)
@@ -59,7 +63,7 @@ export class Signer {
       // An empty key (derivation "none" of an empty secret) cannot be a KeyObject.
       return key.length > 0 ? createSecretKey(key) : key;
     });
-    this.#size = createHash(this.#digest).digest().length;
+    this.#signatureLength = Math.ceil((createHash(this.#digest).digest().length * 4) / 3);
   }
 
   /** `value.signature`. */
@@ -69,26 +73,35 @@ export class Signer {
 
   /** The base64 signature of `value` with the newest key (`get_signature`). */
   signature(value: string): string {
-    return base64Encode(this.#mac(this.#keys[0] as KeyObject, value));
+    return this.#mac(this.#keys[0] as KeyObject, value);
   }
 
-  /** Checks the signature after the last `.` against every key, in constant time per key. */
+  /**
+   * Checks the signature after the last `.` against every key, in constant time per key. Only
+   * the canonical spelling of a signature (unpadded base64url, no stray bits) is accepted,
+   * which is the one signature() writes: the text is compared with it, as bytes.
+   */
   unsign(signed: string): Unsigned | undefined {
     const dot = signed.lastIndexOf(".");
     if (dot < 0) return undefined;
+    const signature = signed.slice(dot + 1);
+    // Within the alphabet, so that each character is one byte below (latin1 would fold others).
+    if (signature.length !== this.#signatureLength || !BASE64URL.test(signature)) return undefined;
+    const given = Buffer.from(signature, "latin1");
     const value = signed.slice(0, dot);
-    const given = base64Decode(signed.slice(dot + 1));
-    if (given === undefined || given.length !== this.#size) return undefined;
     for (let index = 0; index < this.#keys.length; index++) {
-      if (timingSafeEqual(this.#mac(this.#keys[index] as KeyObject, value), given)) {
-        return { value, rotated: index > 0 };
-      }
+      const expected = Buffer.from(this.#mac(this.#keys[index] as KeyObject, value), "latin1");
+      if (timingSafeEqual(expected, given)) return { value, rotated: index > 0 };
     }
     return undefined;
   }
 
-  #mac(key: KeyObject | Buffer, value: string): Buffer {
-    return createHmac(this.#digest, key).update(value, "utf8").digest();
+  /**
+   * The HMAC in base64url. Asked of node:crypto as text: a digest returned as a Buffer costs
+   * more than the HMAC of a cookie itself.
+   */
+  #mac(key: KeyObject | Buffer, value: string): string {
+    return createHmac(this.#digest, key).update(value, "utf8").digest("base64url");
   }
 }
 
@@ -126,6 +139,9 @@ export interface TimestampUnsigned extends Unsigned {
 export class TimestampSigner {
   readonly #signer: Signer;
   readonly #now: () => number;
+  /** The last timestamp signed or read and its base64, as most requests fall in the same second. */
+  #stamp = 0;
+  #stampText = ""; // int_to_bytes(0) is empty
 
   constructor(options: TimestampSignerOptions) {
     this.#signer = new Signer(options);
@@ -138,7 +154,12 @@ export class TimestampSigner {
   }
 
   sign(value: string, timestamp: number = this.timestamp()): string {
-    return this.#signer.sign(`${value}.${base64Encode(intToBytes(timestamp))}`);
+    if (timestamp !== this.#stamp) {
+      // Throws (an ArgumentError) before anything is kept for a timestamp that is not one.
+      this.#stampText = base64Encode(intToBytes(timestamp));
+      this.#stamp = timestamp;
+    }
+    return this.#signer.sign(`${value}.${this.#stampText}`);
   }
 
   /**
@@ -150,8 +171,8 @@ export class TimestampSigner {
     if (unsigned === undefined) return undefined;
     const dot = unsigned.value.lastIndexOf(".");
     if (dot < 0) return undefined;
-    const stamp = base64Decode(unsigned.value.slice(dot + 1));
-    const timestamp = stamp === undefined ? undefined : bytesToInt(stamp);
+    const stampText = unsigned.value.slice(dot + 1);
+    const timestamp = stampText === this.#stampText ? this.#stamp : decodeTimestamp(stampText);
     if (timestamp === undefined) return undefined;
     if (maxAgeSeconds !== undefined) {
       const age = this.timestamp() - timestamp;
@@ -159,4 +180,10 @@ export class TimestampSigner {
     }
     return { value: unsigned.value.slice(0, dot), timestamp, rotated: unsigned.rotated };
   }
+}
+
+/** The timestamp in its canonical base64, or undefined. */
+function decodeTimestamp(text: string): number | undefined {
+  const bytes = base64Decode(text);
+  return bytes === undefined ? undefined : bytesToInt(bytes);
 }

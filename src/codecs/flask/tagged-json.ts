@@ -94,84 +94,100 @@ const TAGS = new Set([" di", " t", " b", " m", " u", " d"]);
 
 /** Flask's `session_json_serializer.dumps(value)`, the same bytes. */
 export function dumpTaggedJson(value: FlaskValue): string {
-  const out: string[] = [];
-  write(value, out, "value", 0);
-  return out.join("");
+  return write(value, [], 0);
 }
 
 /**
- * Writes `value` inside `depth` open brackets. Any value that opens brackets of its own (a dict,
- * a list, a tag) is refused past MAX_NESTING, before the recursion could exhaust the stack.
+ * Where the value being written is: the keys and list indexes from the top. Spelt out
+ * (`value["a"][1]`) only for an error's message.
  */
-function write(value: FlaskValue, out: string[], path: string, depth: number): void {
-  if (value !== null && typeof value === "object" && depth >= MAX_NESTING) {
-    throw new SessionValueError(tooDeepMessage(path));
+type Where = Array<string | number>;
+
+function spell(where: Where): string {
+  let path = "value";
+  for (const step of where) {
+    path += typeof step === "number" ? `[${step}]` : `[${JSON.stringify(step)}]`;
   }
-  if (value === null) {
-    out.push("null");
-  } else if (typeof value === "boolean") {
-    out.push(value ? "true" : "false");
-  } else if (typeof value === "string") {
-    out.push(quote(value));
-  } else if (typeof value === "number") {
-    out.push(pythonNumber(value, path));
-  } else if (typeof value === "bigint") {
-    out.push(value.toString());
-  } else if (Array.isArray(value)) {
-    writeList(value, out, path, depth + 1);
-  } else if (typeof value !== "object") {
-    throw new SessionValueError(`${path}: a ${typeof value} cannot be stored in a Flask session`);
-  } else if (isPlainObject(value)) {
-    const keys = Object.keys(value);
-    const [only] = keys;
-    if (keys.length === 1 && only !== undefined && TAGS.has(only)) {
-      // TagDict: {" di": {"<tag>__": tagged value}}, two brackets deep.
-      if (depth + 2 > MAX_NESTING) throw new SessionValueError(tooDeepMessage(path));
-      out.push(`{" di":{${quote(`${only}__`)}:`);
-      write(value[only] as FlaskValue, out, `${path}[${JSON.stringify(only)}]`, depth + 2);
-      out.push("}}");
-      return;
-    }
-    keys.sort(compareCodePoints);
-    out.push("{");
-    for (let index = 0; index < keys.length; index++) {
-      const key = keys[index] as string;
-      if (index > 0) out.push(",");
-      out.push(quote(key), ":");
-      write(value[key] as FlaskValue, out, `${path}[${JSON.stringify(key)}]`, depth + 1);
-    }
-    out.push("}");
-  } else if (value instanceof FlaskTuple) {
-    out.push('{" t":');
-    writeList(value.items, out, path, depth + 2);
-    out.push("}");
-  } else if (value instanceof Uint8Array) {
-    const base64 = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
-    out.push(`{" b":"${base64}"}`);
-  } else if (value instanceof Markup) {
-    out.push('{" m":', quote(value.html), "}");
-  } else if (value instanceof FlaskUUID) {
-    out.push(`{" u":"${value.hex}"}`);
-  } else if (value instanceof Date) {
-    out.push(`{" d":"${httpDate(value, path)}"}`);
-  } else if (value instanceof FlaskFloat) {
-    out.push(pythonFloat(value.value, path));
-  } else {
-    const name = (value as object).constructor?.name ?? "object";
-    throw new SessionValueError(`${path}: a ${name} cannot be stored in a Flask session`);
-  }
+  return path;
 }
 
-/** Writes a list's items, `depth` counting the list's own bracket. */
-function writeList(items: readonly FlaskValue[], out: string[], path: string, depth: number): void {
-  if (depth > MAX_NESTING) throw new SessionValueError(tooDeepMessage(path));
-  out.push("[");
-  for (let index = 0; index < items.length; index++) {
-    if (index > 0) out.push(",");
-    if (!(index in items)) throw new SessionValueError(`${path}[${index}]: a hole in an array`);
-    write(items[index] as FlaskValue, out, `${path}[${index}]`, depth);
+/**
+ * `value` as JSON, inside `depth` open brackets. Any value that opens brackets of its own (a
+ * dict, a list, a tag) is refused past MAX_NESTING, before the recursion could exhaust the stack.
+ */
+function write(value: FlaskValue, where: Where, depth: number): string {
+  switch (typeof value) {
+    case "string":
+      return quote(value);
+    case "number":
+      return pythonNumber(value, where);
+    case "boolean":
+      return value ? "true" : "false";
+    case "bigint":
+      return value.toString();
+    case "object":
+      if (value === null) return "null";
+      break;
+    default:
+      throw new SessionValueError(
+        `${spell(where)}: a ${typeof value} cannot be stored in a Flask session`,
+      );
   }
-  out.push("]");
+  if (depth >= MAX_NESTING) throw new SessionValueError(tooDeepMessage(spell(where)));
+  if (Array.isArray(value)) return writeList(value, where, depth + 1);
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 1) {
+      const only = keys[0] as string;
+      if (TAGS.has(only)) {
+        // TagDict: {" di": {"<tag>__": tagged value}}, two brackets deep.
+        if (depth + 2 > MAX_NESTING) throw new SessionValueError(tooDeepMessage(spell(where)));
+        where.push(only);
+        const inner = write(value[only] as FlaskValue, where, depth + 2);
+        where.pop();
+        return `{" di":{${quote(`${only}__`)}:${inner}}}`;
+      }
+    } else if (keys.length > 1) {
+      keys.sort(compareCodePoints);
+    }
+    let text = "{";
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index] as string;
+      if (index > 0) text += ",";
+      text += `${quote(key)}:`;
+      where.push(key);
+      text += write(value[key] as FlaskValue, where, depth + 1);
+      where.pop();
+    }
+    return `${text}}`;
+  }
+  if (value instanceof FlaskTuple) return `{" t":${writeList(value.items, where, depth + 2)}}`;
+  if (value instanceof Uint8Array) {
+    const base64 = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
+    return `{" b":"${base64}"}`;
+  }
+  if (value instanceof Markup) return `{" m":${quote(value.html)}}`;
+  if (value instanceof FlaskUUID) return `{" u":"${value.hex}"}`;
+  if (value instanceof Date) return `{" d":"${httpDate(value, where)}"}`;
+  if (value instanceof FlaskFloat) return pythonFloatAt(value.value, where);
+  const name = (value as object).constructor?.name ?? "object";
+  throw new SessionValueError(`${spell(where)}: a ${name} cannot be stored in a Flask session`);
+}
+
+/** A list's items as JSON, `depth` counting the list's own bracket. */
+function writeList(items: readonly FlaskValue[], where: Where, depth: number): string {
+  if (depth > MAX_NESTING) throw new SessionValueError(tooDeepMessage(spell(where)));
+  let text = "[";
+  for (let index = 0; index < items.length; index++) {
+    if (index > 0) text += ",";
+    where.push(index);
+    if (!(index in items)) {
+      throw new SessionValueError(`${spell(where)}: a hole in an array`);
+    }
+    text += write(items[index] as FlaskValue, where, depth);
+    where.pop();
+  }
+  return `${text}]`;
 }
 
 function isPlainObject(value: object): value is { readonly [key: string]: FlaskValue } {
@@ -221,9 +237,13 @@ function quote(text: string): string {
   return `${result}"`;
 }
 
-function pythonNumber(value: number, path: string): string {
+function pythonNumber(value: number, where: Where): string {
   if (Number.isSafeInteger(value)) return Object.is(value, -0) ? "0" : String(value);
-  return pythonFloat(value, path);
+  return pythonFloatAt(value, where);
+}
+
+function pythonFloatAt(value: number, where: Where): string {
+  return Number.isFinite(value) ? pythonFloat(value) : pythonFloat(value, spell(where));
 }
 
 /** `repr(float)`: shortest round-trip digits, scientific below 1e-4 and from 1e16. */
@@ -249,10 +269,12 @@ export function pythonFloat(value: number, path = "value"): string {
 }
 
 /** werkzeug's `http_date`: `Wed, 21 Oct 2015 07:28:00 GMT`, whole seconds, UTC. */
-function httpDate(date: Date, path: string): string {
+function httpDate(date: Date, where: Where): string {
   const year = date.getUTCFullYear();
   if (Number.isNaN(date.getTime()) || year < 1 || year > 9999) {
-    throw new SessionValueError(`${path}: the date is invalid or outside Python's years 1 to 9999`);
+    throw new SessionValueError(
+      `${spell(where)}: the date is invalid or outside Python's years 1 to 9999`,
+    );
   }
   return date.toUTCString();
 }
