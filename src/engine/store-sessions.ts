@@ -5,7 +5,7 @@ import { SessionValueError } from "../errors.ts";
 import { ChangeSet } from "../session/changes.ts";
 import { PERMANENT_KEY, SessionState } from "../session/session.ts";
 import type { SessionStore, StoredSession } from "../stores/contract.ts";
-import { isInProcess } from "../stores/in-process.ts";
+import { isInProcess, type ReadNow, readNowOf } from "../stores/in-process.ts";
 import type { CookieId, IdCookieTransport } from "../transport/id-cookie.ts";
 import { WriteOrder } from "../util/write-order.ts";
 import {
@@ -18,7 +18,7 @@ import {
 import { expiryFrom, isAlive } from "./lifetime.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { type FlowRequest, holdsNewData, type SessionFlow } from "./session-flow.ts";
-import { timed, withDeadline, withoutDeadline } from "./timed-store.ts";
+import { storeFailure, timed, withDeadline, withoutDeadline } from "./timed-store.ts";
 
 /**
  * Server-side sessions: the cookie carries a signed id, the data lives in the store. Each
@@ -35,6 +35,8 @@ export class StoreSessions implements SessionFlow {
   readonly #order = new WriteOrder();
   /** Calls with a deadline, or none for a store that finishes each call before returning it. */
   readonly #bounded: typeof withDeadline;
+  /** Such a store's read, done at once (see in-process.ts). */
+  readonly #readNow: ReadNow | undefined;
 
   constructor(options: ResolvedOptions, store: SessionStore, ids: IdCookieTransport) {
     this.#options = options;
@@ -42,13 +44,48 @@ export class StoreSessions implements SessionFlow {
     this.#ids = ids;
     this.#renameTarget = store.renameTarget?.bind(store);
     this.#bounded = isInProcess(store) ? withoutDeadline : withDeadline;
+    this.#readNow = readNowOf(store);
   }
 
   load(request: FlowRequest): SessionState | Promise<SessionState> {
     const candidates = this.#ids.read(request.cookies);
     // No signed id: a new session, at once, with no store call.
     if (candidates.length === 0) return this.#loaded(undefined, undefined, false);
+    // Read at once from a store in this process, unless someone times store calls.
+    const readNow = this.#readNow;
+    if (
+      readNow !== undefined &&
+      !channels.storeCall.hasSubscribers &&
+      !channels.storeError.hasSubscribers
+    ) {
+      return this.#loadNow(candidates, readNow);
+    }
     return this.#loadFrom(candidates, 0);
+  }
+
+  /** #loadFrom, for a store whose reads are done at once: no promise at all when it works. */
+  #loadNow(
+    candidates: readonly CookieId[],
+    readNow: ReadNow,
+  ): SessionState | Promise<SessionState> {
+    for (const { id, rotated } of candidates) {
+      let record: StoredSession | undefined;
+      try {
+        record = readNow(id);
+      } catch (error) {
+        const { storeDeadlines } = this.#options;
+        return Promise.reject(storeFailure("get", this.#store.kind, storeDeadlines, error));
+      }
+      if (record !== undefined && isAlive(record, Date.now(), this.#options)) {
+        return this.#loaded(record, id, rotated);
+      }
+      reportRejectedCookie(
+        this.#options.format,
+        this.#options.cookie.name,
+        record === undefined ? "unknown-id" : "expired",
+      );
+    }
+    return this.#loaded(undefined, undefined, false);
   }
 
   /**

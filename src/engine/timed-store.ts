@@ -53,6 +53,16 @@ export function withoutDeadline<T>(
   }
 }
 
+/** The error a store call's own failure becomes: what `withDeadline` would reject with. */
+export function storeFailure(
+  operation: string,
+  storeKind: string,
+  deadlines: Deadlines,
+  error: unknown,
+): unknown {
+  return outcomesOf(operation, storeKind, deadlines).failed(error);
+}
+
 function outcomesOf(operation: string, storeKind: string, deadlines: Deadlines): Outcomes {
   let byOperation = outcomesByDeadlines.get(deadlines);
   if (byOperation === undefined) {

@@ -61,16 +61,20 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     }
   }
 
-  return markInProcess({
+  function read(id: string): StoredSession | undefined {
+    const entry = live(id, Date.now());
+    if (entry === undefined) return undefined;
+    put(id, entry);
+    // Only serializePatchedData writes entries: always a JSON object, never too deep.
+    const data = JSON.parse(entry.json) as SessionData;
+    return { data, createdAt: entry.createdAt, expiresAt: entry.expiresAt };
+  }
+
+  const store: SessionStore = {
     kind: "memory",
 
     async get(id: string): Promise<StoredSession | undefined> {
-      const entry = live(id, Date.now());
-      if (entry === undefined) return undefined;
-      put(id, entry);
-      // Only serializePatchedData writes entries: always a JSON object, never too deep.
-      const data = JSON.parse(entry.json) as SessionData;
-      return { data, createdAt: entry.createdAt, expiresAt: entry.expiresAt };
+      return read(id);
     },
 
     async apply(id: string, patch: SessionPatch, options: ApplyOptions): Promise<boolean> {
@@ -137,7 +141,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): SessionStore {
     async close(): Promise<void> {
       entries.clear();
     },
-  });
+  };
+  return markInProcess(store, read);
 }
 
 function validateMaxEntries(maxEntries: number): number {

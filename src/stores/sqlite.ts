@@ -175,22 +175,26 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
 
   const sweeper = startSweeper("sqliteStore", sweepMs, purge);
 
-  return markInProcess({
+  function read(id: string): StoredSession | undefined {
+    return guarded("get", () => {
+      const row = sql.selectLive.get(id, Date.now());
+      if (row === undefined) return undefined;
+      const data = parseStoredData(row.data, { store: "sqlite", id });
+      if (data === undefined) return undefined;
+      return {
+        data,
+        createdAt: Number(row.created_at),
+        expiresAt: Number(row.expires_at),
+      };
+    });
+  }
+
+  const store: SqliteStore = {
     kind: "sqlite",
     capabilities: { userIndex: users !== undefined },
 
     async get(id: string): Promise<StoredSession | undefined> {
-      return guarded("get", () => {
-        const row = sql.selectLive.get(id, Date.now());
-        if (row === undefined) return undefined;
-        const data = parseStoredData(row.data, { store: "sqlite", id });
-        if (data === undefined) return undefined;
-        return {
-          data,
-          createdAt: Number(row.created_at),
-          expiresAt: Number(row.expires_at),
-        };
-      });
+      return read(id);
     },
 
     async apply(id: string, patch: SessionPatch, options: ApplyOptions): Promise<boolean> {
@@ -296,7 +300,8 @@ export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
       await sweeper.stop();
       db.close();
     },
-  });
+  };
+  return markInProcess(store, read);
 }
 
 /**

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, mock, test } from "node:test";
 import { createSessions } from "../../src/engine/manager.ts";
-import { SessionValueError } from "../../src/errors.ts";
+import { SessionValueError, StoreUnavailableError } from "../../src/errors.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
+import { sqliteStore } from "../../src/stores/sqlite.ts";
 import { CountingStore } from "../support/counting-store.ts";
 
 const secret = "scope-test-secret-0123456789abcdefgh";
@@ -70,12 +74,40 @@ describe("request scope", () => {
     assert.throws(() => scope.commit(), /already committed or discarded/);
   });
 
+  test("a read from a store in this process is done at once; through a wrapper it is not", async () => {
+    const { store, sessions, header } = await loggedIn();
+    const scope = sessions.begin({ cookieHeader: header, encrypted: false });
+    const loading = scope.load();
+    assert.equal(scope.loadedSession()?.get("user"), "alice", "loaded before any await");
+    assert.equal(await loading, scope.loadedSession());
+    const wrapped = createSessions({ secret, store: Object.create(store) as typeof store });
+    const later = wrapped.begin({ cookieHeader: header, encrypted: false });
+    const pending = later.load();
+    assert.equal(later.loadedSession(), undefined, "a wrapper may wait: it gets a promise");
+    assert.equal((await pending).get("user"), "alice");
+  });
+
+  test("a read done at once that fails is a StoreUnavailableError, as an awaited one is", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "tessera-scope-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const sessions = createSessions({ secret, store: sqliteStore({ path: join(dir, "s.db") }) });
+    const first = sessions.begin({ cookieHeader: undefined, encrypted: false });
+    (await first.session()).set("user", "alice");
+    const header = ((await first.commit()).setCookie[0] ?? "").split(";")[0];
+    await sessions.close();
+    const scope = sessions.begin({ cookieHeader: header, encrypted: false });
+    await assert.rejects(scope.load(), StoreUnavailableError);
+  });
+
   test("a commit that starts while the session is still loading waits for it", async () => {
-    const { sessions, header } = await loggedIn();
+    const { store, header } = await loggedIn();
+    // A store whose reads take a round trip (memoryStore's are done at once).
+    const remote = Object.create(store) as typeof store;
+    const sessions = createSessions({ secret, store: remote });
     const scope = sessions.begin({ cookieHeader: header, encrypted: false });
     const loading = scope.session();
     const committing = scope.commit();
-    assert.ok(committing instanceof Promise);
+    assert.ok(committing instanceof Promise, "the load is still in flight");
     const session = await loading;
     assert.equal(session.get("user"), "alice");
     assert.equal((await committing).varyCookie, true);
