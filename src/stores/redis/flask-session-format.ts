@@ -96,6 +96,12 @@ export function flaskSessionFormat(
       return { data: loaded.data, createdAt: now, expiresAt };
     },
 
+    touch(key, expiresAt) {
+      // PEXPIRE leaves a missing key missing, and a non-positive time deletes the key.
+      const ttl = String(expiresAt - Date.now());
+      return connection.command(key, ["PEXPIRE", key, ttl]).then((touched) => touched === 1);
+    },
+
     prepareApply(key: string, patch: SessionPatch, applyOptions: ApplyOptions) {
       const ttl = String(applyOptions.expiresAt - Date.now());
       return writer(FLASK_APPLY, [key], (serializer) => {

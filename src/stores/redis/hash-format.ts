@@ -6,7 +6,12 @@ import type { ApplyOptions, SessionPatch } from "../contract.ts";
 import type { RedisConnection } from "./connection.ts";
 import { CREATED_FIELD, fieldOf } from "./layout.ts";
 import { expiryOf, type RecordFormat } from "./record-format.ts";
-import { appendPatchArguments, noSessionOnWrongType, recordFromHash } from "./records.ts";
+import {
+  appendPatchArguments,
+  holdsExpiry,
+  noSessionOnWrongType,
+  recordFromHash,
+} from "./records.ts";
 import {
   APPLY,
   DESTROY_IF_OWNED,
@@ -15,6 +20,7 @@ import {
   runScript,
   type Script,
   scriptCall,
+  TOUCH,
 } from "./scripts.ts";
 import { jsonSpellingsOf } from "./user-ids.ts";
 
@@ -38,17 +44,23 @@ export function hashFormat(connection: RedisConnection, userKey: string | undefi
     keepsCreatedAt: true,
 
     read(key, id) {
-      // Two plain commands in one round trip (the client pipelines them): far cheaper for
-      // Redis than a script, and a key deleted between them reads as gone.
-      const fields = connection
+      // One plain command: the hash holds its own expiry (`@expires`).
+      return connection
         .command(key, ["HGETALL", key])
-        .catch((error: unknown) => noSessionOnWrongType(error, id));
-      const remaining = connection.command(key, ["PTTL", key]);
-      // Promise.all handles both rejections: a failed PTTL must not leave HGETALL's failure
-      // unhandled (an unhandled rejection ends a Node process by default).
-      return Promise.all([fields, remaining]).then(([hash, ttl]) =>
-        recordFromHash(hash, ttl, Date.now(), id),
-      );
+        .catch((error: unknown) => noSessionOnWrongType(error, id))
+        .then((hash) => {
+          if (!Array.isArray(hash) || hash.length === 0) return undefined;
+          if (holdsExpiry(hash)) return recordFromHash(hash, undefined, Date.now(), id);
+          // Written before `@expires` existed: the key's TTL says when it ends.
+          return connection
+            .command(key, ["PTTL", key])
+            .then((ttl) => recordFromHash(hash, ttl, Date.now(), id));
+        });
+    },
+
+    touch(key, expiresAt) {
+      const ttl = String(expiresAt - Date.now());
+      return script(TOUCH, [key], [ttl, String(expiresAt)]).then((touched) => touched === 1);
     },
 
     prepareApply(key: string, patch: SessionPatch, options: ApplyOptions) {
@@ -57,6 +69,7 @@ export function hashFormat(connection: RedisConnection, userKey: string | undefi
       command.push(
         options.mustExist ? "1" : "0",
         String(options.expiresAt - Date.now()),
+        String(options.expiresAt),
         String(options.createdAt),
       );
       // Values are encoded first: one that cannot be stored rejects with nothing sent.
@@ -67,7 +80,7 @@ export function hashFormat(connection: RedisConnection, userKey: string | undefi
     prepareRename(fromKey, toKey, patch, expiresAt) {
       const keys = [fromKey, toKey];
       const command = scriptCall(RENAME, keys);
-      command.push(String(expiresAt - Date.now()));
+      command.push(String(expiresAt - Date.now()), String(expiresAt));
       appendPatchArguments(command, patch);
       return async () => (await send(RENAME, keys, command)) === 1;
     },

@@ -2,8 +2,10 @@
  * Where sessions live in Redis, meant to be read with redis-cli:
  *
  *   session:<id>          a hash: one field per session key, its value as JSON, plus
- *                         `@created` (ms since the epoch); the key's TTL is the remaining
- *                         lifetime, so `redis-cli pttl` shows when the session ends.
+ *                         `@created` and `@expires` (ms since the epoch); the key's TTL is
+ *                         the remaining lifetime, so `redis-cli pttl` shows when the session
+ *                         ends. `@expires` says the same in the hash itself, so a read is one
+ *                         HGETALL; a record written before it existed is read with PTTL.
  *   session:user:<user>   a sorted set of the ids of one user's sessions (with `userKey`).
  *
  * On Redis Cluster a session key carries a hash tag, `session:{abc}<rest of id>`, made of the
@@ -13,6 +15,9 @@
 
 /** The hash field holding the creation time. `@` marks tessera's own fields. */
 export const CREATED_FIELD = "@created";
+
+/** The hash field holding the expiry the key's TTL was last set to, so a read needs no PTTL. */
+export const EXPIRES_FIELD = "@expires";
 
 /** Characters of the id that form the hash tag on Redis Cluster (18 bits: spreads evenly over 16384 slots). */
 export const HASH_TAG_LENGTH = 3;

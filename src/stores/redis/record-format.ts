@@ -25,6 +25,11 @@ export interface RecordFormat {
    * and returns the call that sends it (resolving as `SessionStore.apply`).
    */
   prepareApply(key: string, patch: SessionPatch, options: ApplyOptions): () => Promise<boolean>;
+  /**
+   * Moves the expiry of the session under `key` (a time in the past deletes it); resolves
+   * whether there was one.
+   */
+  touch(key: string, expiresAt: number): Promise<boolean>;
   /** As prepareApply, for `SessionStore.rename`. */
   prepareRename(
     fromKey: string,

@@ -8,7 +8,7 @@ import { reportCorruptRecord } from "../../diagnostics.ts";
 import type { SessionData, SessionPatch, StoredSession } from "../contract.ts";
 import { serializeSessionValue } from "../json-records.ts";
 import type { Reply } from "./connection.ts";
-import { CREATED_FIELD, fieldOf, sessionKeyOf } from "./layout.ts";
+import { CREATED_FIELD, EXPIRES_FIELD, fieldOf, sessionKeyOf } from "./layout.ts";
 
 /**
  * Appends the patch to `args` as script arguments: clear flag, delete count, deleted fields,
@@ -44,14 +44,24 @@ export function noSessionOnWrongType(error: unknown, id?: string): Reply {
   throw error;
 }
 
+/** Whether a hash (HGETALL's flat field/value list) holds its own expiry, `@expires`. */
+export function holdsExpiry(fields: readonly unknown[]): boolean {
+  for (let index = 0; index < fields.length; index += 2) {
+    if (fields[index] === EXPIRES_FIELD) return true;
+  }
+  return false;
+}
+
 /**
- * Reads a session from its hash's fields (HGETALL, as a flat field/value list) and its
- * remaining time (PTTL). A field that is not valid JSON (written by something else) makes the
- * whole record read as no session, so its user gets a fresh one instead of an error page.
+ * Reads a session from its hash's fields (HGETALL, as a flat field/value list) and its expiry:
+ * the `@expires` field, or for a record written before that field existed, its remaining time
+ * (PTTL; undefined when not asked). A field that is not valid JSON (written by something else)
+ * makes the whole record read as no session, so its user gets a fresh one instead of an error
+ * page.
  */
 export function recordFromHash(
   fields: Reply,
-  remaining: Reply,
+  remaining: Reply | undefined,
   now: number,
   id: string,
 ): StoredSession | undefined {
@@ -61,6 +71,7 @@ export function recordFromHash(
     return undefined;
   };
   let createdAt = Number.NaN;
+  let expires: number | undefined;
   const data: SessionData = {};
   for (let index = 0; index + 1 < fields.length; index += 2) {
     const field = fields[index];
@@ -70,6 +81,10 @@ export function recordFromHash(
     if (field === CREATED_FIELD) {
       // Digits only: Number("") and Number(" ") are 0, which would read as the epoch.
       createdAt = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+      continue;
+    }
+    if (field === EXPIRES_FIELD) {
+      expires = /^\d+$/.test(value) ? Number(value) : Number.NaN;
       continue;
     }
     const key = sessionKeyOf(field);
@@ -96,10 +111,16 @@ export function recordFromHash(
     } else data[key] = parsed;
   }
   if (!Number.isFinite(createdAt)) return corrupt("its creation time is missing or not a number");
-  // -1: someone removed the TTL by hand (PERSIST); the record then lives until deleted.
+  if (expires !== undefined) {
+    if (!Number.isFinite(expires)) return corrupt("its expiry is not a number");
+    return { data, createdAt, expiresAt: expires };
+  }
+  // Without `@expires`, the TTL: -1 when someone removed it by hand (PERSIST), and the record
+  // then lives until deleted.
   const expiresAt =
     remaining === -1
       ? Number.MAX_SAFE_INTEGER
       : now + (typeof remaining === "number" ? remaining : Number(remaining));
+  if (!Number.isFinite(expiresAt)) return corrupt("its expiry is unknown");
   return { data, createdAt, expiresAt };
 }

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Argument } from "./connection.ts";
-import { CREATED_FIELD } from "./layout.ts";
+import { CREATED_FIELD, EXPIRES_FIELD } from "./layout.ts";
 
 export class Script {
   readonly source: string;
@@ -20,7 +20,8 @@ export class Script {
 /**
  * Lua that applies a patch to the hash in the local `key`, reading ARGV from `first`: clear
  * flag, the number of fields to delete, those fields, then field/value pairs to set; then sets
- * the TTL from ARGV[ttlArg] (deleting the key for a TTL in the past). Inlined rather than a Lua
+ * the TTL from ARGV[ttlArg] and `@expires` from ARGV[ttlArg + 1] (deleting the key for a TTL in
+ * the past). Inlined rather than a Lua
  * function, which Redis would build again on every call (a quarter of the script's cost).
  * HDEL and HSET go in chunks because Lua's `unpack` has a limit of a few thousand values.
  */
@@ -40,13 +41,18 @@ for i = from + deletes, #ARGV, 1000 do
   redis.call('HSET', key, unpack(ARGV, i, math.min(i + 999, #ARGV)))
 end
 local ttl = tonumber(ARGV[${ttlArg}])
-if ttl > 0 then redis.call('PEXPIRE', key, ttl) else redis.call('DEL', key) end
+if ttl > 0 then
+  redis.call('PEXPIRE', key, ttl)
+  redis.call('HSET', key, '${EXPIRES_FIELD}', ARGV[${ttlArg + 1}])
+else
+  redis.call('DEL', key)
+end
 return 1
 `;
 }
 
 /**
- * KEYS[1] session. ARGV: mustExist ('1'/'0'), ttl ms, createdAt, then the patch.
+ * KEYS[1] session. ARGV: mustExist ('1'/'0'), ttl ms, expiresAt, createdAt, then the patch.
  * Returns 1 when written, 0 when mustExist was set and there was no session.
  */
 export const APPLY = new Script(`
@@ -55,19 +61,30 @@ local kind = redis.call('TYPE', key).ok
 if kind ~= 'hash' then
   if ARGV[1] == '1' then return 0 end
   if kind ~= 'none' then redis.call('DEL', key) end
-  redis.call('HSET', key, '${CREATED_FIELD}', ARGV[3])
+  redis.call('HSET', key, '${CREATED_FIELD}', ARGV[4])
 end
-${patchLua(4, 2)}`);
+${patchLua(5, 2)}`);
 
 /**
- * KEYS[1] source, KEYS[2] target (same slot). ARGV: ttl ms, then the patch. Returns 0 when
+ * KEYS[1] source, KEYS[2] target (same slot). ARGV: ttl ms, expiresAt, then the patch. Returns 0 when
  * there was no source (nothing changes), else 1.
  */
 export const RENAME = new Script(`
 if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return 0 end
 redis.call('RENAME', KEYS[1], KEYS[2])
 local key = KEYS[2]
-${patchLua(2, 1)}`);
+${patchLua(3, 1)}`);
+
+/**
+ * KEYS[1] session. ARGV: ttl ms, expiresAt. Moves the expiry of a session that exists (a TTL in
+ * the past deletes it) and its `@expires` with it; returns 1, or 0 when there was none.
+ */
+export const TOUCH = new Script(`
+if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return 0 end
+if redis.call('TYPE', KEYS[1]).ok == 'hash' then
+  redis.call('HSET', KEYS[1], '${EXPIRES_FIELD}', ARGV[2])
+end
+return 1`);
 
 /**
  * KEYS[1] session. ARGV[1] user field, ARGV[2..] the JSON spellings of one user id. Returns

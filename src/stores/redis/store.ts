@@ -386,11 +386,11 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 
     touch(id: string, expiresAt: number): Promise<void> {
       return guarded("touch", async () => {
-        // PEXPIRE leaves a missing key missing, and a non-positive time deletes the key.
+        // A missing key stays missing, and a non-positive time deletes the key.
         const key = layout.sessionKey(id);
-        const touched = connection.command(key, ["PEXPIRE", key, String(expiresAt - Date.now())]);
+        const touched = format.touch(key, expiresAt);
         const pendingUser = userOf(key);
-        if ((await touched) !== 1) return;
+        if (!(await touched)) return;
         await followIndex(id, pendingUser, expiresAt);
       });
     },

@@ -1,14 +1,24 @@
 /**
  * tessera's Redis hash layout, without a server: the script arguments a patch becomes, applied
- * to a hash as the APPLY script applies them, and the record read back from HGETALL and PTTL
- * replies, including replies no Redis would send for a tessera key.
+ * to a hash as the APPLY script applies them, and the record read back from HGETALL (with
+ * `@expires`, or with a PTTL reply for a record from before it), including replies no Redis
+ * would send for a tessera key.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { SessionPatch } from "../../../src/stores/contract.ts";
 import type { Reply } from "../../../src/stores/redis/connection.ts";
-import { CREATED_FIELD, fieldOf, sessionKeyOf } from "../../../src/stores/redis/layout.ts";
-import { appendPatchArguments, recordFromHash } from "../../../src/stores/redis/records.ts";
+import {
+  CREATED_FIELD,
+  EXPIRES_FIELD,
+  fieldOf,
+  sessionKeyOf,
+} from "../../../src/stores/redis/layout.ts";
+import {
+  appendPatchArguments,
+  holdsExpiry,
+  recordFromHash,
+} from "../../../src/stores/redis/records.ts";
 import { defineTarget, type FuzzTarget, onlyTesseraErrors } from "../target.ts";
 import { expectedAfter, hostileValue, jsonValue, key, patchOf, sortedEntries } from "./records.ts";
 
@@ -32,7 +42,7 @@ const reply: fc.Arbitrary<Reply> = fc.oneof(
   fc.integer(),
   fc.array(
     fc.oneof(
-      fc.constantFrom(CREATED_FIELD, "@@a", "@x", "__proto__", "1"),
+      fc.constantFrom(CREATED_FIELD, EXPIRES_FIELD, "@@a", "@x", "__proto__", "1"),
       fc.string(),
       fc.json(),
       fc.integer(),
@@ -67,9 +77,12 @@ export const redisHashTarget: FuzzTarget = defineTarget(
           const record = recordFromHash(input.fields, input.remaining, now, "fuzz");
           if (record !== undefined) {
             assert.ok(Number.isFinite(record.createdAt));
-            // PTTL answers -2 (gone), -1 (no TTL) or the milliseconds left.
+            // `@expires` when the hash holds it, else PTTL's -2 (gone), -1 (no TTL) or the
+            // milliseconds left.
             const { remaining } = input;
-            if (remaining === -1) assert.equal(record.expiresAt, Number.MAX_SAFE_INTEGER);
+            if (Array.isArray(input.fields) && holdsExpiry(input.fields)) {
+              assert.ok(Number.isFinite(record.expiresAt));
+            } else if (remaining === -1) assert.equal(record.expiresAt, Number.MAX_SAFE_INTEGER);
             else if (typeof remaining === "number" && remaining >= 0) {
               assert.equal(record.expiresAt, now + remaining);
             }
