@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
-import { describe, test } from "node:test";
+import crypto, { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { syncBuiltinESMExports } from "node:module";
+import { describe, mock, test } from "node:test";
 import fc from "fast-check";
 import {
   type SealedSessionData,
@@ -89,6 +90,26 @@ describe("sealed cookie format", () => {
     assert.notEqual(a, b);
     assert.notEqual(a.split(".")[2]?.slice(0, 16), b.split(".")[2]?.slice(0, 16));
     assert.deepEqual(open(a)?.data, open(b)?.data);
+  });
+
+  test("IVs come from a pool: one randomBytes call per 256 seals, never an IV twice", () => {
+    const random = mock.method(crypto, "randomBytes");
+    syncBuiltinESMExports();
+    const ivs = new Set<string>();
+    try {
+      for (let seal = 0; seal < 1_000; seal++) {
+        const token = sealSession({ seal }, { keys: newKeys, expiresAt: LATER });
+        const body = Buffer.from(token.split(".")[2] as string, "base64url");
+        ivs.add(body.subarray(0, 12).toString("hex"));
+        assert.deepEqual(unsealSession(token, { keys: newKeys, now: clock })?.data, { seal });
+      }
+      // 1000 seals take 12000 bytes: 4 pools of 3072, and maybe one begun before.
+      assert.ok(random.mock.callCount() <= 5, `${random.mock.callCount()} calls`);
+    } finally {
+      random.mock.restore();
+      syncBuiltinESMExports();
+    }
+    assert.equal(ivs.size, 1_000);
   });
 
   test("a SealKeys can be built from a Keyring and follows its secret rules", () => {

@@ -9,16 +9,26 @@
  * draws a fresh random 96-bit IV. Keys come from {@link SealKeys}: the newest seals, all open, and
  * a cookie opened with an older key comes back `rotated` so the caller re-seals it with the newest.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv } from "node:crypto";
 import { MAX_SET_COOKIE_BYTES } from "../../cookies/size.ts";
+import { RandomPool } from "../../crypto/random-pool.ts";
 import { ArgumentError, CookieError } from "../../errors.ts";
 import type { SealKeys } from "./keys.ts";
 import { decodePayload, encodePayload, type SealedSessionData } from "./payload.ts";
-import { formatToken, IV_BYTES, parseToken, TAG_BYTES, tokenHeader } from "./token.ts";
+import { formatBody, IV_BYTES, parseToken, TAG_BYTES, tokenHeader } from "./token.ts";
 
 export { SEAL_HKDF_SALT, SEAL_KEY_ID_INFO, SEAL_KEY_INFO, type SealKey, SealKeys } from "./keys.ts";
 export type { JsonValue, SealedSessionData } from "./payload.ts";
 export { SEAL_VERSION } from "./token.ts";
+
+/**
+ * Where IVs come from: 256 of them per `randomBytes` call, each byte used once (a random 96-bit
+ * IV per seal, as before; a getrandom call per seal cost more than the encryption).
+ */
+const IV_POOL = new RandomPool(IV_BYTES * 256);
+
+/** Strict UTF-8 (a leading BOM dropped, as TextDecoder does by default); one call at a time. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 export interface SealOptions {
   readonly keys: SealKeys;
@@ -81,11 +91,17 @@ export function sealSession(data: SealedSessionData, options: SealOptions): stri
     createdAt === undefined ? undefined : Math.floor(createdAt / 1000),
   );
   const { id, key } = options.keys.newest;
-  const iv = randomBytes(IV_BYTES);
+  const iv = IV_POOL.take(IV_BYTES);
   const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(tokenHeader(id), "ascii"));
-  const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-  const token = formatToken(id, iv, ciphertext, cipher.getAuthTag());
+  // iv | ciphertext | tag, in one copy (the tag is ready once final() has run).
+  const body = Buffer.concat([
+    iv,
+    cipher.update(plaintext, "utf8"),
+    cipher.final(),
+    cipher.getAuthTag(),
+  ]);
+  const token = formatBody(id, body);
   // The token is ASCII, so its length is its size in bytes.
   if (token.length > maxLength) {
     throw new CookieError(
@@ -131,10 +147,7 @@ export function openSealed(value: string, keys: SealKeys): OpenedSeal | "malform
       decipher.setAAD(aad);
       decipher.setAuthTag(token.tag);
       const bytes = Buffer.concat([decipher.update(token.ciphertext), decipher.final()]);
-      return {
-        plaintext: new TextDecoder("utf-8", { fatal: true }).decode(bytes),
-        rotated: index !== 0,
-      };
+      return { plaintext: UTF8.decode(bytes), rotated: index !== 0 };
     } catch {}
   }
   return undefined;

@@ -36,7 +36,7 @@ export function encodePayload(
     );
   }
   // The data object is the plaintext's second level: `{"e":…,"d":{…}}`.
-  checkJson(data, "data", new Set(), 2);
+  checkJson(data, [], new Set(), 2);
   return createdAtSeconds === undefined
     ? JSON.stringify({ e: expiresAtSeconds, d: data })
     : JSON.stringify({ e: expiresAtSeconds, c: createdAtSeconds, d: data });
@@ -80,8 +80,25 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Checks `value`, whose own brackets (if any) are `depth` levels deep in the plaintext. */
-function checkJson(value: unknown, path: string, ancestors: Set<object>, depth: number): void {
+/**
+ * Where the value being checked is: the keys and array indexes from the data. Spelt out
+ * (`data["a"][1]`) only for an error's message.
+ */
+type Where = Array<string | number>;
+
+function spell(where: Where): string {
+  let path = "data";
+  for (const step of where) {
+    path += typeof step === "number" ? `[${step}]` : `[${JSON.stringify(step)}]`;
+  }
+  return path;
+}
+
+/**
+ * Checks `value`, whose own brackets (if any) are `depth` levels deep in the plaintext.
+ * `ancestors` are the objects it is inside, for cycles.
+ */
+function checkJson(value: unknown, where: Where, ancestors: Set<object>, depth: number): void {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -89,29 +106,36 @@ function checkJson(value: unknown, path: string, ancestors: Set<object>, depth: 
     case "number":
       if (Number.isFinite(value)) return;
       throw new SessionValueError(
-        `Sealed session data at ${path} is ${value}, which JSON cannot hold.`,
+        `Sealed session data at ${spell(where)} is ${value}, which JSON cannot hold.`,
       );
     case "object": {
       if (value === null) return;
       if (depth > MAX_NESTING)
-        throw new SessionValueError(tooDeepMessage(`Sealed session data at ${path}`));
+        throw new SessionValueError(tooDeepMessage(`Sealed session data at ${spell(where)}`));
       if (ancestors.has(value)) {
         throw new SessionValueError(
-          `Sealed session data at ${path} refers back to itself (a cycle).`,
+          `Sealed session data at ${spell(where)} refers back to itself (a cycle).`,
         );
       }
       ancestors.add(value);
       if (Array.isArray(value)) {
-        value.forEach((item, index) => {
-          checkJson(item, `${path}[${index}]`, ancestors, depth + 1);
-        });
+        // As forEach: the length read once, a hole skipped (JSON.stringify writes it as null).
+        const length = value.length;
+        for (let index = 0; index < length; index++) {
+          if (!(index in value)) continue;
+          where.push(index);
+          checkJson(value[index], where, ancestors, depth + 1);
+          where.pop();
+        }
       } else if (isPlainObject(value)) {
         for (const [key, item] of Object.entries(value)) {
-          checkJson(item, `${path}[${JSON.stringify(key)}]`, ancestors, depth + 1);
+          where.push(key);
+          checkJson(item, where, ancestors, depth + 1);
+          where.pop();
         }
       } else {
         throw new SessionValueError(
-          `Sealed session data at ${path} is ${describe(value)}; only JSON values (plain objects, arrays, strings, finite numbers, booleans, null) are kept. Convert it first (a Date with toISOString(), for example).`,
+          `Sealed session data at ${spell(where)} is ${describe(value)}; only JSON values (plain objects, arrays, strings, finite numbers, booleans, null) are kept. Convert it first (a Date with toISOString(), for example).`,
         );
       }
       ancestors.delete(value);
@@ -119,7 +143,7 @@ function checkJson(value: unknown, path: string, ancestors: Set<object>, depth: 
     }
     default:
       throw new SessionValueError(
-        `Sealed session data at ${path} is ${describe(value)}, which JSON cannot hold.`,
+        `Sealed session data at ${spell(where)} is ${describe(value)}, which JSON cannot hold.`,
       );
   }
 }

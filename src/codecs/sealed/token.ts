@@ -23,8 +23,12 @@ const TOKEN = /^v1\.([A-Za-z0-9_-]{8})\.([A-Za-z0-9_-]+)$/;
 const MAX_TOKEN_LENGTH = 8192;
 
 export function formatToken(keyId: string, iv: Buffer, ciphertext: Buffer, tag: Buffer): string {
-  const body = Buffer.concat([iv, ciphertext, tag]).toString("base64url");
-  return `${tokenHeader(keyId)}.${body}`;
+  return formatBody(keyId, Buffer.concat([iv, ciphertext, tag]));
+}
+
+/** The token for a body already laid out as iv | ciphertext | tag. */
+export function formatBody(keyId: string, body: Buffer): string {
+  return `${tokenHeader(keyId)}.${body.toString("base64url")}`;
 }
 
 export function tokenHeader(keyId: string): string {
