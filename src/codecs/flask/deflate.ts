@@ -154,6 +154,14 @@ class Tree {
   readonly maxLength: number;
   /** How many codes have each length, from assignLengths, for assignCodes. */
   readonly lengthCounts = new Uint16Array(MAX_BITS + 1);
+  /** The symbols coded (zlib's two forced ones included), in increasing order, for scanTree. */
+  readonly used: Int32Array;
+  usedCount = 0;
+  /**
+   * For the literal/length tree: a bit per symbol whose frequency is not zero, set as the block
+   * is parsed, so buildTree visits only those (a few dozen of 286 in a small block).
+   */
+  readonly usedBits: Int32Array | undefined;
 
   constructor(
     elems: number,
@@ -172,12 +180,22 @@ class Tree {
     this.len = new Uint16Array(size);
     this.dad = new Uint16Array(size);
     this.code = new Uint16Array(size);
+    this.used = new Int32Array(elems);
+    this.usedBits = elems === L_CODES ? new Int32Array((L_CODES + 31) >>> 5) : undefined;
   }
 }
 
 const LTREE = new Tree(L_CODES, STATIC_LTREE_LEN, EXTRA_LENGTH_BITS, LITERALS + 1, MAX_BITS);
 const DTREE = new Tree(D_CODES, STATIC_DTREE_LEN, EXTRA_DISTANCE_BITS, 0, MAX_BITS);
 const BLTREE = new Tree(BL_CODES, undefined, EXTRA_BL_BITS, 0, MAX_BL_BITS);
+
+const LITERALS_USED = LTREE.usedBits as Int32Array;
+
+/** One more of literal/length `symbol` in the block. */
+function countLiteral(symbol: number): void {
+  LTREE.freq[symbol] = (LTREE.freq[symbol] as number) + 1;
+  LITERALS_USED[symbol >>> 5] = (LITERALS_USED[symbol >>> 5] as number) | (1 << (symbol & 31));
+}
 
 /** zlib's heap: 1-based, the least frequent at 1; sorted nodes collect from the top down. */
 const HEAP = new Int32Array(HEAP_SIZE);
@@ -236,7 +254,8 @@ function resetBlock(): void {
   LTREE.freq.fill(0, 0, L_CODES);
   DTREE.freq.fill(0, 0, D_CODES);
   BLTREE.freq.fill(0, 0, BL_CODES);
-  LTREE.freq[END_BLOCK] = 1;
+  LITERALS_USED.fill(0);
+  countLiteral(END_BLOCK);
   optLen = 0;
   staticLen = 0;
   symbolCount = 0;
@@ -274,23 +293,43 @@ function siftDown(k: number, heapLen: number): void {
  * block's cost in bits to optLen (and to staticLen with the fixed lengths).
  */
 function buildTree(tree: Tree): void {
-  const { freq, len, dad, elems } = tree;
+  const { freq, len, dad, elems, used, usedBits } = tree;
   let maxCode = -1;
   let heapLen = 0;
   heapMax = HEAP_SIZE;
-  for (let n = 0; n < elems; n++) {
-    const f = freq[n] as number;
-    if (f !== 0) {
+  // The leaves, in increasing order (a length of 0 for every other symbol).
+  len.fill(0, 0, elems);
+  if (usedBits === undefined) {
+    for (let n = 0; n < elems; n++) {
+      const f = freq[n] as number;
+      if (f === 0) continue;
+      used[heapLen] = n;
       HEAP[++heapLen] = maxCode = n;
       HEAP_KEY[heapLen] = f << 8; // depth 0
-    } else {
-      len[n] = 0;
+    }
+  } else {
+    for (let word = 0; word < usedBits.length; word++) {
+      let bits = usedBits[word] as number;
+      while (bits !== 0) {
+        const lowest = bits & -bits;
+        bits ^= lowest;
+        const n = (word << 5) | (31 - Math.clz32(lowest));
+        used[heapLen] = n;
+        HEAP[++heapLen] = maxCode = n;
+        HEAP_KEY[heapLen] = (freq[n] as number) << 8; // depth 0
+      }
     }
   }
   // Deflate wants at least one distance code, and a code of at least one bit: zlib forces two
   // used symbols (0 or 1, or the next one up, or 0), priced at nothing since they are never sent.
   while (heapLen < 2) {
     const node = maxCode < 2 ? ++maxCode : 0;
+    if (node === 0 && heapLen > 0) {
+      used.copyWithin(1, 0, heapLen); // 0 goes first
+      used[0] = 0;
+    } else {
+      used[heapLen] = node;
+    }
     HEAP[++heapLen] = node;
     HEAP_KEY[heapLen] = 1 << 8;
     freq[node] = 1;
@@ -298,6 +337,7 @@ function buildTree(tree: Tree): void {
     if (tree.staticLen !== undefined) staticLen -= tree.staticLen[node] as number;
   }
   tree.maxCode = maxCode;
+  tree.usedCount = heapLen;
 
   for (let n = heapLen >> 1; n >= 1; n--) siftDown(n, heapLen);
 
@@ -412,40 +452,49 @@ function assignCodes(
  * 18 (11–138), exactly as send_tree will emit them.
  */
 function scanTree(tree: Tree): void {
-  const len = tree.len;
-  const maxCode = tree.maxCode;
+  const { len, used, usedCount } = tree;
   const blFreq = BLTREE.freq;
-  let prevLen = -1;
-  let nextLen = len[0] as number;
-  let count = 0;
-  let maxCount = nextLen === 0 ? 138 : 7;
-  let minCount = nextLen === 0 ? 3 : 4;
-  len[maxCode + 1] = 0xffff; // a guard unequal to every length, ending the last run
-  for (let n = 0; n <= maxCode; n++) {
-    const curLen = nextLen;
-    nextLen = len[n + 1] as number;
-    if (++count < maxCount && curLen === nextLen) continue;
-    if (count < minCount) {
-      blFreq[curLen] = (blFreq[curLen] as number) + count;
-    } else if (curLen !== 0) {
-      if (curLen !== prevLen) blFreq[curLen] = (blFreq[curLen] as number) + 1;
-      blFreq[REP_3_6] = (blFreq[REP_3_6] as number) + 1;
-    } else if (count <= 10) {
-      blFreq[REPZ_3_10] = (blFreq[REPZ_3_10] as number) + 1;
-    } else {
-      blFreq[REPZ_11_138] = (blFreq[REPZ_11_138] as number) + 1;
+  len[tree.maxCode + 1] = 0xffff; // sendTree's guard, unequal to every length
+  // The lengths 0..maxCode are runs of zeros (the unused symbols between two used ones) and
+  // runs of one nonzero length; zlib's scan_tree counts each run on its own, as follows.
+  let previous = -1;
+  let index = 0;
+  while (index < usedCount) {
+    const symbol = used[index] as number;
+    const zeros = symbol - previous - 1;
+    if (zeros > 0) {
+      // Zeros: an 18 per 138, then the rest as zeros (1–2), a 17 (3–10) or an 18 (11–137).
+      blFreq[REPZ_11_138] = (blFreq[REPZ_11_138] as number) + Math.floor(zeros / 138);
+      const rest = zeros % 138;
+      if (rest >= 11) blFreq[REPZ_11_138] = (blFreq[REPZ_11_138] as number) + 1;
+      else if (rest >= 3) blFreq[REPZ_3_10] = (blFreq[REPZ_3_10] as number) + 1;
+      else blFreq[0] = (blFreq[0] as number) + rest;
     }
-    count = 0;
-    prevLen = curLen;
-    if (nextLen === 0) {
-      maxCount = 138;
-      minCount = 3;
-    } else if (curLen === nextLen) {
-      maxCount = 6;
-      minCount = 3;
+    // The run of this symbol's length over consecutive used symbols.
+    const length = len[symbol] as number;
+    let run = 1;
+    while (
+      index + run < usedCount &&
+      used[index + run] === symbol + run &&
+      len[symbol + run] === length
+    ) {
+      run++;
+    }
+    index += run;
+    previous = symbol + run - 1;
+    // Up to 7: sent as they are (1–3), or once and a 16 for the rest (4–7). Then each 6 or
+    // fewer more: a 16 (3–6), or sent as they are (1–2).
+    let count = Math.min(run, 7);
+    if (count < 4) {
+      blFreq[length] = (blFreq[length] as number) + count;
     } else {
-      maxCount = 7;
-      minCount = 4;
+      blFreq[length] = (blFreq[length] as number) + 1;
+      blFreq[REP_3_6] = (blFreq[REP_3_6] as number) + 1;
+    }
+    for (let left = run - count; left > 0; left -= count) {
+      count = Math.min(left, 6);
+      if (count < 3) blFreq[length] = (blFreq[length] as number) + count;
+      else blFreq[REP_3_6] = (blFreq[REP_3_6] as number) + 1;
     }
   }
 }
@@ -831,7 +880,7 @@ function deflate(input: Uint8Array, maxLength: number): Buffer | undefined {
       const distance = at - 1 - prevMatch;
       SYMBOLS[symbolCount++] = (distance << 8) | (prevLength - MIN_MATCH);
       const lengthSymbol = (LENGTH_CODE[prevLength - MIN_MATCH] as number) + LITERALS + 1;
-      LTREE.freq[lengthSymbol] = (LTREE.freq[lengthSymbol] as number) + 1;
+      countLiteral(lengthSymbol);
       const distSymbol = distanceCode(distance - 1);
       DTREE.freq[distSymbol] = (DTREE.freq[distSymbol] as number) + 1;
       const end = at + prevLength - 2;
@@ -856,7 +905,7 @@ function deflate(input: Uint8Array, maxLength: number): Buffer | undefined {
       // No match at the previous position: it goes out as a literal; this one waits.
       const byte = input[at - 1] as number;
       SYMBOLS[symbolCount++] = byte;
-      LTREE.freq[byte] = (LTREE.freq[byte] as number) + 1;
+      countLiteral(byte);
       if (symbolCount === SYMBOL_LIMIT) {
         flushBlock(input, blockStart, at - blockStart, blockStart >= floor, false, maxLength);
         blockStart = at;
@@ -872,7 +921,7 @@ function deflate(input: Uint8Array, maxLength: number): Buffer | undefined {
   if (matchAvailable) {
     const byte = input[at - 1] as number;
     SYMBOLS[symbolCount++] = byte;
-    LTREE.freq[byte] = (LTREE.freq[byte] as number) + 1;
+    countLiteral(byte);
   }
   if (!flushBlock(input, blockStart, at - blockStart, blockStart >= floor, true, maxLength)) {
     return finish(undefined);
