@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { TLSSocket } from "node:tls";
 import type { SessionManager } from "../engine/manager.ts";
 import type { RequestScope } from "../engine/request-scope.ts";
+import { nodeRequestInfo } from "./node-request-info.ts";
 import { commitBeforeSending } from "./node-response.ts";
 
 /** One node:http request's scope, with its response held until the commit. */
@@ -25,11 +25,7 @@ export function beginNodeRequest<T>(
   res: ServerResponse,
   onError: (error: unknown) => void,
 ): NodeRequestScope<T> {
-  const scope = manager.begin({
-    cookieHeader: req.headers.cookie,
-    encrypted: (req.socket as Partial<TLSSocket> | undefined)?.encrypted === true,
-    forwardedProto: firstValue(req.headers["x-forwarded-proto"]),
-  });
+  const scope = manager.begin(nodeRequestInfo(req));
   const hook = commitBeforeSending(res, scope, onError);
   return {
     scope,
@@ -47,8 +43,4 @@ export function beginNodeRequest<T>(
       });
     },
   };
-}
-
-function firstValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

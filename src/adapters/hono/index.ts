@@ -13,11 +13,13 @@
  * server: the store write is durable before the client sees a byte. A handler that threw
  * (`c.error`), or a response of 500 or more, saves nothing.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Cookies } from "../../cookies/jar.ts";
 import type { SessionManager } from "../../engine/manager.ts";
+import type { RequestInfo } from "../../engine/request-scope.ts";
 import type { Session } from "../../session/session.ts";
 import { webErrorResponse, webRequestInfo, withSessionHeaders } from "../fetch/web-response.ts";
+import { isNodeRequest, nodeRequestInfo } from "../node-request-info.ts";
 
 /** The Hono environment the middleware adds: `new Hono<SessionEnv<MySession>>()`. */
 export interface SessionEnv<T = Record<string, unknown>> {
@@ -29,10 +31,22 @@ export interface SessionEnv<T = Record<string, unknown>> {
   };
 }
 
+/**
+ * What the engine needs of the request. On Node, @hono/node-server passes the IncomingMessage
+ * as `c.env.incoming`: its headers are read there, because reading them from `c.req.raw` makes
+ * node-server build a whole Headers object (its Request is lazy), which cost more than the
+ * session read itself. Elsewhere (Bun, Deno, Workers) the Web Request is what there is.
+ */
+function requestInfoOf(c: Context): RequestInfo {
+  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  if (isNodeRequest(incoming)) return nodeRequestInfo(incoming);
+  return webRequestInfo(c.req.raw);
+}
+
 /** The middleware: `app.use(honoSessions(sessions))`. */
 export function honoSessions<T>(manager: SessionManager<T>): MiddlewareHandler<SessionEnv<T>> {
   return async (c, next) => {
-    const scope = manager.begin(webRequestInfo(c.req.raw));
+    const scope = manager.begin(requestInfoOf(c));
     // Loaded now, counted as used only when the handler touches it: a route that never looks
     // at its session sends no cookie and no Vary. No await when it loaded at once.
     const loading = scope.load();
