@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { base64Decode, bytesToInt, intToBytes } from "../../src/codecs/flask/base64.ts";
+import {
+  base64Decode,
+  bytesToInt,
+  intToBytes,
+  isCanonicalBase64Url,
+} from "../../src/codecs/flask/base64.ts";
 import {
   decodeFlaskSession,
   encodeFlaskSession,
@@ -32,6 +37,36 @@ describe("Flask codec", () => {
     assert.equal(base64Decode("ZVPxAB"), undefined, "stray bits in the last character");
     assert.equal(base64Decode("ZVP+AA"), undefined, "not the URL-safe alphabet");
     assert.deepEqual(base64Decode("ZVPxAA"), Buffer.from([0x65, 0x53, 0xf1, 0x00]));
+  });
+
+  test("canonical base64url: exactly the strings that decode and encode back to themselves", () => {
+    const roundTrips = (text: string) =>
+      /^[A-Za-z0-9_-]*$/.test(text) &&
+      Buffer.from(text, "base64url").toString("base64url") === text;
+    // Every string of up to 5 characters from a set that covers each tail and stray-bit case.
+    const characters = [..."AQgw_-9zBb+/=. é"];
+    let checked = 0;
+    const visit = (prefix: string, left: number): void => {
+      for (const character of characters) {
+        const text = prefix + character;
+        assert.equal(isCanonicalBase64Url(text), roundTrips(text), JSON.stringify(text));
+        checked++;
+        if (left > 1) visit(text, left - 1);
+      }
+    };
+    assert.equal(isCanonicalBase64Url(""), true);
+    visit("", 5);
+    assert.ok(checked > 1_000_000);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.nat(), fc.nat(63), (bytes, at, sextet) => {
+        const text = Buffer.from(bytes).toString("base64url");
+        assert.equal(isCanonicalBase64Url(text), true);
+        const index = at % (text.length + 1);
+        const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        const changed = text.slice(0, index) + alphabet[sextet] + text.slice(index + 1);
+        assert.equal(isCanonicalBase64Url(changed), roundTrips(changed));
+      }),
+    );
   });
 
   test("the Signer's key derivations (itsdangerous defaults: django-concat, SHA-1)", () => {

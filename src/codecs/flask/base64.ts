@@ -11,15 +11,35 @@ import { ArgumentError } from "../../errors.ts";
 
 const CANONICAL = /^[A-Za-z0-9_-]*$/;
 
+/** Each base64url character's 6 bits, by character code. */
+const SEXTETS = new Int8Array(128).fill(-1);
+for (const [index, character] of [
+  ..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+].entries()) {
+  SEXTETS[character.charCodeAt(0)] = index;
+}
+
 export function base64Encode(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
 }
 
+/**
+ * Whether `text` is the unpadded base64url spelling of some bytes, the only one: base64url
+ * characters, a length that is not 1 more than a multiple of 4, and no stray bits in the last
+ * character (the 4 or 2 bits past the bytes' end, with 2 or 3 characters in the last group).
+ * The same strings as those that survive decoding and encoding again, without doing either.
+ */
+export function isCanonicalBase64Url(text: string): boolean {
+  const tail = text.length % 4;
+  if (tail === 1 || !CANONICAL.test(text)) return false;
+  if (tail === 0) return true;
+  const last = SEXTETS[text.charCodeAt(text.length - 1)] as number;
+  return (last & (tail === 2 ? 0b1111 : 0b11)) === 0;
+}
+
 /** The bytes of a canonical unpadded URL-safe base64 string, or undefined. */
 export function base64Decode(text: string): Buffer | undefined {
-  if (text.length % 4 === 1 || !CANONICAL.test(text)) return undefined;
-  const bytes = Buffer.from(text, "base64url");
-  return bytes.toString("base64url") === text ? bytes : undefined;
+  return isCanonicalBase64Url(text) ? Buffer.from(text, "base64url") : undefined;
 }
 
 /** `int_to_bytes`: a non-negative integer below 2^64 as big-endian bytes, no leading zeros. */

@@ -146,7 +146,9 @@ export function openSealed(value: string, keys: SealKeys): OpenedSeal | "malform
       });
       decipher.setAAD(aad);
       decipher.setAuthTag(token.tag);
-      const bytes = Buffer.concat([decipher.update(token.ciphertext), decipher.final()]);
+      const head = decipher.update(token.ciphertext);
+      const tail = decipher.final(); // empty for GCM; throws when the tag does not match
+      const bytes = tail.length === 0 ? head : Buffer.concat([head, tail]);
       return { plaintext: UTF8.decode(bytes), rotated: index !== 0 };
     } catch {}
   }
