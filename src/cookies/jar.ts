@@ -12,6 +12,32 @@ import { signCookieValue, unsignCookieValue } from "./signing.ts";
  */
 export let engineWriterOf: (jar: Cookies) => CookieWriter;
 
+let queueIn: (jar: Cookies, name: string, scope: CookieScope, header: string) => void;
+let isSecureRequest: (jar: Cookies) => boolean;
+
+/** A jar's writer: one object with shared methods, made only for a response that may write. */
+class JarWriter implements CookieWriter {
+  readonly #jar: Cookies;
+
+  constructor(jar: Cookies) {
+    this.#jar = jar;
+  }
+
+  set(name: string, value: string, options: CookieOptions = {}): void {
+    const jar = this.#jar;
+    queueIn(jar, name, options, serializeSetCookie(name, value, options, isSecureRequest(jar)));
+  }
+
+  delete(name: string, options: DeletionOptions = {}): void {
+    const jar = this.#jar;
+    queueIn(jar, name, options, serializeDeletion(name, options, isSecureRequest(jar)));
+  }
+
+  setSerialized(name: string, scope: CookieScope, header: string): void {
+    queueIn(this.#jar, name, scope, header);
+  }
+}
+
 /** Shared by every response that sets no cookie, so the common case allocates nothing. */
 const NOTHING_OUTGOING: readonly string[] = Object.freeze([]);
 
@@ -58,19 +84,11 @@ export class Cookies {
   readonly #requestIsSecure: boolean;
   readonly #keyring: Keyring | undefined;
   #incoming: Readonly<Record<string, string>> | undefined;
-  readonly #outgoing = new Map<string, string>();
+  /** Made on the first Set-Cookie: most responses send none. */
+  #outgoing: Map<string, string> | undefined;
   #sealed = false;
-  readonly #writer: CookieWriter = {
-    set: (name, value, options = {}) => {
-      this.#queue(name, options, serializeSetCookie(name, value, options, this.#requestIsSecure));
-    },
-    delete: (name, options = {}) => {
-      this.#queue(name, options, serializeDeletion(name, options, this.#requestIsSecure));
-    },
-    setSerialized: (name, scope, header) => {
-      this.#queue(name, scope, header);
-    },
-  };
+  /** Made when first asked for (see engineWriterOf). */
+  #writer: CookieWriter | undefined;
 
   constructor(cookieHeader: string | undefined, context: CookiesContext) {
     this.#header = cookieHeader;
@@ -104,7 +122,7 @@ export class Cookies {
    */
   set(name: string, value: string, options: CookieOptions = {}): this {
     this.#assertOpen("set", name);
-    this.#writer.set(name, value, options);
+    this.#writerOf().set(name, value, options);
     return this;
   }
 
@@ -116,7 +134,7 @@ export class Cookies {
    */
   delete(name: string, options: DeletionOptions = {}): this {
     this.#assertOpen("delete", name);
-    this.#writer.delete(name, options);
+    this.#writerOf().delete(name, options);
     return this;
   }
 
@@ -168,16 +186,26 @@ export class Cookies {
 
   /** Forgets every Set-Cookie queued so far: the response that would carry them is not sent. */
   discardOutgoing(): void {
-    this.#outgoing.clear();
+    this.#outgoing?.clear();
   }
 
   static {
-    engineWriterOf = (jar) => jar.#writer;
+    engineWriterOf = (jar) => jar.#writerOf();
+    queueIn = (jar, name, scope, header) => jar.#queue(name, scope, header);
+    isSecureRequest = (jar) => jar.#requestIsSecure;
   }
 
   /** The Set-Cookie header values to send, in the order their cookies were last written. */
   get outgoing(): readonly string[] {
-    return this.#outgoing.size === 0 ? NOTHING_OUTGOING : Array.from(this.#outgoing.values());
+    const outgoing = this.#outgoing;
+    return outgoing === undefined || outgoing.size === 0
+      ? NOTHING_OUTGOING
+      : Array.from(outgoing.values());
+  }
+
+  #writerOf(): CookieWriter {
+    this.#writer ??= new JarWriter(this);
+    return this.#writer;
   }
 
   #cookies(): Readonly<Record<string, string>> {
@@ -195,6 +223,7 @@ export class Cookies {
     // case-insensitively and without a leading dot (§5.2.3).
     const domain = options.domain?.toLowerCase().replace(/^\./, "") ?? "";
     const key = `${name}\n${options.path ?? DEFAULT_PATH}\n${domain}`;
+    this.#outgoing ??= new Map();
     this.#outgoing.delete(key); // re-inserted last, so the order follows the latest write
     this.#outgoing.set(key, header);
   }

@@ -1,4 +1,4 @@
-import { Cookies, type CookieWriter, engineWriterOf } from "../cookies/jar.ts";
+import { Cookies, engineWriterOf } from "../cookies/jar.ts";
 import { ResponseStartedError, TesseraError } from "../errors.ts";
 import { Session, type SessionState } from "../session/session.ts";
 import type { ResolvedOptions } from "./options.ts";
@@ -53,8 +53,6 @@ export class RequestScope<T> implements FlowRequest {
   #finished = false;
   /** `session()` was called while a load was in flight: the landed session counts as used. */
   #used = false;
-  /** The engine's own way to write its cookie, which works after the jar is sealed. */
-  readonly #writer: CookieWriter;
 
   constructor(request: RequestInfo, options: ResolvedOptions, flow: SessionFlow) {
     this.#flow = flow;
@@ -66,7 +64,6 @@ export class RequestScope<T> implements FlowRequest {
       requestIsSecure: this.requestIsSecure,
       keyring: options.keyring,
     });
-    this.#writer = engineWriterOf(this.cookies);
   }
 
   /**
@@ -128,7 +125,7 @@ export class RequestScope<T> implements FlowRequest {
     const state = this.#state as SessionState;
     this.#assertOpen("save()");
     state.recordInPlaceChanges();
-    await this.#flow.save(state, this, this.#writer, Date.now());
+    await this.#flow.save(state, this, engineWriterOf(this.cookies), Date.now());
   }
 
   /**
@@ -191,7 +188,7 @@ export class RequestScope<T> implements FlowRequest {
     // A logout: destroyed, with nothing new begun in its place (whose cookie it would clear).
     const loggedOut =
       this.#clearSiteData !== undefined && state.fate === "destroy" && !holdsNewData(state);
-    const pending = this.#flow.save(state, this, this.#writer, Date.now());
+    const pending = this.#flow.save(state, this, engineWriterOf(this.cookies), Date.now());
     return pending === undefined
       ? this.#headers(true, loggedOut)
       : pending.then(() => this.#headers(true, loggedOut));
