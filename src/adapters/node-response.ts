@@ -143,6 +143,12 @@ class ResponseCommit implements CommitHook {
 
   start(name: Deferrable, args: unknown[]): unknown {
     const res = this.#res;
+    // Called through a reference taken before the commit began (a second session middleware
+    // keeps this hook's stand-ins as its originals): the commit runs once, and the call goes
+    // where a call made now would.
+    if (this.#state === "committing") return this.hold(name, args);
+    if (this.#state === "open") return this.#original(name).apply(res, args);
+    if (this.#state === "failed") return swallow(res, name)(...args);
     let result: ResponseHeaders | Promise<ResponseHeaders>;
     try {
       // writeHead names the status itself; the other calls send the one set on the response.

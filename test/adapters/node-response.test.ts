@@ -258,3 +258,43 @@ describe("node:http response hook", () => {
     }
   });
 });
+
+describe("two session managers on one response (an admin cookie beside the user's)", () => {
+  test("both commit, each its own cookie, whichever changed and however the handler sends", async (t) => {
+    const user = createSessions({
+      secret: "user-sessions-secret-0123456789abcdef",
+      store: memoryStore(),
+    });
+    const admin = createSessions({
+      secret: "admin-sessions-secret-0123456789abcdef",
+      store: memoryStore(),
+      cookie: { name: "admin" },
+    });
+    const inner = withSessions(admin, async (req, res, { session }) => {
+      (await session()).set("role", "admin");
+      if (req.url === "/set-header") {
+        res.setHeader("Content-Type", "text/plain");
+        res.end("both");
+      } else {
+        res.writeHead(200, { "Content-Type": "text/plain" });
+        res.end("both");
+      }
+    });
+    const server = createServer(
+      withSessions(user, async (req, res, { session }) => {
+        (await session()).set("name", "ada");
+        inner(req, res);
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    t.after(() => server.close());
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (const path of ["/write-head", "/set-header"]) {
+      const response = await new CookieClient(url).get(path);
+      assert.equal(response.status, 200, path);
+      assert.equal(response.text, "both");
+      const names = response.setCookies.map((cookie) => cookie.split("=")[0]).sort();
+      assert.deepEqual(names, ["admin", "session"], `${path}: ${response.setCookies.join(" | ")}`);
+    }
+  });
+});
