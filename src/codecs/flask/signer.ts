@@ -139,7 +139,7 @@ export interface TimestampUnsigned extends Unsigned {
 export class TimestampSigner {
   readonly #signer: Signer;
   readonly #now: () => number;
-  /** The last timestamp signed or read and its base64, as most requests fall in the same second. */
+  /** The last timestamp signed and its base64: most requests fall in the same second. */
   #stamp = 0;
   #stampText = ""; // int_to_bytes(0) is empty
 

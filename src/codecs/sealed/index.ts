@@ -22,8 +22,9 @@ export type { JsonValue, SealedSessionData } from "./payload.ts";
 export { SEAL_VERSION } from "./token.ts";
 
 /**
- * Where IVs come from: 256 of them per `randomBytes` call, each byte used once (a random 96-bit
- * IV per seal, as before; a getrandom call per seal cost more than the encryption).
+ * Where IVs come from: 256 of them per `randomBytes` call, each byte used once, so each seal
+ * still has a fresh random 96-bit IV (a `randomBytes` call per seal cost about as much as the
+ * encryption).
  */
 const IV_POOL = new RandomPool(IV_BYTES * 256);
 
