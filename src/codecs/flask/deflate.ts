@@ -202,7 +202,8 @@ const HEAP = new Int32Array(HEAP_SIZE);
 /**
  * The heap's order key of the node at each heap position, kept beside HEAP: frequency × 256 +
  * subtree depth (an unsigned byte, as zlib's), so one comparison orders by frequency and then
- * by depth, as zlib's `smaller` does.
+ * by depth, as zlib's `smaller` does. A block's frequencies add up to at most SYMBOL_LIMIT + 1,
+ * so the key stays far within 31 bits.
  */
 const HEAP_KEY = new Int32Array(HEAP_SIZE);
 let heapMax = 0;
