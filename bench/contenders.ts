@@ -25,6 +25,12 @@ export interface Contender {
    * `compareWith`) should be at least `atLeast`.
    */
   readonly targets?: readonly Target[];
+  /**
+   * Run only when BENCH_ONLY names it: the PostgreSQL contenders, whose floors are bound by
+   * PostgreSQL (a commit's flush, its backends on the same cores) and cannot keep a Node core
+   * busy, so the saturation check would make every full run invalid.
+   */
+  readonly byNameOnly?: true;
   /** The server needs the run's Redis (BENCH_REDIS_URL); the parent finds one first. */
   readonly usesRedis?: true;
   /**
@@ -263,6 +269,7 @@ export const CONTENDERS: readonly Contender[] = [
     env: {},
     compareWith: ["floor-bare"],
     usesPostgres: true,
+    byNameOnly: true,
     prepare: noSetup,
   },
   {
@@ -274,6 +281,7 @@ export const CONTENDERS: readonly Contender[] = [
     env: {},
     compareWith: ["floor-bare"],
     usesPostgres: true,
+    byNameOnly: true,
     prepare: noSetup,
   },
   {
@@ -285,6 +293,7 @@ export const CONTENDERS: readonly Contender[] = [
     env: { BENCH_PG_UNNAMED: "1" },
     compareWith: ["floor-bare", "floor-postgres-read"],
     usesPostgres: true,
+    byNameOnly: true,
     prepare: noSetup,
   },
   {
@@ -296,6 +305,7 @@ export const CONTENDERS: readonly Contender[] = [
     env: { BENCH_PG_UNNAMED: "1" },
     compareWith: ["floor-bare", "floor-postgres-write"],
     usesPostgres: true,
+    byNameOnly: true,
     prepare: noSetup,
   },
   {
@@ -460,6 +470,7 @@ export const CONTENDERS: readonly Contender[] = [
     // Issue 10: at least 0.85 of bare node:http sending the store's SELECT on the same pool.
     targets: [{ baseline: "floor-postgres-read", atLeast: 0.85 }],
     usesPostgres: true,
+    byNameOnly: true,
     prepare: sessionPerConnection(readSessionStarted),
   },
   {
@@ -473,6 +484,7 @@ export const CONTENDERS: readonly Contender[] = [
     // Issue 10: at least 0.85 of bare node:http sending the store's statements on the same pool.
     targets: [{ baseline: "floor-postgres-write", atLeast: 0.85 }],
     usesPostgres: true,
+    byNameOnly: true,
     prepare: sessionPerConnection(writeSessionStarted),
   },
   {
@@ -576,6 +588,7 @@ export const CONTENDERS: readonly Contender[] = [
     // Issue 10: at least 3× express-session + connect-pg-simple on reads.
     targets: [{ baseline: "express-session-postgres-read", atLeast: 3 }],
     usesPostgres: true,
+    byNameOnly: true,
     prepare: sessionPerConnection(loggedIn("session")),
   },
   {
@@ -589,6 +602,7 @@ export const CONTENDERS: readonly Contender[] = [
     // Issue 10: at least 2× express-session + connect-pg-simple on writes.
     targets: [{ baseline: "express-session-postgres-write", atLeast: 2 }],
     usesPostgres: true,
+    byNameOnly: true,
     prepare: sessionPerConnection(storeWriteStarted("session")),
   },
   {
@@ -600,6 +614,7 @@ export const CONTENDERS: readonly Contender[] = [
     env: { BENCH_WORKLOAD: "read" },
     compareWith: ["floor-express", ...POSTGRES_READ_FLOORS],
     usesPostgres: true,
+    byNameOnly: true,
     prepare: sessionPerConnection(expressLoggedIn),
   },
   {
@@ -611,6 +626,7 @@ export const CONTENDERS: readonly Contender[] = [
     env: { BENCH_WORKLOAD: "write" },
     compareWith: ["floor-express", ...POSTGRES_WRITE_FLOORS],
     usesPostgres: true,
+    byNameOnly: true,
     prepare: sessionPerConnection(storeWriteStarted("connect.sid")),
   },
   {
@@ -933,7 +949,9 @@ export function selectContenders(
   quick = false,
 ): readonly Contender[] {
   if (only === undefined) {
-    return quick ? CONTENDERS.filter((contender) => QUICK.has(contender.name)) : CONTENDERS;
+    return CONTENDERS.filter((contender) =>
+      quick ? QUICK.has(contender.name) : contender.byNameOnly !== true,
+    );
   }
   const known = new Set(CONTENDERS.map((contender) => contender.name));
   const unknown = only.filter((name) => !known.has(name));

@@ -21,5 +21,26 @@ export function cpuSecondsOf(pid: number): number | undefined {
   return Number.isFinite(ticks) ? ticks / CLOCK_TICKS_PER_SECOND : undefined;
 }
 
+/**
+ * Ticks core `cpu` spent idle and in all, from /proc/stat; undefined where it
+ * is unavailable. Sampled around a window, the idle share tells whether the server's core ever
+ * waited for work: if the load generator fell behind, the core would sit idle, whoever else
+ * (another tenant, a store) used it meanwhile.
+ */
+export function coreTicks(cpu: number): { idle: number; total: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync("/proc/stat", "utf8");
+  } catch {
+    return undefined;
+  }
+  const line = stat.split("\n").find((candidate) => candidate.startsWith(`cpu${cpu} `));
+  if (line === undefined) return undefined;
+  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = ticks.reduce((sum, value) => sum + value, 0);
+  // Idle only: iowait is a server blocked on its disk (SQLite), not one waiting for requests.
+  return { idle: ticks[3] ?? 0, total };
+}
+
 /** USER_HZ, 100 on every mainstream Linux build; Node has no sysconf to ask. */
 const CLOCK_TICKS_PER_SECOND = 100;

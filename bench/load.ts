@@ -12,7 +12,7 @@ import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { cpuSecondsOf } from "./cpu.ts";
+import { coreTicks, cpuSecondsOf } from "./cpu.ts";
 import type { LoadTarget } from "./http.ts";
 import type { Settings } from "./settings.ts";
 
@@ -29,8 +29,13 @@ export interface Window {
   /** Median and 99th percentile latency, ms. */
   readonly p50Ms: number;
   readonly p99Ms: number;
-  /** Server CPU seconds per wall second (1 = its core saturated); undefined without /proc. */
+  /** Server CPU seconds per wall second (1 = the whole core); undefined without /proc. */
   readonly serverBusy: number | undefined;
+  /**
+   * The share of the window the server's core was not idle, whoever used it: 1 means the server
+   * never waited for requests (the load generator kept up). Undefined without /proc.
+   */
+  readonly coreBusy: number | undefined;
   /** Server CPU microseconds per good response; undefined without /proc. */
   readonly serverCpuMicrosPerRequest: number | undefined;
 }
@@ -107,6 +112,7 @@ export async function runWindow(
   const controller = new AbortController();
   current = controller;
   const cpuBefore = cpuSecondsOf(serverPid);
+  const coreBefore = coreTicks(settings.serverCpu);
   let stdout: string;
   try {
     ({ stdout } = await run(
@@ -129,6 +135,7 @@ export async function runWindow(
     current = undefined;
   }
   const cpuAfter = cpuSecondsOf(serverPid);
+  const coreAfter = coreTicks(settings.serverCpu);
   const summary = parseSummary(stdout);
   const duration = summary.durationUs / 1e6;
   const good = summary.requests - summary.status;
@@ -143,6 +150,10 @@ export async function runWindow(
     p50Ms: summary.p50Us / 1000,
     p99Ms: summary.p99Us / 1000,
     serverBusy: cpu === undefined ? undefined : cpu / duration,
+    coreBusy:
+      coreBefore === undefined || coreAfter === undefined || coreAfter.total === coreBefore.total
+        ? undefined
+        : 1 - (coreAfter.idle - coreBefore.idle) / (coreAfter.total - coreBefore.total),
     serverCpuMicrosPerRequest: cpu === undefined || good <= 0 ? undefined : (cpu * 1e6) / good,
   };
 }

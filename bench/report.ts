@@ -48,8 +48,8 @@ export interface ContenderResult {
   readonly ratios: readonly Ratio[];
   readonly targets: readonly TargetResult[];
   readonly medianServerBusy: number | undefined;
-  /** The least busy window's share of the server's core. */
-  readonly lowestServerBusy: number | undefined;
+  /** The share of its core not idle, in the window where that was least (see Window.coreBusy). */
+  readonly lowestCoreBusy: number | undefined;
   readonly medianServerCpuMicrosPerRequest: number | undefined;
   /** Medians over the rounds of each window's median and 99th percentile latency, ms. */
   readonly medianP50Ms: number;
@@ -145,7 +145,7 @@ export function summarize(runs: readonly ContenderRun[], settings: Settings): Co
       ratios,
       targets,
       medianServerBusy: medianDefined(windows.map((window) => window.serverBusy)),
-      lowestServerBusy: lowestDefined(windows.map((window) => window.serverBusy)),
+      lowestCoreBusy: lowestDefined(windows.map((window) => window.coreBusy)),
       medianServerCpuMicrosPerRequest: medianDefined(
         windows.map((window) => window.serverCpuMicrosPerRequest),
       ),
@@ -172,12 +172,12 @@ export function unsaturatedFloors(
     .filter(
       (result) =>
         result.kind === "floor" &&
-        result.lowestServerBusy !== undefined &&
-        result.lowestServerBusy < settings.saturatedAbove,
+        result.lowestCoreBusy !== undefined &&
+        result.lowestCoreBusy < settings.saturatedAbove,
     )
     .map(
       (result) =>
-        `${result.name} kept its core only ${percent(result.lowestServerBusy as number)} busy in one window (needs ${percent(settings.saturatedAbove)})`,
+        `${result.name}'s core was only ${percent(result.lowestCoreBusy as number)} busy in one window (needs ${percent(settings.saturatedAbove)}): the server waited for requests`,
     );
 }
 
@@ -212,7 +212,7 @@ export function toMarkdown(
     ...columns.map((column) => (column.peer ? `vs ${column.name}` : `÷ ${column.name}`)),
     "p50 / p99 ms",
     "server CPU µs/req",
-    "server busy",
+    "server busy / core busy (least)",
     "non-2xx / errors",
   ];
   const rows = results.map((result) => [
@@ -226,7 +226,7 @@ export function toMarkdown(
     result.medianServerCpuMicrosPerRequest === undefined
       ? "n/a"
       : Math.round(result.medianServerCpuMicrosPerRequest).toString(),
-    result.medianServerBusy === undefined ? "n/a" : `${Math.round(result.medianServerBusy * 100)}%`,
+    `${result.medianServerBusy === undefined ? "n/a" : percent(result.medianServerBusy)} / ${result.lowestCoreBusy === undefined ? "n/a" : percent(result.lowestCoreBusy)}`,
     `${result.non2xx} / ${result.errors}`,
   ]);
   const table = [header, header.map(() => "---"), ...rows]
@@ -262,7 +262,7 @@ export function toMarkdown(
       : [
           `- PostgreSQL ${machine.postgres.version} at ${machine.postgres.url}, shared by the PostgreSQL contenders (each with its own table, every one on the same pg Pool settings), on the same machine`,
         ]),
-    `- Settings: ${settings.quick ? "--quick, " : ""}${settings.rounds} rounds × ${settings.durationSeconds} s measured per contender (after ${settings.warmupSeconds} s of warm-up, discarded, before the first), ${settings.connections} keep-alive connections, no pipelining, contender order rotated each round; a floor must keep its core ${percent(settings.saturatedAbove)} busy in every window`,
+    `- Settings: ${settings.quick ? "--quick, " : ""}${settings.rounds} rounds × ${settings.durationSeconds} s measured per contender (after ${settings.warmupSeconds} s of warm-up, discarded, before the first), ${settings.connections} keep-alive connections, no pipelining, contender order rotated each round; a floor's core must be ${percent(settings.saturatedAbove)} busy in every window`,
     "",
     table,
     "",
@@ -272,7 +272,7 @@ export function toMarkdown(
           "vs peer: the same ratio against a peer to beat, as a multiple of its throughput (2.50× = two and a half times the peer's requests/s).",
         ]
       : []),
-    "p50 / p99: medians over the rounds of wrk's latency percentiles. Server CPU µs/req and busy come from /proc: CPU time of the server process (all its threads, kernel time included) per good response, and over the window's wall time. Busy near 100% means the server was the bottleneck; well below means the load generator, the store or other tenants set the pace.",
+    "p50 / p99: medians over the rounds of wrk's latency percentiles. Server CPU µs/req and busy come from /proc: CPU time of the server process (all its threads, kernel time included) per good response, and over the window's wall time. Server busy is the server process's share of its core (other tenants take the rest); core busy is the share of the window its core was not idle, in the least busy window: below 90% the server waited for requests, and for a floor that makes the run invalid.",
     ...(targets.length > 0 ? ["", "Targets (ratio of medians):", "", ...targets] : []),
     ...(flagged.length > 0
       ? [

@@ -60,7 +60,7 @@ export function readSettings(
     quick,
     durationSeconds: positiveInteger(env, "BENCH_DURATION", 1),
     warmupSeconds: positiveInteger(env, "BENCH_WARMUP", 1),
-    rounds: positiveInteger(env, "BENCH_ROUNDS", quick ? 3 : 5),
+    rounds: positiveInteger(env, "BENCH_ROUNDS", quick ? 3 : 7),
     connections: positiveInteger(env, "BENCH_CONNECTIONS", 32),
     serverCpu,
     loadCpu,
