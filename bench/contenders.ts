@@ -582,8 +582,8 @@ export const CONTENDERS: readonly Contender[] = [
     kind: "read",
     description:
       "Express 5 + expressSessions (tessera/express) + postgresStore (pg Pool), req.session, GET /api/me logged in",
-    server: "express-tessera-postgres.ts",
-    env: { BENCH_WORKLOAD: "read" },
+    server: "express-tessera.ts",
+    env: { BENCH_WORKLOAD: "read", BENCH_STORE: "postgres" },
     compareWith: ["floor-express", ...POSTGRES_READ_FLOORS, "express-session-postgres-read"],
     // Issue 10: at least 3× express-session + connect-pg-simple on reads.
     targets: [{ baseline: "express-session-postgres-read", atLeast: 3 }],
@@ -596,8 +596,8 @@ export const CONTENDERS: readonly Contender[] = [
     kind: "write",
     description:
       "Express 5 + expressSessions (tessera/express) + postgresStore (pg Pool), req.session, a key set on every request",
-    server: "express-tessera-postgres.ts",
-    env: { BENCH_WORKLOAD: "write" },
+    server: "express-tessera.ts",
+    env: { BENCH_WORKLOAD: "write", BENCH_STORE: "postgres" },
     compareWith: ["floor-express", ...POSTGRES_WRITE_FLOORS, "express-session-postgres-write"],
     // Issue 10: at least 2× express-session + connect-pg-simple on writes.
     targets: [{ baseline: "express-session-postgres-write", atLeast: 2 }],

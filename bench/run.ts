@@ -108,7 +108,9 @@ async function main(): Promise<void> {
   const markdown = toMarkdown(results, machine, settings, invalid);
   process.stdout.write(markdown);
   const finishedAt = new Date().toISOString();
-  const base = join(RESULTS_DIR, `${finishedAt.slice(0, 10)}${settings.quick ? "-quick" : ""}`);
+  // A partial run never overwrites the day's full one.
+  const suffix = settings.only !== undefined ? "-only" : settings.quick ? "-quick" : "";
+  const base = join(RESULTS_DIR, `${finishedAt.slice(0, 10)}${suffix}`);
   const file = { finishedAt, valid: invalid.length === 0, invalid, machine, settings, results };
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(`${base}.json`, `${JSON.stringify(file, null, 2)}\n`);

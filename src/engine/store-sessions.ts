@@ -76,14 +76,8 @@ export class StoreSessions implements SessionFlow {
         const { storeDeadlines } = this.#options;
         return Promise.reject(storeFailure("get", this.#store.kind, storeDeadlines, error));
       }
-      if (record !== undefined && isAlive(record, Date.now(), this.#options)) {
-        return this.#loaded(record, id, rotated);
-      }
-      reportRejectedCookie(
-        this.#options.format,
-        this.#options.cookie.name,
-        record === undefined ? "unknown-id" : "expired",
-      );
+      const live = this.#liveOrRejected(record, id, rotated);
+      if (live !== undefined) return live;
     }
     return this.#loaded(undefined, undefined, false);
   }
@@ -96,18 +90,29 @@ export class StoreSessions implements SessionFlow {
   #loadFrom(candidates: readonly CookieId[], index: number): Promise<SessionState> {
     const { id, rotated } = candidates[index] as CookieId;
     return this.#call("get", (store) => store.get(id)).then((record) => {
-      if (record !== undefined && isAlive(record, Date.now(), this.#options)) {
-        return this.#loaded(record, id, rotated);
-      }
-      reportRejectedCookie(
-        this.#options.format,
-        this.#options.cookie.name,
-        record === undefined ? "unknown-id" : "expired",
-      );
+      const live = this.#liveOrRejected(record, id, rotated);
+      if (live !== undefined) return live;
       return index + 1 < candidates.length
         ? this.#loadFrom(candidates, index + 1)
         : this.#loaded(undefined, undefined, false);
     });
+  }
+
+  /** The session `record` is, when it is alive; else the cookie is reported rejected. */
+  #liveOrRejected(
+    record: StoredSession | undefined,
+    id: string,
+    rotated: boolean,
+  ): SessionState | undefined {
+    if (record !== undefined && isAlive(record, Date.now(), this.#options)) {
+      return this.#loaded(record, id, rotated);
+    }
+    reportRejectedCookie(
+      this.#options.format,
+      this.#options.cookie.name,
+      record === undefined ? "unknown-id" : "expired",
+    );
+    return undefined;
   }
 
   #loaded(
