@@ -208,6 +208,16 @@ export const CONTENDERS: readonly Contender[] = [
     prepare: noSetup,
   },
   {
+    name: "floor-bare-await",
+    kind: "floor",
+    description:
+      "bare node:http whose async handler awaits one settled promise before answering: the hop every `await session()` costs",
+    server: "floor-bare.ts",
+    env: { BENCH_AWAIT: "1" },
+    compareWith: ["floor-bare"],
+    prepare: noSetup,
+  },
+  {
     name: "floor-bare-cookie",
     kind: "floor",
     description:
@@ -370,7 +380,7 @@ export const CONTENDERS: readonly Contender[] = [
       "createSessions + withSessions, s.get() on every request, memoryStore: the engine's own cost",
     server: "session-read.ts",
     env: { BENCH_STORE: "memory" },
-    compareWith: ["floor-bare"],
+    compareWith: ["floor-bare", "floor-bare-await"],
     // Issue 13: a cached read at least 0.9 of bare node:http, in both handler styles.
     targets: [{ baseline: "floor-bare", atLeast: 0.9 }],
     prepare: readSessionStarted,
@@ -916,6 +926,7 @@ export const CONTENDERS: readonly Contender[] = [
 const QUICK = new Set([
   "floor-bare",
   "floor-bare-setheader",
+  "floor-bare-await",
   "session-nocookie-memory",
   "session-read-memory",
   "session-read-memory-setheader",

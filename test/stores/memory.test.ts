@@ -41,6 +41,23 @@ describe("memory store", () => {
     assert.deepEqual(await present(store, ["a", "b", "c", "d"]), ["a", "c", "d"]);
   });
 
+  test("a session just read outlives at least half a store's worth of new sessions", async () => {
+    const maxEntries = 10;
+    const store = memoryStore({ maxEntries });
+    const ids = Array.from({ length: maxEntries }, (_, index) => `s${index}`);
+    for (const id of ids) await write(store, id);
+    // The oldest, and one near the newest end (which a read leaves where it is).
+    await store.get("s0");
+    await store.get("s8");
+    const newcomers = Array.from({ length: maxEntries / 2 - 1 }, (_, index) => `n${index}`);
+    for (const id of newcomers) await write(store, id);
+    const listed = [];
+    for await (const { id } of store.list()) listed.push(id);
+    assert.ok(listed.includes("s0"), `s0 was evicted: ${listed.join(" ")}`);
+    assert.ok(listed.includes("s8"), `s8 was evicted: ${listed.join(" ")}`);
+    assert.equal(listed.length, maxEntries);
+  });
+
   test("a write and a touch refresh recency", async () => {
     const store = memoryStore({ maxEntries: 3 });
     for (const id of ["a", "b", "c"]) await write(store, id);
