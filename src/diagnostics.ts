@@ -14,6 +14,7 @@
  * | `tessera:store:call`         | {@link StoreCallMessage}        | a store call finished: latency, outcome  |
  * | `tessera:store:error`        | {@link StoreErrorMessage}       | a store call failed or timed out         |
  * | `tessera:store:corrupt`      | {@link StoreCorruptMessage}     | a stored record could not be read        |
+ * | `tessera:session:migrate`    | {@link SessionMigrateMessage}   | a legacy session cookie was met (`migrateFrom`) |
  *
  * Session ids are bearer secrets, so no message carries one: `sessionRef` is the first 16 hex
  * digits of the id's SHA-256, enough to follow one session through a log and useless to replay.
@@ -101,6 +102,21 @@ export interface StoreCorruptMessage {
   readonly problem: string;
 }
 
+export interface SessionMigrateMessage {
+  /** The library the session came from ("express-session", "iron-session"...). */
+  readonly source: string;
+  /**
+   * "moved": the legacy session now lives in tessera (`sessionRef` is its new id's);
+   * "rejected": the legacy cookie did not verify (`reason` says why); "unknown": it verified
+   * but led to no live session; "cleanup-failed": the legacy record could not be deleted
+   * (`error`), and stays until its own expiry.
+   */
+  readonly outcome: "moved" | "rejected" | "unknown" | "cleanup-failed";
+  readonly reason?: RejectReason;
+  readonly sessionRef?: string;
+  readonly error?: Error;
+}
+
 /** The channels, by name; subscribe with `diagnostics_channel.subscribe(name, fn)` or these. */
 export const channels = {
   load: channel("tessera:session:load"),
@@ -112,6 +128,7 @@ export const channels = {
   storeCall: channel("tessera:store:call"),
   storeError: channel("tessera:store:error"),
   storeCorrupt: channel("tessera:store:corrupt"),
+  migrate: channel("tessera:session:migrate"),
 } as const;
 
 /** Every channel's name, for a logger that subscribes to them all. */
@@ -146,4 +163,9 @@ export function reportRejectedCookie(
   if (!channels.reject.hasSubscribers) return;
   const message: SessionRejectMessage = { format, reason, cookieName };
   channels.reject.publish(message);
+}
+
+/** Reports what became of a legacy session cookie (see SessionMigrateMessage). */
+export function reportMigration(message: SessionMigrateMessage): void {
+  if (channels.migrate.hasSubscribers) channels.migrate.publish(message);
 }

@@ -10,6 +10,7 @@ import { FlaskCookieCodec } from "../transport/flask-cookie.ts";
 import { IdCookieTransport } from "../transport/id-cookie.ts";
 import { SealedCookieCodec } from "../transport/sealed-cookie.ts";
 import { CookieSessions } from "./cookie-sessions.ts";
+import { LegacySessions } from "./legacy-sessions.ts";
 import {
   type FlaskCookieSessionOptions,
   type ResolvedOptions,
@@ -67,6 +68,15 @@ function flowFor(options: ResolvedOptions): SessionFlow {
         options,
         options.store as SessionStore,
         new IdCookieTransport(options),
+        options.migrateFrom.length === 0
+          ? undefined
+          : new LegacySessions({
+              sources: options.migrateFrom,
+              keepLegacy: options.keepLegacy,
+              keyring: options.keyring,
+              deadlines: options.storeDeadlines,
+              ownCookieName: options.cookie.name,
+            }),
       );
   }
 }

@@ -4,6 +4,7 @@ import type { KeyringOptions } from "../crypto/keyring.ts";
 import { Keyring } from "../crypto/keyring.ts";
 import type { Secret } from "../crypto/secret.ts";
 import { ConfigError } from "../errors.ts";
+import type { LegacySource } from "../migrate/source.ts";
 import { keepsCreatedAt, type SessionStore } from "../stores/contract.ts";
 import { sqliteStore } from "../stores/sqlite.ts";
 import { Deadlines } from "../util/deadlines.ts";
@@ -86,6 +87,18 @@ interface StoreOptions extends CommonSessionOptions {
   readonly store?: SessionStore;
   /** Give up on a store call after this long and answer 503. Default "1s". */
   readonly storeTimeout?: Duration;
+  /**
+   * The session library the app used before (from `tessera/migrate`: `expressSession`,
+   * `fastifySession`, `cookieSession`, `ironSession`), or several: a request with no tessera
+   * session but a valid legacy cookie has that session moved into tessera, so switching logs
+   * no one out.
+   */
+  readonly migrateFrom?: LegacySource | readonly LegacySource[];
+  /**
+   * Leave the legacy cookie and record in place after a session moves (a gradual rollout that
+   * may roll back). Default false: both are removed once the tessera session is durable.
+   */
+  readonly keepLegacy?: boolean;
 }
 
 /** Server-side sessions with tessera's signed id cookie (the default). */
@@ -114,6 +127,9 @@ interface InCookieOptions extends CommonSessionOptions {
   readonly store?: never;
   readonly storeTimeout?: never;
   readonly signIds?: never;
+  /** Sessions move from a legacy library into a store; cookie sessions have none. */
+  readonly migrateFrom?: never;
+  readonly keepLegacy?: never;
 }
 
 /** Flask's own signed cookie session. */
@@ -154,6 +170,9 @@ export interface ResolvedOptions {
   readonly storeTimeoutMs: number;
   /** The deadlines of this manager's store calls (one timer for all of them). */
   readonly storeDeadlines: Deadlines;
+  /** The libraries sessions are taken over from (`migrateFrom`); empty for none. */
+  readonly migrateFrom: readonly LegacySource[];
+  readonly keepLegacy: boolean;
 }
 
 const ONE_DAY_MS = 86_400_000;
@@ -322,6 +341,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     );
   }
   const clearSiteData = clearSiteDataHeader(options.clearSiteData);
+  const migrateFrom = legacySourcesOf(options, format);
   const keyring = new Keyring(options.secret, options);
   const store = inCookie ? undefined : (given ?? sqliteStore());
   return {
@@ -348,7 +368,49 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     clearSiteData,
     storeTimeoutMs,
     storeDeadlines: new Deadlines(storeTimeoutMs),
+    migrateFrom,
+    keepLegacy: "keepLegacy" in options && options.keepLegacy === true,
   };
+}
+
+/** `migrateFrom` as a list, checked: sources from tessera/migrate, for a store format only. */
+function legacySourcesOf(options: SessionOptions, format: SessionFormat): readonly LegacySource[] {
+  const given = "migrateFrom" in options ? options.migrateFrom : undefined;
+  const keepLegacy = "keepLegacy" in options ? options.keepLegacy : undefined;
+  if (keepLegacy !== undefined && typeof keepLegacy !== "boolean") {
+    throw new ConfigError(`keepLegacy must be true or false; got ${JSON.stringify(keepLegacy)}.`);
+  }
+  if (given === undefined) {
+    if (keepLegacy !== undefined) {
+      throw new ConfigError(
+        "keepLegacy applies to sessions moved from another library: set migrateFrom too, or remove keepLegacy.",
+      );
+    }
+    return [];
+  }
+  if (format === "flask" || format === "sealed") {
+    throw new ConfigError(
+      `migrateFrom moves legacy sessions into a session store, and format "${format}" keeps sessions in the cookie with no store. Use format "id" (the default) with a store to switch from another library.`,
+    );
+  }
+  const sources: readonly unknown[] = Array.isArray(given) ? given : [given];
+  sources.forEach((source, index) => {
+    const candidate = source as Partial<LegacySource> | null;
+    if (
+      candidate === null ||
+      typeof candidate !== "object" ||
+      typeof candidate.find !== "function" ||
+      typeof candidate.read !== "function" ||
+      typeof candidate.forget !== "function" ||
+      typeof candidate.name !== "string" ||
+      !Array.isArray(candidate.cookies)
+    ) {
+      throw new ConfigError(
+        `migrateFrom${Array.isArray(given) ? `[${index}]` : ""} must be a legacy session source from tessera/migrate, such as expressSession({ secret, store }) or ironSession({ password, cookieName }); got ${candidate === null ? "null" : typeof candidate}.`,
+      );
+    }
+  });
+  return sources as readonly LegacySource[];
 }
 
 /** Every option `createSessions` takes: anything else is a typo, caught at startup. */
@@ -366,6 +428,8 @@ const OPTION_NAMES = [
   "trustProxy",
   "clearSiteData",
   "signIds",
+  "migrateFrom",
+  "keepLegacy",
   "dangerouslyAllowShortSecretToShareSessionsWithAnExistingApp",
 ] as const;
 

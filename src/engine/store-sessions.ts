@@ -15,6 +15,7 @@ import {
   publishRegenerate,
   publishTouch,
 } from "./events.ts";
+import type { LegacySessions, LegacyVisit } from "./legacy-sessions.ts";
 import { expiryFrom, isAlive } from "./lifetime.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { type FlowRequest, holdsNewData, type SessionFlow } from "./session-flow.ts";
@@ -37,9 +38,19 @@ export class StoreSessions implements SessionFlow {
   readonly #bounded: typeof withDeadline;
   /** Such a store's read, done at once (see in-process.ts). */
   readonly #readNow: ReadNow | undefined;
+  /** The sessions of the library used before tessera (`migrateFrom`), if any. */
+  readonly #legacy: LegacySessions | undefined;
+  /** Sessions begun from a legacy cookie in this request, and the visit to settle. */
+  readonly #moving = new WeakMap<SessionState, LegacyVisit>();
 
-  constructor(options: ResolvedOptions, store: SessionStore, ids: IdCookieTransport) {
+  constructor(
+    options: ResolvedOptions,
+    store: SessionStore,
+    ids: IdCookieTransport,
+    legacy?: LegacySessions,
+  ) {
     this.#options = options;
+    this.#legacy = legacy;
     this.#store = store;
     this.#ids = ids;
     this.#renameTarget = store.renameTarget?.bind(store);
@@ -49,8 +60,8 @@ export class StoreSessions implements SessionFlow {
 
   load(request: FlowRequest): SessionState | Promise<SessionState> {
     const candidates = this.#ids.read(request.cookies);
-    // No signed id: a new session, at once, with no store call.
-    if (candidates.length === 0) return this.#loaded(undefined, undefined, false);
+    // No signed id: a new session, at once, with no store call (unless a legacy one moves in).
+    if (candidates.length === 0) return this.#fresh(request);
     // Read at once from a store in this process, unless someone times store calls.
     const readNow = this.#readNow;
     if (
@@ -58,13 +69,14 @@ export class StoreSessions implements SessionFlow {
       !channels.storeCall.hasSubscribers &&
       !channels.storeError.hasSubscribers
     ) {
-      return this.#loadNow(candidates, readNow);
+      return this.#loadNow(request, candidates, readNow);
     }
-    return this.#loadFrom(candidates, 0);
+    return this.#loadFrom(request, candidates, 0);
   }
 
   /** #loadFrom, for a store whose reads are done at once: no promise at all when it works. */
   #loadNow(
+    request: FlowRequest,
     candidates: readonly CookieId[],
     readNow: ReadNow,
   ): SessionState | Promise<SessionState> {
@@ -79,7 +91,7 @@ export class StoreSessions implements SessionFlow {
       const live = this.#liveOrRejected(record, id, rotated);
       if (live !== undefined) return live;
     }
-    return this.#loaded(undefined, undefined, false);
+    return this.#fresh(request);
   }
 
   /**
@@ -87,15 +99,55 @@ export class StoreSessions implements SessionFlow {
    * planted a cookie of the same name; the first that leads to a live record wins, so a planted
    * dead one cannot push the user out of their session.
    */
-  #loadFrom(candidates: readonly CookieId[], index: number): Promise<SessionState> {
+  #loadFrom(
+    request: FlowRequest,
+    candidates: readonly CookieId[],
+    index: number,
+  ): Promise<SessionState> {
     const { id, rotated } = candidates[index] as CookieId;
     return this.#call("get", (store) => store.get(id)).then((record) => {
       const live = this.#liveOrRejected(record, id, rotated);
       if (live !== undefined) return live;
       return index + 1 < candidates.length
-        ? this.#loadFrom(candidates, index + 1)
-        : this.#loaded(undefined, undefined, false);
+        ? this.#loadFrom(request, candidates, index + 1)
+        : this.#fresh(request);
     });
+  }
+
+  /** No live tessera session: a new one, or the legacy session the request carries. */
+  #fresh(request: FlowRequest): SessionState | Promise<SessionState> {
+    const visit = this.#legacy?.find(request.cookies);
+    if (visit === undefined) return this.#loaded(undefined, undefined, false);
+    return this.#moveIn(this.#legacy as LegacySessions, visit);
+  }
+
+  /**
+   * The session a legacy cookie leads to, as a tessera session: the legacy record while it
+   * exists (the old app may still be changing it), else the session it already moved to (by
+   * `tessera migrate`, or a request just before this one), else a new one. Each is used, so
+   * the commit settles the legacy cookie even when the application does not look.
+   */
+  async #moveIn(legacy: LegacySessions, visit: LegacyVisit): Promise<SessionState> {
+    const now = Date.now();
+    const found = await legacy.read(visit, now);
+    let state: SessionState | undefined;
+    if (visit.cookie !== undefined) {
+      const id = legacy.movedId({ source: visit.source, cookie: visit.cookie });
+      if (found !== undefined) {
+        state = this.#loaded(undefined, undefined, false);
+        state.moveIn(id, found.data, found.expiresAt);
+      } else {
+        const moved = await this.#call("get", (store) => store.get(id));
+        // Its cookie goes out with this response, as a rotated one's does.
+        if (moved !== undefined && isAlive(moved, now, this.#options)) {
+          state = this.#loaded(moved, id, true);
+        } else legacy.reportUnknown(visit);
+      }
+    }
+    state ??= this.#loaded(undefined, undefined, false);
+    state.accessed = true;
+    this.#moving.set(state, visit);
+    return state;
   }
 
   /** The session `record` is, when it is alive; else the cookie is reported rejected. */
@@ -158,6 +210,45 @@ export class StoreSessions implements SessionFlow {
     writer: CookieWriter,
     now: number,
   ): Promise<void> | undefined {
+    const legacy = this.#legacy;
+    if (legacy === undefined) return this.#persist(state, request, writer, now);
+    const wasLoaded = state.loaded;
+    const persisting = this.#persist(state, request, writer, now);
+    const settle = () => this.#settleLegacy(legacy, state, request, writer, wasLoaded);
+    return persisting === undefined ? settle() : persisting.then(settle);
+  }
+
+  /**
+   * Once the session is durable: a legacy session moved in this request has its cookie and
+   * record removed (see LegacySessions.settle); and a tessera session that ended takes any
+   * legacy twin the browser still holds (keepLegacy) with it, or the next request would bring
+   * the user back.
+   */
+  #settleLegacy(
+    legacy: LegacySessions,
+    state: SessionState,
+    request: FlowRequest,
+    writer: CookieWriter,
+    wasLoaded: boolean,
+  ): Promise<void> | undefined {
+    const moving = this.#moving.get(state);
+    const secure = request.requestIsSecure;
+    if (moving !== undefined) {
+      this.#moving.delete(state);
+      if (state.loaded) legacy.reportMoved(moving, state.loadedId as string);
+      return legacy.settle(moving, writer, secure, state.loaded);
+    }
+    if (!wasLoaded || state.loaded) return undefined;
+    const visit = legacy.find(request.cookies);
+    return visit === undefined ? undefined : legacy.settle(visit, writer, secure, false);
+  }
+
+  #persist(
+    state: SessionState,
+    request: FlowRequest,
+    writer: CookieWriter,
+    now: number,
+  ): Promise<void> | undefined {
     const { loadedId, loadedCreatedAt, loadedExpiresAt } = state;
     const secure = request.requestIsSecure;
     if (loadedId === undefined || loadedCreatedAt === undefined || loadedExpiresAt === undefined) {
@@ -170,7 +261,10 @@ export class StoreSessions implements SessionFlow {
       }
       return undefined;
     }
-    const expiresAt = expiryFrom(now, loadedCreatedAt, this.#options);
+    const expiresAt = Math.min(
+      expiryFrom(now, loadedCreatedAt, this.#options),
+      state.legacyEnd ?? Number.POSITIVE_INFINITY,
+    );
     if (state.fate !== "destroy" && state.data.size === 0) {
       // Emptied (logged out by deleting its keys, or its last flash read), or an empty record
       // left by an older version: a record holding nothing and a cookie leading to it would only
@@ -273,7 +367,11 @@ export class StoreSessions implements SessionFlow {
     now: number,
     secure: boolean,
   ): Promise<void> {
-    const expiresAt = expiryFrom(now, now, this.#options);
+    // A session moved from another library keeps the end it had there, never a later one.
+    const expiresAt = Math.min(
+      expiryFrom(now, now, this.#options),
+      state.legacyEnd ?? Number.POSITIVE_INFINITY,
+    );
     const id = state.id;
     if (this.#options.format === "flask-session" && !patch.set.has(PERMANENT_KEY)) {
       // Flask reads a missing flag as "not permanent": the record says which it is.

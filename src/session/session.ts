@@ -8,9 +8,15 @@ import { FLASHES_KEY, type Flash, readFlash, storedFlashes } from "./flash.ts";
 /** Flask keeps the permanent flag inside the data; so does tessera, for shared sessions. */
 export const PERMANENT_KEY = "_permanent";
 
+/**
+ * When a session moved from another library (`migrateFrom`) would have ended there, in ms since
+ * the epoch: it never lives longer in tessera, however often it is refreshed.
+ */
+export const LEGACY_END_KEY = "_tessera_legacy_end";
+
 /** Keys tessera manages itself; `entries()` and `keys()` leave them out, and types forbid them. */
-const RESERVED_KEYS: ReadonlySet<string> = new Set([PERMANENT_KEY, FLASHES_KEY]);
-type ReservedKey = typeof PERMANENT_KEY | typeof FLASHES_KEY;
+const RESERVED_KEYS: ReadonlySet<string> = new Set([PERMANENT_KEY, FLASHES_KEY, LEGACY_END_KEY]);
+type ReservedKey = typeof PERMANENT_KEY | typeof FLASHES_KEY | typeof LEGACY_END_KEY;
 
 /** What happens to the record the request loaded, decided by regenerate() and destroy(). */
 export type OriginalFate = "keep" | "rename" | "destroy";
@@ -152,6 +158,31 @@ export class SessionState {
     }
     this.#id ??= newSessionId();
     return this.#id;
+  }
+
+  /**
+   * Begins this new session with a legacy session's data, under `id` (`migrateFrom`): all of it
+   * is this request's change, and replaces whatever the store holds under that id.
+   */
+  moveIn(id: string, data: Readonly<Record<string, unknown>>, endsAt: number | undefined): void {
+    this.accessed = true;
+    this.#id = id;
+    const changes = this.changes;
+    changes.recordClear();
+    for (const key of Object.keys(data)) {
+      this.#data.set(key, data[key]);
+      changes.recordSet(key, data[key]);
+    }
+    if (endsAt !== undefined) {
+      this.#data.set(LEGACY_END_KEY, endsAt);
+      changes.recordSet(LEGACY_END_KEY, endsAt);
+    }
+  }
+
+  /** When a session moved from another library must end at the latest (see LEGACY_END_KEY). */
+  get legacyEnd(): number | undefined {
+    const end = this.#data.get(LEGACY_END_KEY);
+    return typeof end === "number" ? end : undefined;
   }
 
   /** Starts over (a new id, for stored sessions); `keepData` distinguishes regenerate from destroy. */

@@ -28,6 +28,7 @@ const CHANNELS = [
   "tessera:store:call",
   "tessera:store:error",
   "tessera:store:corrupt",
+  "tessera:session:migrate",
 ];
 
 const tempDir = mkdtempSync(join(tmpdir(), "tessera-diagnostics-"));

@@ -58,6 +58,9 @@ test("every subpath export resolves from the built package, with declarations", 
   assert.ok(exported["tessera/postgres"]?.includes("postgresTableDdl"));
   assert.ok(exported["tessera/express-session-store"]?.includes("fromExpressSessionStore"));
   assert.ok(exported["tessera/testing"]?.includes("runStoreConformance"));
+  for (const source of ["expressSession", "fastifySession", "cookieSession", "ironSession"]) {
+    assert.ok(exported["tessera/migrate"]?.includes(source), `tessera/migrate exports ${source}`);
+  }
 
   const secret = execFileSync(process.execPath, [
     join(scratch, "dist", "cli", "main.js"),

@@ -19,12 +19,22 @@ export class CookieClient {
     const cookie = [...this.jar].map(([name, value]) => `${name}=${value}`).join("; ");
     if (cookie && headers.cookie === undefined) headers.cookie = cookie;
     if (init.body !== undefined) headers["content-type"] ??= "application/x-www-form-urlencoded";
-    const response = await fetch(new URL(path, this.base), {
-      method,
-      headers,
-      redirect: "manual",
-      ...(init.body === undefined ? {} : { body: init.body }),
-    });
+    const send = () =>
+      fetch(new URL(path, this.base), {
+        method,
+        headers,
+        redirect: "manual",
+        ...(init.body === undefined ? {} : { body: init.body }),
+      });
+    let response: Response;
+    try {
+      response = await send();
+    } catch (error) {
+      // A kept-alive connection the server closed meanwhile (a restart): browsers send an
+      // idempotent request again on a new connection, and so does this.
+      if (!(method === "GET" && isStaleConnection(error))) throw error;
+      response = await send();
+    }
     const setCookies = response.headers.getSetCookie();
     for (const header of setCookies) this.#store(header);
     const text = await response.text();
@@ -62,4 +72,9 @@ export interface ClientResponse {
   readonly setCookies: string[];
   readonly text: string;
   json(): any;
+}
+
+function isStaleConnection(error: unknown): boolean {
+  const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return code === "UND_ERR_SOCKET" || code === "ECONNRESET";
 }

@@ -14,6 +14,9 @@ import { createClient } from "redis";
 import { testPool } from "./postgres.ts";
 import { deleteKeysUnder, ensureRedis } from "./redis-server.ts";
 
+const connectedClient = (url: string) => createClient({ url }).connect();
+type RedisClient = Awaited<ReturnType<typeof connectedClient>>;
+
 export interface RunStores<S> {
   /** A new store object on this run's namespace (they all share it, and the connection). */
   make(): S;
@@ -22,14 +25,15 @@ export interface RunStores<S> {
 }
 
 export async function connectRedisForRun(): Promise<
-  RunStores<RedisStore> & { prefix: string; url: string }
+  RunStores<RedisStore> & { prefix: string; url: string; client: RedisClient }
 > {
   const url = await ensureRedis();
-  const client = await createClient({ url }).connect();
+  const client = await connectedClient(url);
   const prefix = `tessera-test-bridge:${randomBytes(6).toString("base64url")}:`;
   return {
     prefix,
     url,
+    client,
     make: () => new RedisStore({ client, prefix }),
     async close() {
       const parsed = new URL(url);
@@ -43,7 +47,7 @@ const PGStore = connectPgSimple(session);
 export type PgSessionStore = InstanceType<typeof PGStore>;
 
 export async function connectPgForRun(): Promise<
-  RunStores<PgSessionStore> & { schema: string; table: string }
+  RunStores<PgSessionStore> & { schema: string; table: string; pool: ReturnType<typeof testPool> }
 > {
   const pool = testPool();
   const schema = `tessera_test_bridge_${randomBytes(5).toString("hex")}`;
@@ -52,6 +56,7 @@ export async function connectPgForRun(): Promise<
   return {
     schema,
     table,
+    pool,
     make: () =>
       new PGStore({
         pool,
