@@ -419,6 +419,29 @@ export const CONTENDERS: readonly Contender[] = [
     prepare: async () => get("/public"),
   },
   {
+    name: "session-read-memory-migrate",
+    kind: "read",
+    description:
+      "session-read-memory with migrateFrom: expressSession({ secret, store }) set, the request carrying tessera's cookie only",
+    server: "session-read.ts",
+    env: { BENCH_STORE: "memory", BENCH_MIGRATE: "1" },
+    compareWith: ["session-read-memory", "floor-bare"],
+    // Issue 14: migrateFrom costs a request without a legacy cookie at most 2%.
+    targets: [{ baseline: "session-read-memory", atLeast: 0.98 }],
+    prepare: readSessionStarted,
+  },
+  {
+    name: "session-nocookie-memory-migrate",
+    kind: "read",
+    description:
+      "session-nocookie-memory with migrateFrom set: a request with no cookie at all, where the legacy cookie is looked for",
+    server: "session-read.ts",
+    env: { BENCH_STORE: "memory", BENCH_MIGRATE: "1" },
+    compareWith: ["session-nocookie-memory", "floor-bare"],
+    targets: [{ baseline: "session-nocookie-memory", atLeast: 0.98 }],
+    prepare: async () => get("/public"),
+  },
+  {
     name: "session-read-memory-observed",
     kind: "read",
     description:
@@ -940,6 +963,8 @@ const QUICK = new Set([
   "session-nocookie-memory",
   "session-read-memory",
   "session-read-memory-setheader",
+  "session-read-memory-migrate",
+  "session-nocookie-memory-migrate",
   "floor-redis-read",
   "session-read-redis",
   "floor-redis-write",
