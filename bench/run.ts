@@ -108,8 +108,10 @@ async function main(): Promise<void> {
   const markdown = toMarkdown(results, machine, settings, invalid);
   process.stdout.write(markdown);
   const finishedAt = new Date().toISOString();
-  // A partial run never overwrites the day's full one.
-  const suffix = settings.only !== undefined ? "-only" : settings.quick ? "-quick" : "";
+  // A partial run never overwrites the day's full one, and neither does an invalid run.
+  const suffix =
+    (settings.only !== undefined ? "-only" : settings.quick ? "-quick" : "") +
+    (invalid.length > 0 ? "-invalid" : "");
   const base = join(RESULTS_DIR, `${finishedAt.slice(0, 10)}${suffix}`);
   const file = { finishedAt, valid: invalid.length === 0, invalid, machine, settings, results };
   mkdirSync(RESULTS_DIR, { recursive: true });
