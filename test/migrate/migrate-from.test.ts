@@ -59,7 +59,7 @@ async function start(options: { keepLegacy?: boolean } = {}): Promise<string> {
     migrateFrom: legacy,
     ...options,
   });
-  server = createServer(
+  const created = createServer(
     withSessions(manager, async (req, res, { session }) => {
       const s = await session();
       if (req.url === "/logout") s.destroy();
@@ -70,8 +70,9 @@ async function start(options: { keepLegacy?: boolean } = {}): Promise<string> {
       res.end(JSON.stringify({ user: s.get("user") ?? null, cart: s.get("cart") ?? null }));
     }),
   );
-  await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server?.address() as AddressInfo).port}`;
+  server = created;
+  await new Promise<void>((resolve) => created.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(created.address() as AddressInfo).port}`;
 }
 
 beforeEach(() => {
