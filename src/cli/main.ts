@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `tessera` command: `secret`, `decode` and `sessions …`. Every failure is one line on
+ * The `tessera` command: `secret`, `decode`, `sessions …` and `migrate`. Every failure is one line on
  * stderr and a documented exit code (exit.ts); `--help` works on each command.
  */
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
@@ -8,6 +8,7 @@ import { describeCookie } from "../codecs/describe.ts";
 import { generateSecret } from "../crypto/secret.ts";
 import { ConfigError, StoreUnavailableError } from "../errors.ts";
 import { CliError, EXIT, EXIT_CODES_HELP, type ExitCode } from "./exit.ts";
+import { MIGRATE_HELP, runMigrate } from "./migrate.ts";
 import { printable } from "./output.ts";
 import { runSessions, SESSIONS_HELP } from "./sessions.ts";
 
@@ -83,6 +84,11 @@ const COMMANDS: Record<string, Command> = {
     summary: "list, show, revoke and count the sessions in a store (--store URL)",
     help: SESSIONS_HELP,
     run: runSessions,
+  },
+  migrate: {
+    summary: "copy express-session's or @fastify/session's sessions into a tessera store",
+    help: MIGRATE_HELP,
+    run: runMigrate,
   },
 };
 

@@ -29,14 +29,14 @@ export interface OpenedStore {
 const CONNECT_TIMEOUT_MS = 5_000;
 const USAGE = "use sqlite:PATH, redis://HOST:PORT[/DB], rediss://… or postgres://USER@HOST/DB";
 
-export async function openStore(url: string, settings: StoreSettings): Promise<OpenedStore> {
-  if (url.startsWith("sqlite:")) return openSqlite(url.slice("sqlite:".length), settings);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new CliError(`--store is not a URL tessera knows: ${USAGE}.`, EXIT.usage);
-  }
+/** `option` names the flag the URL came from, for messages ("--store", "--to"). */
+export async function openStore(
+  url: string,
+  settings: StoreSettings,
+  option = "--store",
+): Promise<OpenedStore> {
+  if (url.startsWith("sqlite:")) return openSqlite(url.slice("sqlite:".length), settings, option);
+  const parsed = parseUrl(url, option, USAGE);
   if (parsed.protocol === "redis:" || parsed.protocol === "rediss:") {
     return openRedis(url, parsed, settings);
   }
@@ -44,14 +44,27 @@ export async function openStore(url: string, settings: StoreSettings): Promise<O
     return openPostgres(url, parsed, settings);
   }
   throw new CliError(
-    `--store ${parsed.protocol}// is not a store tessera knows: ${USAGE}.`,
+    `${option} ${parsed.protocol}// is not a store tessera knows: ${USAGE}.`,
     EXIT.usage,
   );
 }
 
-async function openSqlite(path: string, settings: StoreSettings): Promise<OpenedStore> {
+/** A URL given on the command line, or a usage error naming `option` and what it takes. */
+export function parseUrl(url: string, option: string, expected: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw new CliError(`${option} is not a URL tessera knows: ${expected}.`, EXIT.usage);
+  }
+}
+
+async function openSqlite(
+  path: string,
+  settings: StoreSettings,
+  option: string,
+): Promise<OpenedStore> {
   if (path === "")
-    throw new CliError(`--store sqlite: needs a path: sqlite:data/sessions.db.`, EXIT.usage);
+    throw new CliError(`${option} sqlite: needs a path: sqlite:data/sessions.db.`, EXIT.usage);
   if (!existsSync(path)) {
     throw new CliError(
       `no SQLite database at ${path}: check the path (the command creates none).`,
@@ -70,8 +83,9 @@ async function openSqlite(path: string, settings: StoreSettings): Promise<Opened
   return { store, where: `sqlite:${path}`, close: () => store.close() };
 }
 
-async function openRedis(url: string, parsed: URL, settings: StoreSettings): Promise<OpenedStore> {
-  const where = `${parsed.protocol}//${parsed.hostname}:${parsed.port || "6379"}${parsed.pathname === "/" ? "" : parsed.pathname}`;
+/** A connected node-redis client for `url`, or "did not answer" (unreachable). */
+export async function connectRedisClient(url: string, parsed: URL) {
+  const where = redisWhere(parsed);
   const { createClient } = await importPeer<typeof import("redis")>("redis", "redis");
   const client = createClient({
     url,
@@ -90,6 +104,16 @@ async function openRedis(url: string, parsed: URL, settings: StoreSettings): Pro
       EXIT.unreachable,
     );
   }
+  return { client, where };
+}
+
+/** A Redis URL without its credentials, for messages. */
+export function redisWhere(parsed: URL): string {
+  return `${parsed.protocol}//${parsed.hostname}:${parsed.port || "6379"}${parsed.pathname === "/" ? "" : parsed.pathname}`;
+}
+
+async function openRedis(url: string, parsed: URL, settings: StoreSettings): Promise<OpenedStore> {
+  const { client, where } = await connectRedisClient(url, parsed);
   const { redisStore } = await import("../stores/redis/index.ts");
   const store = redisStore({
     client,
@@ -107,12 +131,9 @@ async function openRedis(url: string, parsed: URL, settings: StoreSettings): Pro
   };
 }
 
-async function openPostgres(
-  url: string,
-  parsed: URL,
-  settings: StoreSettings,
-): Promise<OpenedStore> {
-  const where = `postgres://${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`;
+/** A pg pool for `url` (it connects on first use), its errors left to the queries. */
+export async function postgresPool(url: string, parsed: URL) {
+  const where = postgresWhere(parsed);
   const pg = await importPeer<typeof import("pg")>("pg", "pg");
   const pool = new pg.default.Pool({
     connectionString: url,
@@ -120,6 +141,20 @@ async function openPostgres(
     max: 2,
   });
   pool.on("error", () => {});
+  return { pool, where };
+}
+
+/** A PostgreSQL URL without its credentials, for messages. */
+export function postgresWhere(parsed: URL): string {
+  return `postgres://${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`;
+}
+
+async function openPostgres(
+  url: string,
+  parsed: URL,
+  settings: StoreSettings,
+): Promise<OpenedStore> {
+  const { pool, where } = await postgresPool(url, parsed);
   const { postgresStore } = await import("../stores/postgres/index.ts");
   const flaskSession = settings.layout === "flask-session";
   const store = postgresStore({

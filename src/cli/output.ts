@@ -80,3 +80,68 @@ export class Progress {
     if (this.#enabled && this.#drawnAt !== 0) process.stderr.write("\r\x1b[K");
   }
 }
+
+/**
+ * Progress through a known number of items on stderr: on a terminal a bar redrawn in place
+ * (`[#####.....] 120/500`, at most ten times a second); elsewhere (a log file, CI) a plain line
+ * at each tenth of the way and at least every ten seconds, so a long run shows it is alive.
+ * `total` is counted beforehand and can be passed (items added meanwhile): the bar stays full.
+ */
+export class CountProgress {
+  readonly #label: string;
+  readonly #total: number;
+  readonly #mode: "bar" | "lines" | "off";
+  #count = 0;
+  #drawnAt = 0;
+  #tenths = 0;
+  /** The count the bar last showed, or -1 before the first draw. */
+  #drawnCount = -1;
+
+  constructor(
+    label: string,
+    total: number,
+    mode: "bar" | "lines" | "off" = process.stderr.isTTY === true ? "bar" : "lines",
+  ) {
+    this.#label = label;
+    this.#total = total;
+    this.#mode = mode;
+    // The bar shows at once; the first plain line waits for a tenth of the way, or ten seconds.
+    this.#drawnAt = mode === "bar" ? 0 : Date.now();
+  }
+
+  tick(): void {
+    this.#count += 1;
+    if (this.#mode === "off") return;
+    const now = Date.now();
+    if (this.#mode === "bar") {
+      if (now - this.#drawnAt < 100 && this.#count !== this.#total) return;
+      this.#drawnAt = now;
+      this.#drawnCount = this.#count;
+      process.stderr.write(`\r${this.#bar()}`);
+      return;
+    }
+    const tenths = this.#total === 0 ? 10 : Math.floor((this.#count * 10) / this.#total);
+    if (tenths <= this.#tenths && now - this.#drawnAt < 10_000) return;
+    this.#tenths = Math.max(this.#tenths, tenths);
+    this.#drawnAt = now;
+    process.stderr.write(`${this.#label} ${this.#fraction()}\n`);
+  }
+
+  /** Ends the bar's line (a terminal's next output starts on a line of its own). */
+  done(): void {
+    if (this.#mode !== "bar" || this.#drawnCount === -1) return;
+    process.stderr.write(this.#drawnCount === this.#count ? "\n" : `\r${this.#bar()}\n`);
+  }
+
+  #bar(): string {
+    const width = 30;
+    const filled =
+      this.#total === 0 ? width : Math.min(width, Math.floor((this.#count * width) / this.#total));
+    return `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${this.#fraction()}`;
+  }
+
+  #fraction(): string {
+    const total = Math.max(this.#total, this.#count);
+    return `${this.#count.toLocaleString("en")}/${total.toLocaleString("en")}`;
+  }
+}
