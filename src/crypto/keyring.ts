@@ -84,6 +84,13 @@ export class Keyring {
       .digest("base64url");
   }
 
+  /** `sign` with every key, newest first: what a value signed before a rotation may be under. */
+  signEach(purpose: string, data: string): string[] {
+    return this.#keys(purpose).map((key) =>
+      createHmac("sha256", key).update(data).digest("base64url"),
+    );
+  }
+
   /** Checks `signature` against every key, in constant time per key. */
   verify(purpose: string, data: string, signature: string): Verification {
     const given = Buffer.from(signature, "base64url");

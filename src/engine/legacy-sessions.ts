@@ -83,6 +83,14 @@ export class LegacySessions {
     return movedSessionId(this.#keyring, visit.source.name, visit.cookie.key);
   }
 
+  /**
+   * Where it may have moved already, newest secret first: a session `tessera migrate` copied
+   * before the secret was rotated is under an older secret's id.
+   */
+  movedIds(visit: LegacyVisit & { cookie: LegacyCookie }): string[] {
+    return this.#keyring.signEach(MOVED_ID_PURPOSE, `${visit.source.name}\n${visit.cookie.key}`);
+  }
+
   reportMoved(visit: LegacyVisit, id: string): void {
     reportMigration({ source: visit.source.name, outcome: "moved", sessionRef: sessionRefOf(id) });
   }

@@ -132,16 +132,20 @@ export class StoreSessions implements SessionFlow {
     const found = await legacy.read(visit, now);
     let state: SessionState | undefined;
     if (visit.cookie !== undefined) {
-      const id = legacy.movedId({ source: visit.source, cookie: visit.cookie });
+      const verified = { source: visit.source, cookie: visit.cookie };
       if (found !== undefined) {
         state = this.#loaded(undefined, undefined, false);
-        state.moveIn(id, found.data, found.expiresAt);
+        state.moveIn(legacy.movedId(verified), found.data, found.expiresAt);
       } else {
-        const moved = await this.#call("get", (store) => store.get(id));
-        // Its cookie goes out with this response, as a rotated one's does.
-        if (moved !== undefined && isAlive(moved, now, this.#options)) {
-          state = this.#loaded(moved, id, true);
-        } else legacy.reportUnknown(visit);
+        for (const id of legacy.movedIds(verified)) {
+          const moved = await this.#call("get", (store) => store.get(id));
+          // Its cookie goes out with this response, as a rotated one's does.
+          if (moved !== undefined && isAlive(moved, now, this.#options)) {
+            state = this.#loaded(moved, id, true);
+            break;
+          }
+        }
+        if (state === undefined) legacy.reportUnknown(visit);
       }
     }
     state ??= this.#loaded(undefined, undefined, false);

@@ -122,10 +122,21 @@ function redisRecords(
   }
   const redis = connectRedis(options.client);
   const read = async (key: string): Promise<LegacyRecord | undefined> => {
-    const [json, ttl] = await Promise.all([
-      redis.command(key, ["GET", key]),
-      redis.command(key, ["PTTL", key]),
-    ]);
+    let json: Reply;
+    let ttl: Reply;
+    try {
+      [json, ttl] = await Promise.all([
+        redis.command(key, ["GET", key]),
+        redis.command(key, ["PTTL", key]),
+      ]);
+    } catch (error) {
+      // A key under the prefix that is not a string (another program's hash, say) is no
+      // session of connect-redis's: malformed, not a store failure.
+      if (/^WRONGTYPE/.test(error instanceof Error ? error.message : "")) {
+        return { record: undefined, storeExpiresAt: undefined };
+      }
+      throw error;
+    }
     if (typeof json !== "string") return undefined;
     return {
       record: parseJson(json),
@@ -145,8 +156,11 @@ function redisRecords(
         do {
           const reply = (await send(["SCAN", cursor, "MATCH", pattern, "COUNT", "500"])) as Reply[];
           cursor = String(reply[0]);
-          for (const key of (reply[1] ?? []) as string[]) {
-            const found = await read(key);
+          // A page's keys are read at once: one round trip per page, not per key.
+          const keys = (reply[1] ?? []) as string[];
+          const pages = await Promise.all(keys.map(read));
+          for (const [index, found] of pages.entries()) {
+            const key = keys[index] as string;
             if (found !== undefined) yield { id: key.slice(prefix.length), ...found };
           }
         } while (cursor !== "0");

@@ -10,9 +10,12 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { withSessions } from "../../src/adapters/node.ts";
+import { Keyring } from "../../src/crypto/keyring.ts";
+import { movedSessionId } from "../../src/engine/legacy-sessions.ts";
 import { createSessions, type SessionManager } from "../../src/engine/manager.ts";
 import { ConfigError } from "../../src/errors.ts";
 import type { LegacyCookie, LegacySource } from "../../src/migrate/source.ts";
+import type { SessionStore } from "../../src/stores/contract.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import { CookieClient } from "../support/client.ts";
 
@@ -52,12 +55,14 @@ let legacy: FakeLegacy;
 let server: Server | undefined;
 let manager: SessionManager | undefined;
 
-async function start(options: { keepLegacy?: boolean } = {}): Promise<string> {
+async function start(
+  options: { keepLegacy?: boolean; secret?: string[]; store?: SessionStore } = {},
+): Promise<string> {
   manager = createSessions({
-    secret: randomBytes(32).toString("base64url"),
-    store: memoryStore(),
+    secret: options.secret ?? randomBytes(32).toString("base64url"),
+    store: options.store ?? memoryStore(),
     migrateFrom: legacy,
-    ...options,
+    ...(options.keepLegacy === undefined ? {} : { keepLegacy: options.keepLegacy }),
   });
   const created = createServer(
     withSessions(manager, async (req, res, { session }) => {
@@ -211,6 +216,28 @@ describe("migrateFrom", () => {
       let sessions = 0;
       for await (const _ of (manager as SessionManager).store.list()) sessions += 1;
       assert.equal(sessions, 1);
+    } finally {
+      await stop();
+    }
+  });
+
+  test("a session moved ahead of time under a secret since rotated out of first place is found", async () => {
+    const [older, newer] = [
+      randomBytes(32).toString("base64url"),
+      randomBytes(32).toString("base64url"),
+    ];
+    const store = memoryStore();
+    // What `tessera migrate` wrote with the older secret; the legacy record is gone since.
+    const id = movedSessionId(new Keyring(older), legacy.name, "L9");
+    await store.apply(
+      id,
+      { clear: true, set: new Map([["user", "ha"]]), delete: new Set() },
+      { createdAt: Date.now(), expiresAt: Date.now() + HOUR, mustExist: false },
+    );
+    const client = browserWithLegacy(await start({ secret: [newer, older], store }), "L9");
+    try {
+      assert.deepEqual((await client.get("/")).json(), { user: "ha", cart: null });
+      assert.ok(client.jar.has("session") && !client.jar.has("old"));
     } finally {
       await stop();
     }
