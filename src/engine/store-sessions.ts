@@ -218,6 +218,8 @@ export class StoreSessions implements SessionFlow {
     if (legacy === undefined) return this.#persist(state, request, writer, now);
     const wasLoaded = state.loaded;
     const persisting = this.#persist(state, request, writer, now);
+    // The common request (a read, no store call) ends no session: only a moved one has work.
+    if (persisting === undefined && !this.#moving.has(state)) return undefined;
     const settle = () => this.#settleLegacy(legacy, state, request, writer, wasLoaded);
     return persisting === undefined ? settle() : persisting.then(settle);
   }
