@@ -80,6 +80,30 @@ export async function runSwitch(plan: SwitchPlan): Promise<SwitchResult> {
   return { browsers, stillLoggedIn, stop: () => close(tessera) };
 }
 
+/**
+ * What every switch must give: all browsers still logged in with their data (reported, for the
+ * issue's count), each holding tessera's cookie and none of the legacy ones, and still logged
+ * in on one more request, on tessera's cookie alone.
+ */
+export async function assertSwitched(
+  t: { diagnostic(message: string): void },
+  plan: SwitchPlan,
+  result: SwitchResult,
+): Promise<void> {
+  t.diagnostic(
+    `still logged in after the switch: ${result.stillLoggedIn} of ${result.browsers.length}`,
+  );
+  assert.equal(result.stillLoggedIn, result.browsers.length);
+  assertSwitchedCookies(plan, result.browsers);
+  await inBatches(result.browsers, async (browser) => {
+    assert.deepEqual(await whoAmI(browser.client), {
+      status: 200,
+      username: browser.username,
+      cart: browser.cart,
+    });
+  });
+}
+
 /** Each browser's jar holds tessera's cookie and none of the legacy ones. */
 export function assertSwitchedCookies(plan: SwitchPlan, browsers: readonly Browser[]): void {
   for (const { client, index } of browsers) {
