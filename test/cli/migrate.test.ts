@@ -6,12 +6,10 @@
  * browsers' `connect.sid` cookies.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { RedisStore } from "connect-redis";
 import type session from "express-session";
 import { withSessions } from "../../src/adapters/node.ts";
@@ -28,37 +26,19 @@ import { CookieClient } from "../support/client.ts";
 import { connectPgForRun, connectRedisForRun } from "../support/connect-stores.ts";
 import { databaseUrl } from "../support/postgres.ts";
 import { ensureRedis } from "../support/redis-server.ts";
+import { type CliRun, runCli } from "../support/run-cli.ts";
 
-const BIN = fileURLToPath(new URL("../../bin/tessera.js", import.meta.url));
 const LEGACY_SECRET = "the express-session secret the old app had";
 const SECRET = randomBytes(32).toString("base64url");
 const keyring = new Keyring(SECRET);
 const DAY = 86_400_000;
 const LIVE = 5;
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Run = CliRun;
 
 /** Runs the binary with SECRET_KEY set to the app's secret (unless `env` says otherwise). */
 function tessera(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, SECRET_KEY: SECRET, ...env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve) => {
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { env: { SECRET_KEY: SECRET, ...env } });
 }
 
 /** A session as express-session hands it to its store. */

@@ -5,13 +5,11 @@
  * tested in test/stores/redis.test.ts by the SCANs it sends before its first session.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { createClient } from "redis";
 import { encodeMsgpack } from "../../src/codecs/msgpack/index.ts";
 import type { SessionStore } from "../../src/stores/contract.ts";
@@ -19,8 +17,8 @@ import { redisStore } from "../../src/stores/redis/index.ts";
 import { sqliteStore } from "../../src/stores/sqlite.ts";
 import { setPatch } from "../support/patches.ts";
 import { deleteKeysUnder, ensureRedis } from "../support/redis-server.ts";
+import { type CliRun, runCli } from "../support/run-cli.ts";
 
-const BIN = fileURLToPath(new URL("../../bin/tessera.js", import.meta.url));
 const SESSIONS = 100_000;
 const USERS = 100;
 const HOUR = 3_600_000;
@@ -31,29 +29,14 @@ const HOUR = 3_600_000;
  */
 const HEAP_MB = 32;
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Run = CliRun;
 
 /** Runs the binary; `heapMb` caps its JavaScript heap. */
 function tessera(args: readonly string[], heapMb?: number): Promise<Run> {
-  const flags = heapMb === undefined ? [] : [`--max-old-space-size=${heapMb}`];
-  const child = spawn(process.execPath, [...flags, BIN, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve) => {
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(
+    args,
+    heapMb === undefined ? {} : { nodeFlags: [`--max-old-space-size=${heapMb}`] },
+  );
 }
 
 /**
