@@ -8,10 +8,12 @@
  */
 import { IncomingMessage, ServerResponse } from "node:http";
 import { Socket } from "node:net";
+import session from "express-session";
 import { withSessions } from "../../src/adapters/node.ts";
 import { commitBeforeSending } from "../../src/adapters/node-response.ts";
 import { createSessions } from "../../src/engine/manager.ts";
 import type { ResponseHeaders } from "../../src/engine/request-scope.ts";
+import { expressSession } from "../../src/migrate/express-session.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
 import { type MicroCase, type MicroGroup, SECRET } from "./case.ts";
 
@@ -88,9 +90,18 @@ export const hookCases = {
 
 // --- withSessions, whole --------------------------------------------------------------------
 
-export const sessions = createSessions<{ username: string }>({
+const store = memoryStore();
+
+export const sessions = createSessions<{ username: string }>({ secret: SECRET, store });
+
+/**
+ * The same sessions with `migrateFrom` set (issue 14): requests that carry no legacy cookie
+ * should cost what they cost without it. Same secret and store, so the same cookie reads.
+ */
+const migratingSessions = createSessions<{ username: string }>({
   secret: SECRET,
-  store: memoryStore(),
+  store,
+  migrateFrom: expressSession({ secret: SECRET, store: new session.MemoryStore() }),
 });
 
 /** The cookie a browser holds after logging in as alice (a record in the memory store). */
@@ -152,6 +163,16 @@ const sessionListener = withSessions(
   { onError: (error) => failedRequest(error) },
 );
 
+const migratingListener = withSessions(
+  migratingSessions,
+  async (_req, res, { session }) => {
+    const username = (await session()).get("username");
+    send(res, 200, JSON.stringify({ username: username ?? null }));
+    answered(res);
+  },
+  { onError: (error) => failedRequest(error) },
+);
+
 export const nodeCases = {
   plain: {
     name: "node:http listener, no sessions",
@@ -166,6 +187,16 @@ export const nodeCases = {
   read: {
     name: "withSessions: memoryStore session read",
     fn: () => request(sessionListener, LOGGED_IN_COOKIE),
+    async: true,
+  },
+  anonymousMigrating: {
+    name: "withSessions + migrateFrom: no cookie, session used",
+    fn: () => request(migratingListener, undefined),
+    async: true,
+  },
+  readMigrating: {
+    name: "withSessions + migrateFrom: memoryStore session read",
+    fn: () => request(migratingListener, LOGGED_IN_COOKIE),
     async: true,
   },
 } satisfies Record<string, MicroCase>;

@@ -181,6 +181,14 @@ test("adapter: withSessions reads alice's session from the memory store", async 
   assert.match(headerText(read), /\r\nVary: Cookie\r\n/);
   assert.doesNotMatch(headerText(read), /Set-Cookie/, "a read within touchAfter sends no cookie");
   assert.ok(body(read).endsWith(BODY), "the session read found alice");
+
+  // With migrateFrom set, the same requests give the same answers (no legacy cookie to move).
+  const anonymousMigrating = (await runAsync(nodeCases.anonymousMigrating)) as ServerResponse;
+  assert.doesNotMatch(headerText(anonymousMigrating), /Set-Cookie/);
+  assert.ok(body(anonymousMigrating).endsWith(JSON.stringify({ username: null })));
+  const readMigrating = (await runAsync(nodeCases.readMigrating)) as ServerResponse;
+  assert.doesNotMatch(headerText(readMigrating), /Set-Cookie/);
+  assert.ok(body(readMigrating).endsWith(BODY), "the session read found alice");
 });
 
 test("every benchmarked case was run above", () => {
