@@ -14,7 +14,7 @@ import { movedSessionId } from "../engine/legacy-sessions.ts";
 import { SessionValueError, StoreUnavailableError } from "../errors.ts";
 import { sessionOfRecord } from "../migrate/signed-id-source.ts";
 import type { LegacySession } from "../migrate/source.ts";
-import { LEGACY_END_KEY } from "../session/session.ts";
+import { movedData } from "../session/session.ts";
 import type { SessionStore } from "../stores/contract.ts";
 import { CliError, EXIT, type ExitCode } from "./exit.ts";
 import { legacyCall, type OpenedLegacy, openLegacy } from "./migrate-legacy.ts";
@@ -189,8 +189,7 @@ async function write(
     return false;
   }
   const now = Date.now();
-  const set = new Map<string, unknown>(Object.entries(session.data));
-  if (session.expiresAt !== undefined) set.set(LEGACY_END_KEY, session.expiresAt);
+  const set = movedData(session.data, session.expiresAt);
   const expiresAt = Math.min(
     now + settings.lifetimeMs,
     session.expiresAt ?? Number.POSITIVE_INFINITY,

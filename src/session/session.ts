@@ -14,6 +14,19 @@ export const PERMANENT_KEY = "_permanent";
  */
 export const LEGACY_END_KEY = "_tessera_legacy_end";
 
+/**
+ * What a session moved from another library holds in tessera: its data, and its legacy end
+ * when known. `SessionState.moveIn` and `tessera migrate` both write exactly this.
+ */
+export function movedData(
+  data: Readonly<Record<string, unknown>>,
+  endsAt: number | undefined,
+): Map<string, unknown> {
+  const moved = new Map<string, unknown>(Object.entries(data));
+  if (endsAt !== undefined) moved.set(LEGACY_END_KEY, endsAt);
+  return moved;
+}
+
 /** Keys tessera manages itself; `entries()` and `keys()` leave them out, and types forbid them. */
 const RESERVED_KEYS: ReadonlySet<string> = new Set([PERMANENT_KEY, FLASHES_KEY, LEGACY_END_KEY]);
 type ReservedKey = typeof PERMANENT_KEY | typeof FLASHES_KEY | typeof LEGACY_END_KEY;
@@ -169,13 +182,9 @@ export class SessionState {
     this.#id = id;
     const changes = this.changes;
     changes.recordClear();
-    for (const key of Object.keys(data)) {
-      this.#data.set(key, data[key]);
-      changes.recordSet(key, data[key]);
-    }
-    if (endsAt !== undefined) {
-      this.#data.set(LEGACY_END_KEY, endsAt);
-      changes.recordSet(LEGACY_END_KEY, endsAt);
+    for (const [key, value] of movedData(data, endsAt)) {
+      this.#data.set(key, value);
+      changes.recordSet(key, value);
     }
   }
 
