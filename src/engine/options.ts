@@ -403,6 +403,7 @@ function legacySourcesOf(options: SessionOptions, format: SessionFormat): readon
       typeof candidate.read !== "function" ||
       typeof candidate.forget !== "function" ||
       typeof candidate.name !== "string" ||
+      typeof candidate.keepsRecords !== "boolean" ||
       !Array.isArray(candidate.cookies)
     ) {
       throw new ConfigError(

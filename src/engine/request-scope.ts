@@ -140,7 +140,8 @@ export class RequestScope<T> implements FlowRequest {
     this.#assertOpen("reload()");
     state.adopt(fresh);
     state.accessed = true;
-    return fresh.loaded;
+    // A session being moved in from a legacy library is not stored yet, but it is not gone.
+    return fresh.loaded || !fresh.unchanged;
   }
 
   /**

@@ -135,8 +135,10 @@ export class StoreSessions implements SessionFlow {
       const verified = { source: visit.source, cookie: visit.cookie };
       if (found !== undefined) {
         state = this.#loaded(undefined, undefined, false);
-        state.moveIn(legacy.movedId(verified), found.data, found.expiresAt);
-      } else {
+        // A session that lived whole in its cookie takes a fresh id (see keepsRecords).
+        const id = visit.source.keepsRecords ? legacy.movedId(verified) : undefined;
+        state.moveIn(id, found.data, found.expiresAt);
+      } else if (visit.source.keepsRecords) {
         for (const id of legacy.movedIds(verified)) {
           const moved = await this.#call("get", (store) => store.get(id));
           // Its cookie goes out with this response, as a rotated one's does.
@@ -183,6 +185,14 @@ export class StoreSessions implements SessionFlow {
   /** The session under the baseline's id as the store holds it now (the request's changes dropped). */
   async reload(state: SessionState): Promise<SessionState> {
     const id = state.loadedId;
+    const moving = this.#moving.get(state);
+    if (id === undefined && moving !== undefined && this.#legacy !== undefined) {
+      // Being moved in: "as it is kept now" is the legacy session, read again. The request's
+      // state (still registered) settles the legacy cookie at commit; this one need not.
+      const fresh = await this.#moveIn(this.#legacy, moving);
+      this.#moving.delete(fresh);
+      return fresh;
+    }
     if (id === undefined) return this.#stateOf(undefined, undefined, false);
     const record = await this.#call("get", (store) => store.get(id));
     const alive = record !== undefined && isAlive(record, Date.now(), this.#options);
@@ -217,10 +227,13 @@ export class StoreSessions implements SessionFlow {
     const legacy = this.#legacy;
     if (legacy === undefined) return this.#persist(state, request, writer, now);
     const wasLoaded = state.loaded;
+    // A loaded session destroyed (a logout), even if a new one begins in its place.
+    const ended = wasLoaded && state.fate === "destroy";
     const persisting = this.#persist(state, request, writer, now);
     // The common request (a read, no store call) ends no session: only a moved one has work.
     if (persisting === undefined && !this.#moving.has(state)) return undefined;
-    const settle = () => this.#settleLegacy(legacy, state, request, writer, wasLoaded);
+    const settle = () =>
+      this.#settleLegacy(legacy, state, request, writer, ended || (wasLoaded && !state.loaded));
     return persisting === undefined ? settle() : persisting.then(settle);
   }
 
@@ -235,7 +248,7 @@ export class StoreSessions implements SessionFlow {
     state: SessionState,
     request: FlowRequest,
     writer: CookieWriter,
-    wasLoaded: boolean,
+    ended: boolean,
   ): Promise<void> | undefined {
     const moving = this.#moving.get(state);
     const secure = request.requestIsSecure;
@@ -244,7 +257,7 @@ export class StoreSessions implements SessionFlow {
       if (state.loaded) legacy.reportMoved(moving, state.loadedId as string);
       return legacy.settle(moving, writer, secure, state.loaded);
     }
-    if (!wasLoaded || state.loaded) return undefined;
+    if (!ended) return undefined;
     const visit = legacy.find(request.cookies);
     return visit === undefined ? undefined : legacy.settle(visit, writer, secure, false);
   }

@@ -49,6 +49,7 @@ export function cookieSession(
   const { keys, name, maxAge, deletion } = validate(options);
   const sigName = `${name}.sig`;
   return {
+    keepsRecords: false,
     name: "cookie-session",
     // cookie-session's default name, "session", is also tessera's default session cookie name:
     // with both defaults the engine must not clear "session" once it has written its own there.

@@ -110,6 +110,7 @@ export function ironSession(options: IronSessionSourceOptions): IronSessionSourc
   }
 
   return {
+    keepsRecords: false,
     name: "iron-session",
     cookies,
     find(reader: LegacyCookieReader): LegacyFinding<IronSessionCookie> {

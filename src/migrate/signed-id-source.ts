@@ -4,7 +4,9 @@
  * `<id>.<sig>`). They differ only in their defaults (express-session.ts, fastify-session.ts);
  * both keep the session as one JSON object whose `cookie` key is their own bookkeeping.
  */
+import { createHmac } from "node:crypto";
 import { ConfigError } from "../errors.ts";
+import { MAX_SESSION_COOKIE_VALUES } from "../transport/session-cookie.ts";
 import { unsignId } from "./cookie-signature.ts";
 import {
   type LegacyRecord,
@@ -40,12 +42,15 @@ export function signedIdSource(
 ): LegacySource<FoundId> {
   const secrets = secretsOf(options.secret, defaults.library);
   const { cookieName, prefix, algorithm, library } = defaults;
+  checkAlgorithm(algorithm, library);
   const records = options.records;
   return {
+    keepsRecords: true,
     name: library,
     cookies: [{ name: cookieName, options: deletionOptions(options.cookie) }],
     find(cookies): LegacyFinding<FoundId> {
-      const values = cookies.getAll(cookieName);
+      // At most as many values as tessera reads of its own cookie: each costs an HMAC per secret.
+      const values = cookies.getAll(cookieName).slice(0, MAX_SESSION_COOKIE_VALUES);
       if (values.length === 0) return { kind: "absent" };
       let reason: "malformed" | "bad-signature" = "malformed";
       // A sibling subdomain may plant a cookie of the same name: the first that verifies wins.
@@ -115,6 +120,17 @@ function timeOf(value: unknown): number | undefined {
   if (typeof value !== "string" && typeof value !== "number") return undefined;
   const time = typeof value === "number" ? value : Date.parse(value);
   return Number.isFinite(time) ? time : undefined;
+}
+
+/** An HMAC digest node:crypto knows, checked at startup rather than on each request. */
+function checkAlgorithm(algorithm: string, library: string): void {
+  try {
+    createHmac(algorithm, "check");
+  } catch {
+    throw new ConfigError(
+      `${library}'s source was given algorithm ${JSON.stringify(algorithm)}, which node:crypto does not know as an HMAC digest; give the one the app signed its cookies with ("sha256" by default).`,
+    );
+  }
 }
 
 function secretsOf(secret: unknown, library: string): readonly string[] {

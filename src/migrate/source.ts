@@ -58,6 +58,13 @@ export interface LegacyCookieName {
 export interface LegacySource<C extends LegacyCookie = LegacyCookie> {
   /** The library, in messages and in the derived ids ("express-session", "iron-session", ...). */
   readonly name: string;
+  /**
+   * Whether the library keeps its sessions in a store, the cookie holding an id. Such a session
+   * moves to an id derived from the legacy one, so racing requests and `tessera migrate` meet
+   * in one session. A session that lived whole in its cookie moves to a fresh random id instead:
+   * two browsers may hold byte-identical cookies (the same data), and must not share a session.
+   */
+  readonly keepsRecords: boolean;
   /** Every cookie the library sets, to clear once its session has moved. */
   readonly cookies: readonly LegacyCookieName[];
   /** Finds and verifies the library's cookie in the request; no I/O. */

@@ -177,7 +177,11 @@ export class SessionState {
    * Begins this new session with a legacy session's data, under `id` (`migrateFrom`): all of it
    * is this request's change, and replaces whatever the store holds under that id.
    */
-  moveIn(id: string, data: Readonly<Record<string, unknown>>, endsAt: number | undefined): void {
+  moveIn(
+    id: string | undefined,
+    data: Readonly<Record<string, unknown>>,
+    endsAt: number | undefined,
+  ): void {
     this.accessed = true;
     this.#id = id;
     const changes = this.changes;
@@ -280,6 +284,14 @@ export class SessionState {
 
   /** Takes over what `fresh` loaded (a reload): the request's changes are dropped. */
   adopt(fresh: SessionState): void {
+    if (!fresh.loaded && !fresh.unchanged) {
+      // Moved in from a legacy library (moveIn), not stored yet: its data is all changes.
+      this.#begin(undefined, fresh.cookieRotated);
+      this.#id = fresh.#id;
+      this.#data = new Map(fresh.#data);
+      this.#changes = fresh.#changes;
+      return;
+    }
     this.#begin(
       fresh.loaded
         ? {
@@ -431,11 +443,17 @@ export class Session<T = Record<string, SessionValue>> {
     const state = this.#state;
     if (state.data.size > 0 || state.loaded) {
       const permanent = state.clearKeepsPermanent ? state.data.get(PERMANENT_KEY) : undefined;
+      // A session moved from another library keeps its legacy end: clearing is not a new login.
+      const legacyEnd = state.legacyEnd;
       state.data.clear();
       state.changes.recordClear();
       if (permanent !== undefined) {
         state.data.set(PERMANENT_KEY, permanent);
         state.changes.recordSet(PERMANENT_KEY, permanent);
+      }
+      if (legacyEnd !== undefined) {
+        state.data.set(LEGACY_END_KEY, legacyEnd);
+        state.changes.recordSet(LEGACY_END_KEY, legacyEnd);
       }
     }
     return this;

@@ -14,6 +14,7 @@ import { Keyring } from "../../src/crypto/keyring.ts";
 import { movedSessionId } from "../../src/engine/legacy-sessions.ts";
 import { createSessions, type SessionManager } from "../../src/engine/manager.ts";
 import { ConfigError } from "../../src/errors.ts";
+import { fastifySession } from "../../src/migrate/fastify-session.ts";
 import type { LegacyCookie, LegacySource } from "../../src/migrate/source.ts";
 import type { SessionStore } from "../../src/stores/contract.ts";
 import { memoryStore } from "../../src/stores/memory.ts";
@@ -24,6 +25,7 @@ const HOUR = 3_600_000;
 /** A legacy library: cookie `old=<id>` (`old=forged…` fails to verify), records in a Map. */
 class FakeLegacy implements LegacySource<LegacyCookie> {
   readonly name = "fake-legacy";
+  keepsRecords = true;
   readonly cookies = [{ name: "old", options: { path: "/" } }];
   readonly records = new Map<string, { data: Record<string, unknown>; expiresAt: number }>();
   reads = 0;
@@ -69,6 +71,8 @@ async function start(
       const s = await session();
       if (req.url === "/logout") s.destroy();
       if (req.url === "/login") s.regenerate();
+      if (req.url === "/relogin") s.clear().set("user", "again");
+      if (req.url === "/logout-then-csrf") s.destroy().set("csrf", "token");
       if (req.url === "/add")
         s.set("cart", [...((s.get("cart") as string[] | undefined) ?? []), "more"]);
       res.writeHead(200, { "Content-Type": "application/json" });
@@ -243,6 +247,74 @@ describe("migrateFrom", () => {
     }
   });
 
+  test("reload() on the first request reads the legacy session again, and keeps it moving", async () => {
+    legacy.records.set("R1", { data: { user: "ivy" }, expiresAt: Date.now() + HOUR });
+    await start();
+    try {
+      const sessions = manager as SessionManager;
+      const scope = sessions.begin({ cookieHeader: "old=R1", encrypted: false });
+      (await scope.session()).set("cart", ["dropped by the reload"]);
+      assert.equal(await scope.reload(), true, "a session being moved in is not gone");
+      const session = await scope.session();
+      assert.equal(session.get("user"), "ivy");
+      assert.equal(session.get("cart"), undefined);
+      const headers = await scope.commit(200);
+      assert.ok(headers.setCookie.some((cookie) => cookie.startsWith("session=")));
+      assert.ok(headers.setCookie.some((cookie) => /^old=;/.test(cookie)));
+      assert.equal(legacy.records.size, 0);
+    } finally {
+      await stop();
+    }
+  });
+
+  test("clearing a moved session (a login that starts over) keeps its legacy end", async () => {
+    legacy.records.set("C1", { data: { user: "jo" }, expiresAt: Date.now() + 60_000 });
+    const client = browserWithLegacy(await start(), "C1");
+    try {
+      await client.get("/");
+      const relogin = await client.get("/relogin");
+      assert.deepEqual(relogin.json(), { user: "again", cart: null });
+      const cookie = relogin.setCookies.find((header) => header.startsWith("session="));
+      const maxAge = Number(/Max-Age=(\d+)/i.exec(cookie ?? "")?.[1] ?? Number.NaN);
+      assert.ok(maxAge <= 60, `still ends with the legacy session: Max-Age=${maxAge}`);
+    } finally {
+      await stop();
+    }
+  });
+
+  test("keepLegacy: a logout that begins a new session still ends the legacy one", async () => {
+    legacy.records.set("K1", { data: { user: "kim" }, expiresAt: Date.now() + HOUR });
+    const client = browserWithLegacy(await start({ keepLegacy: true }), "K1");
+    try {
+      await client.get("/");
+      assert.ok(legacy.records.has("K1"));
+      await client.get("/logout-then-csrf");
+      assert.ok(!client.jar.has("old"));
+      assert.ok(!legacy.records.has("K1"));
+    } finally {
+      await stop();
+    }
+  });
+
+  test("sessions that lived whole in their cookie move to fresh ids, never a shared one", async () => {
+    legacy.keepsRecords = false;
+    legacy.records.set("SAME", { data: { lang: "en" }, expiresAt: Date.now() + HOUR });
+    const forget = legacy.forget.bind(legacy);
+    // A cookie-only library keeps no record: every browser with the same data sends the same cookie.
+    legacy.forget = () => undefined as unknown as Promise<void>;
+    const base = await start();
+    try {
+      const [first, second] = [browserWithLegacy(base, "SAME"), browserWithLegacy(base, "SAME")];
+      await first.get("/add");
+      assert.deepEqual((await second.get("/")).json(), { user: null, cart: null });
+      assert.notEqual(first.jar.get("session"), second.jar.get("session"));
+      assert.deepEqual((await first.get("/")).json(), { user: null, cart: ["more"] });
+    } finally {
+      legacy.forget = forget;
+      await stop();
+    }
+  });
+
   test("a legacy store that fails answers 503 and keeps the legacy cookie for the next try", async () => {
     legacy.records.set("L6", { data: { user: "fi" }, expiresAt: Date.now() + HOUR });
     legacy.failing = true;
@@ -309,6 +381,13 @@ describe("migrateFrom options", () => {
     assert.throws(
       () => createSessions({ secret, store: memoryStore(), migrateFrom: [legacy, {} as never] }),
       /migrateFrom\[1\] must be a legacy session source/,
+    );
+  });
+
+  test("a digest node:crypto does not know is refused at startup, not on each request", () => {
+    assert.throws(
+      () => fastifySession({ secret: "s".repeat(32), algorithm: "sha-257" }),
+      (error: unknown) => error instanceof ConfigError && /"sha-257"/.test(error.message),
     );
   });
 
